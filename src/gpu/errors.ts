@@ -1,0 +1,30 @@
+// Error types thrown by webrnn. Each names what was wrong, so a user never has to decode a WebGPU
+// validation message from deep inside the runtime.
+
+export class WebRnnError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** No WebGPU implementation or adapter could be found. */
+export class GpuUnavailableError extends WebRnnError {}
+
+/** The GPU device was lost (destroyed, driver reset, out of memory). The context cannot be used again. */
+export class DeviceLostError extends WebRnnError {}
+
+/** A WGSL file failed to compile or a pipeline failed to build; the message names file, entry point and line. */
+export class ShaderError extends WebRnnError {}
+
+/** A kernel was bound with a missing, extra or too-small buffer. */
+export class BindingError extends WebRnnError {}
+
+/** An argument had the wrong shape, dtype or value. */
+export class ShapeError extends WebRnnError {}
+
+/** A request exceeds a limit of the device (buffer size, workgroup storage, dispatch size). */
+export class LimitError extends WebRnnError {}
+
+/** An object was used after dispose(). */
+export class DisposedError extends WebRnnError {}

@@ -1,0 +1,21 @@
+// webrnn: recurrent sequence models on WebGPU.
+
+export { requestGpu, KNOWN_ICDS, type RequestGpuOptions } from './gpu/acquire.js';
+export { GpuContext, type AdapterDescription, type GpuCounters } from './gpu/context.js';
+export {
+  WebRnnError,
+  GpuUnavailableError,
+  DeviceLostError,
+  ShaderError,
+  BindingError,
+  ShapeError,
+  LimitError,
+  DisposedError,
+} from './gpu/errors.js';
+export { Tensor, shapeSize, type DType, type TensorOptions } from './gpu/tensor.js';
+export { KernelRegistry, Kernel, type KernelSpec, type Step, type BufferRange, type Constants } from './gpu/kernel-registry.js';
+export { shaderSources } from './gpu/shader-sources.js';
+export { Plan } from './plan/plan.js';
+export * from './kernels/elementwise.js';
+export * from './kernels/reduce.js';
+export { grid1d } from './kernels/grid.js';

@@ -1,0 +1,31 @@
+// Element-wise comparison of GPU results (f32) with the float64 reference: |a - e| <= atol + rtol * |e|
+// for every element; on failure the message names the worst element.
+
+import { expect } from 'vitest';
+
+export interface Tolerance {
+  atol: number;
+  rtol: number;
+}
+
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, what: string): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    const excess = Math.abs(a - e) - (tol.atol + tol.rtol * Math.abs(e));
+    if (!Number.isFinite(a) || excess > worstExcess) {
+      worst = i;
+      worstExcess = Number.isFinite(a) ? excess : Infinity;
+      if (!Number.isFinite(a)) break;
+    }
+  }
+  if (worst >= 0) {
+    throw new Error(
+      `${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} ` +
+        `(atol ${tol.atol}, rtol ${tol.rtol}, exceeded by ${worstExcess})`,
+    );
+  }
+}
