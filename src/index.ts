@@ -19,3 +19,4 @@ export { Plan } from './plan/plan.js';
 export * from './kernels/elementwise.js';
 export * from './kernels/reduce.js';
 export { grid1d } from './kernels/grid.js';
+export * from './kernels/matmul.js';

@@ -9,6 +9,7 @@ import { WgslReflect, ResourceType, type VariableInfo } from 'wgsl_reflect';
 import type { GpuContext } from './context.js';
 import { BindingError, ShaderError } from './errors.js';
 import { shaderSources } from './shader-sources.js';
+import { Tensor } from './tensor.js';
 
 export type Constants = Record<string, number | boolean>;
 
@@ -21,8 +22,8 @@ export interface KernelSpec<C extends Constants = Constants> {
   bindingBytes(constants: C): Record<string, number>;
 }
 
-/** A whole buffer, or a byte range of one. */
-export type BufferRange = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+/** A whole buffer, a tensor, or a byte range of a buffer. */
+export type BufferRange = GPUBuffer | Tensor | { buffer: GPUBuffer; offset?: number; size?: number };
 
 /** One dispatch, ready to encode: everything made up front so replaying costs no allocation. */
 export interface Step {
@@ -84,7 +85,7 @@ export class Kernel<C extends Constants = Constants> {
     for (const b of this.entryLayout.bindings) {
       const range = buffers[b.name];
       if (range === undefined) throw new BindingError(`${where}: missing buffer for binding '${b.name}'`);
-      const { buffer, offset = 0, size } = 'buffer' in range ? range : { buffer: range, offset: 0, size: undefined };
+      const { buffer, offset = 0, size } = toRange(range);
       const available = size ?? buffer.size - offset;
       const required = this.requiredBytes[b.name];
       if (available < required) {
@@ -266,6 +267,11 @@ function bindingInfo(spec: { shader: string; entry: string }, v: VariableInfo): 
   else throw new ShaderError(`${where}: binding '${v.name}' is not a buffer; webrnn kernels bind buffers only`);
   const runtimeSized = v.isArray && v.count === 0;
   return { name: v.name, binding: v.binding, kind, fixedBytes: runtimeSized ? 0 : v.size };
+}
+
+function toRange(range: BufferRange): { buffer: GPUBuffer; offset?: number; size?: number } {
+  if (range instanceof Tensor) return { buffer: range.buffer, offset: 0, size: range.byteLength };
+  return 'buffer' in range ? range : { buffer: range };
 }
 
 function canonical(constants: Constants): string {

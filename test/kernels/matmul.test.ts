@@ -1,0 +1,71 @@
+// shaders/matmul.wgsl against the float64 reference: every transpose variant, bias, accumulate, on
+// shapes that are not multiples of the tile (8 x 64).
+
+import { beforeAll, describe, it } from 'vitest';
+import { Plan, Tensor, matmulStep } from '../../src/index.js';
+import { gpu } from '../helpers/gpu.js';
+import { expectClose } from '../helpers/compare.js';
+import { matmul } from '../reference/matmul.js';
+import { mulberry32, uniformArray } from '../reference/random.js';
+
+// Inputs in [-1, 1]: each output is a sum of K products rounded to f32; the error of an f32 dot product
+// grows like sqrt(K) * 2^-24 * |terms| in practice (K * 2^-24 at worst), so allow 2e-6 * sqrt(K)
+// absolute plus 1e-5 relative.
+const tolerance = (K: number) => ({ atol: 2e-6 * Math.sqrt(K), rtol: 1e-5 });
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [1, 300, 1],
+  [9, 1, 65],
+  [240, 76, 300],
+  [300, 240, 75],
+];
+const isSwiftShader = process.env.WEBRNN_ADAPTER === 'swiftshader';
+
+describe('matmul kernel', () => {
+  let env: Awaited<ReturnType<typeof gpu>>;
+  beforeAll(async () => {
+    env = await gpu();
+  });
+
+  for (const [M, K, N] of SHAPES) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        it(`${M}x${K}x${N}${transA ? ' transA' : ''}${transB ? ' transB' : ''}`, async () => {
+          const rng = mulberry32(M * 31 + K * 7 + N + (transA ? 1 : 0) + (transB ? 2 : 0));
+          const as = Float32Array.from(uniformArray(M * K, 1, rng));
+          const bs = Float32Array.from(uniformArray(K * N, 1, rng));
+          const a = Tensor.from(env.ctx, as, transA ? [K, M] : [M, K], { label: 'a' });
+          const b = Tensor.from(env.ctx, bs, transB ? [N, K] : [K, N], { label: 'b' });
+          const c = Tensor.zeros(env.ctx, [M, N], { label: 'c' });
+          new Plan(env.ctx, 'matmul', [await matmulStep(env.registry, 'matmul', { M, K, N, transA, transB }, a, b, c)]).run();
+          const expected = matmul(Float64Array.from(as), Float64Array.from(bs), M, K, N, { transA, transB });
+          expectClose(await c.read(), expected, tolerance(K), `matmul ${M}x${K}x${N} transA=${transA} transB=${transB}`);
+          for (const t of [a, b, c]) t.dispose();
+        });
+      }
+    }
+  }
+
+  for (const [M, K, N] of isSwiftShader ? SHAPES.slice(0, 4) : SHAPES) {
+    it(`${M}x${K}x${N} with bias, then accumulate`, async () => {
+      const rng = mulberry32(M + K + N);
+      const as = Float32Array.from(uniformArray(M * K, 1, rng));
+      const bs = Float32Array.from(uniformArray(K * N, 1, rng));
+      const biases = Float32Array.from(uniformArray(N, 1, rng));
+      const start = Float32Array.from(uniformArray(M * N, 1, rng));
+      const [a, b, bias] = [Tensor.from(env.ctx, as, [M, K]), Tensor.from(env.ctx, bs, [K, N]), Tensor.from(env.ctx, biases, [N])];
+      const withBias = Tensor.zeros(env.ctx, [M, N]);
+      const accumulated = Tensor.from(env.ctx, start, [M, N]);
+      new Plan(env.ctx, 'matmul', [
+        await matmulStep(env.registry, 'matmul.bias', { M, K, N }, a, b, withBias, bias),
+        await matmulStep(env.registry, 'matmul.acc', { M, K, N, accumulate: true }, a, b, accumulated),
+      ]).run();
+      const product = matmul(Float64Array.from(as), Float64Array.from(bs), M, K, N);
+      expectClose(await withBias.read(), product.map((v, i) => v + biases[i % N]), tolerance(K), 'matmul + bias');
+      expectClose(await accumulated.read(), product.map((v, i) => v + start[i]), tolerance(K), 'matmul accumulate');
+      for (const t of [a, b, bias, withBias, accumulated]) t.dispose();
+    });
+  }
+});
