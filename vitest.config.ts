@@ -18,7 +18,7 @@ export default mergeConfig(
         },
         {
           extends: true,
-          test: { name: 'swiftshader', include: ['test/kernels/**/*.test.ts'], env: { WEBRNN_ADAPTER: 'swiftshader' } },
+          test: { name: 'swiftshader', include: ['test/kernels/**/*.test.ts', 'test/layers/**/*.test.ts'], env: { WEBRNN_ADAPTER: 'swiftshader' } },
         },
       ],
     },

@@ -22,6 +22,11 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       if (!Number.isFinite(a)) break;
     }
   }
+  if (process.env.WEBRNN_REPORT_ERRORS) {
+    let ratio = 0;
+    for (let i = 0; i < expected.length; i++) ratio = Math.max(ratio, Math.abs(actual[i] - expected[i]) / (tol.atol + tol.rtol * Math.abs(expected[i])));
+    console.log(`${what}: worst error is ${(ratio * 100).toFixed(1)}% of the tolerance`);
+  }
   if (worst >= 0) {
     throw new Error(
       `${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} ` +

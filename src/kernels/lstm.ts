@@ -1,0 +1,174 @@
+// LSTM recurrence dispatches (shaders/lstm.wgsl): forward and backward through time, either as one
+// dispatch with the time loop inside or one dispatch per step. Buffers are described in the shader.
+
+import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
+import { STEP_WORKGROUP, type RecurrentLaunch, type StepIndexBuffer } from './recurrence.js';
+
+type LstmConstants = {
+  B: number;
+  T: number;
+  U: number;
+  ROWS: number;
+  WG: number;
+  GO_BACKWARDS: boolean;
+  HAS_DHSEQ: boolean;
+};
+
+const state = (c: LstmConstants) => c.B * c.U * 4;
+const sequence = (c: LstmConstants) => c.T * c.B * c.U * 4;
+
+const forwardBytes = (c: LstmConstants) => ({
+  xw: sequence(c) * 4,
+  rk: c.U * c.U * 16,
+  h0: state(c),
+  c0: state(c),
+  hseq: sequence(c),
+  hprev: sequence(c),
+  cseq: sequence(c),
+  gates: sequence(c) * 4,
+  hT: state(c),
+  cT: state(c),
+});
+const backwardBytes = (c: LstmConstants) => ({
+  rk: c.U * c.U * 16,
+  c0: state(c),
+  saved_gates: sequence(c) * 4,
+  saved_cseq: sequence(c),
+  dhseq: c.HAS_DHSEQ ? sequence(c) : 4,
+  dhT: state(c),
+  dcT: state(c),
+  dz: sequence(c) * 4,
+  dh0: state(c),
+  dc0: state(c),
+});
+
+const spec = (entry: string, bytes: (c: LstmConstants) => Record<string, number>): KernelSpec<LstmConstants> => ({
+  shader: 'lstm.wgsl',
+  entry,
+  bindingBytes: bytes,
+});
+export const lstmForwardSequenceSpec = spec('forward_sequence', forwardBytes);
+export const lstmForwardStepSpec = spec('forward_step', forwardBytes);
+export const lstmBackwardSequenceSpec = spec('backward_sequence', backwardBytes);
+export const lstmBackwardStepSpec = spec('backward_step', (c) => {
+  const { dh0: _unused, ...bytes } = backwardBytes(c); // dh0 is written by backward_initial_state
+  return bytes;
+});
+export const lstmBackwardInitialSpec = spec('backward_initial_state', (c) => ({ rk: c.U * c.U * 16, dz: sequence(c) * 4, dh0: state(c) }));
+
+export interface LstmDims {
+  batch: number;
+  steps: number;
+  units: number;
+  goBackwards: boolean;
+}
+
+export interface LstmForwardBuffers {
+  xw: BufferRange;
+  rk: BufferRange;
+  h0: BufferRange;
+  c0: BufferRange;
+  hseq: BufferRange;
+  hprev: BufferRange;
+  cseq: BufferRange;
+  gates: BufferRange;
+  hT: BufferRange;
+  cT: BufferRange;
+}
+
+export interface LstmBackwardBuffers {
+  rk: BufferRange;
+  c0: BufferRange;
+  gates: BufferRange;
+  cseq: BufferRange;
+  /** Gradient into the output sequence; absent when only the final state receives gradient. */
+  dhseq?: BufferRange;
+  dhT: BufferRange;
+  dcT: BufferRange;
+  dz: BufferRange;
+  dh0: BufferRange;
+  dc0: BufferRange;
+}
+
+function constants(dims: LstmDims, launch: RecurrentLaunch, hasDhseq: boolean): LstmConstants {
+  return {
+    B: dims.batch,
+    T: dims.steps,
+    U: dims.units,
+    ROWS: launch.rows,
+    WG: launch.workgroupSize,
+    GO_BACKWARDS: dims.goBackwards,
+    HAS_DHSEQ: hasDhseq,
+  };
+}
+
+function stepGrid(dims: LstmDims, launch: RecurrentLaunch): [number, number] {
+  return [Math.ceil(dims.units / STEP_WORKGROUP), Math.ceil(dims.batch / launch.rows)];
+}
+
+/** The forward recurrence: 1 dispatch ('sequence') or one per step ('step', needs `stepIndex`). */
+export async function lstmForwardSteps(
+  registry: KernelRegistry,
+  label: string,
+  dims: LstmDims,
+  launch: RecurrentLaunch,
+  buffers: LstmForwardBuffers,
+  stepIndex?: StepIndexBuffer,
+): Promise<Step[]> {
+  const c = constants(dims, launch, false);
+  const bindings = { ...buffers } as Record<string, BufferRange>;
+  if (launch.strategy === 'sequence') {
+    const kernel = await registry.kernel(lstmForwardSequenceSpec, c);
+    return [kernel.step(label, bindings, [Math.ceil(dims.batch / launch.rows)])];
+  }
+  const kernel = await registry.kernel(lstmForwardStepSpec, c);
+  const index = requireStepIndex(stepIndex, dims.steps, label);
+  return Array.from({ length: dims.steps }, (_, s) =>
+    kernel.step(`${label}[${s}]`, { ...bindings, params: index.slot(s) }, stepGrid(dims, launch)),
+  );
+}
+
+/** The backward recurrence: 1 dispatch ('sequence') or steps + 1 ('step', needs `stepIndex`). */
+export async function lstmBackwardSteps(
+  registry: KernelRegistry,
+  label: string,
+  dims: LstmDims,
+  launch: RecurrentLaunch,
+  buffers: LstmBackwardBuffers,
+  stepIndex?: StepIndexBuffer,
+): Promise<Step[]> {
+  const c = constants(dims, launch, buffers.dhseq !== undefined);
+  const bindings: Record<string, BufferRange> = {
+    rk: buffers.rk,
+    c0: buffers.c0,
+    saved_gates: buffers.gates,
+    saved_cseq: buffers.cseq,
+    dhseq: buffers.dhseq ?? buffers.dhT, // unread when HAS_DHSEQ is false, but must be bound
+    dhT: buffers.dhT,
+    dcT: buffers.dcT,
+    dz: buffers.dz,
+    dh0: buffers.dh0,
+    dc0: buffers.dc0,
+  };
+  if (launch.strategy === 'sequence') {
+    const kernel = await registry.kernel(lstmBackwardSequenceSpec, c);
+    return [kernel.step(label, bindings, [Math.ceil(dims.batch / launch.rows)])];
+  }
+  const kernel = await registry.kernel(lstmBackwardStepSpec, c);
+  const index = requireStepIndex(stepIndex, dims.steps, label);
+  const { dh0: _written, ...stepBindings } = bindings; // dh0 comes from the extra dispatch below
+  const steps = Array.from({ length: dims.steps }, (_, n) => {
+    const s = dims.steps - 1 - n;
+    return kernel.step(`${label}[${s}]`, { ...stepBindings, params: index.slot(s) }, stepGrid(dims, launch));
+  });
+  const initial = await registry.kernel(lstmBackwardInitialSpec, c);
+  steps.push(initial.step(`${label}.initial_state`, { rk: buffers.rk, dz: buffers.dz, dh0: buffers.dh0 }, stepGrid(dims, launch)));
+  return steps;
+}
+
+function requireStepIndex(stepIndex: StepIndexBuffer | undefined, steps: number, label: string): StepIndexBuffer {
+  if (!stepIndex || stepIndex.steps < steps) {
+    throw new Error(`${label}: the per-step strategy needs a StepIndexBuffer of at least ${steps} steps`);
+  }
+  return stepIndex;
+}

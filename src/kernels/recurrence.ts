@@ -1,0 +1,88 @@
+// What the recurrent kernels (shaders/lstm.wgsl, shaders/simple_rnn.wgsl) share on the host side: the
+// choice between the in-kernel time loop and one dispatch per step, the batch rows per workgroup, and
+// the per-step index buffer the step entry points read.
+
+import type { GpuContext } from '../gpu/context.js';
+import { LimitError } from '../gpu/errors.js';
+
+/**
+ * 'sequence': the whole time loop in one dispatch (state in workgroup memory, a barrier per step).
+ * 'step': one dispatch per time step. 'auto': sequence whenever the layer fits one workgroup.
+ */
+export type RecurrentStrategy = 'auto' | 'sequence' | 'step';
+
+/** The most batch rows one invocation keeps in registers (MAX_ROWS in the shaders). */
+export const MAX_ROWS = 16;
+/** Workgroup size of the per-step entry points (STEP_WG in the shaders). */
+export const STEP_WORKGROUP = 64;
+
+export interface RecurrentLaunch {
+  strategy: 'sequence' | 'step';
+  /** Batch rows per workgroup. */
+  rows: number;
+  /** Workgroup size of the sequence entry point (units rounded up to 8). */
+  workgroupSize: number;
+}
+
+/**
+ * Picks the strategy and rows per workgroup for a layer of `units` over `batch` rows.
+ * `bytesPerUnitRow` is the workgroup memory one (unit, row) needs (two ping-pong copies included).
+ */
+export function planRecurrence(
+  ctx: GpuContext,
+  batch: number,
+  units: number,
+  bytesPerUnitRow: number,
+  requested: RecurrentStrategy,
+  rowsOverride?: number,
+): RecurrentLaunch {
+  const workgroupSize = Math.ceil(units / 8) * 8;
+  const memoryRows = Math.floor(ctx.limits.maxComputeWorkgroupStorageSize / (units * bytesPerUnitRow));
+  const fits = workgroupSize <= ctx.limits.maxComputeInvocationsPerWorkgroup && memoryRows >= 1;
+  if (requested === 'sequence' && !fits) {
+    throw new LimitError(
+      `the in-kernel time loop needs ${units} units in one workgroup (this device allows ` +
+        `${ctx.limits.maxComputeInvocationsPerWorkgroup} invocations, ${ctx.limits.maxComputeWorkgroupStorageSize} bytes of workgroup memory); use strategy 'step'`,
+    );
+  }
+  const strategy = requested === 'auto' ? (fits ? 'sequence' : 'step') : requested;
+  const rows = Math.max(1, Math.min(rowsOverride ?? defaultRows(ctx, batch), MAX_ROWS, batch, strategy === 'sequence' ? memoryRows : MAX_ROWS));
+  return { strategy, rows, workgroupSize };
+}
+
+/**
+ * CPU drivers run one workgroup per core, so a few workgroups (each sharing its weight loads over many
+ * rows) win; GPUs want many workgroups, so few rows each.
+ */
+function defaultRows(ctx: GpuContext, batch: number): number {
+  return ctx.adapterInfo.isFallbackAdapter ? Math.ceil(batch / 4) : Math.ceil(batch / 64);
+}
+
+/**
+ * A uniform buffer of `steps` slots, slot s holding the step index s, each slot at the device's uniform
+ * offset alignment so that a per-step bind group can point at it. Made once per plan.
+ */
+export class StepIndexBuffer {
+  readonly buffer: GPUBuffer;
+  readonly stride: number;
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly steps: number,
+    label: string,
+  ) {
+    this.stride = ctx.limits.minUniformBufferOffsetAlignment;
+    const words = new Uint32Array((steps * this.stride) / 4);
+    for (let s = 0; s < steps; s++) words[(s * this.stride) / 4] = s;
+    this.buffer = ctx.createBuffer(label, words.byteLength, 0x0040 /* UNIFORM */, words);
+  }
+
+  /** The binding for step s. */
+  slot(s: number): { buffer: GPUBuffer; offset: number; size: number } {
+    return { buffer: this.buffer, offset: s * this.stride, size: 16 };
+  }
+
+  dispose(): void {
+    this.ctx.destroyBuffer(this.buffer);
+  }
+}

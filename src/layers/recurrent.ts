@@ -1,0 +1,394 @@
+// What LSTM and SimpleRNN share: configuration, Keras-layout weights over a ParameterStore, the
+// activation buffers of one (batch, steps) shape, and the standalone forward / backward API.
+//
+// A layer's GPU work for one shape:
+//   forward:  xw = x . kernel + bias (one matmul), then the recurrence (1 dispatch, or one per step)
+//   backward: the recurrence backward (gives dz, dh0, dc0), then dKernel = x^T dz, dRecurrent = hprev^T dz,
+//             dBias = colsum(dz), dx = dz . kernel^T (four dispatches)
+
+import type { GpuContext } from '../gpu/context.js';
+import { DisposedError, ShapeError, WebRnnError } from '../gpu/errors.js';
+import { KernelRegistry, type BufferRange, type Step } from '../gpu/kernel-registry.js';
+import { colsumStep } from '../kernels/reduce.js';
+import { matmulStep } from '../kernels/matmul.js';
+import { planRecurrence, StepIndexBuffer, type RecurrentLaunch, type RecurrentStrategy } from '../kernels/recurrence.js';
+import { Plan } from '../plan/plan.js';
+import { fromInterleaved, toInterleaved } from './gate-layout.js';
+import { glorotUniform, orthogonal } from './initializers.js';
+import { batchToTimeMajor, timeToBatchMajor } from './layout.js';
+import { ParameterStore } from './parameters.js';
+import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
+
+export interface RecurrentConfig {
+  units: number;
+  /** Features of each input step. */
+  inputSize: number;
+  /** Output the whole sequence [B, T, units] instead of the last step [B, units]. Default false. */
+  returnSequences?: boolean;
+  /** Also return the final state (h, and c for LSTM). Default false. */
+  returnState?: boolean;
+  /** Process the sequence in reverse; with returnSequences the output is in processed order (as Keras). */
+  goBackwards?: boolean;
+  /** Seed of the weight initializers. Default 0. */
+  seed?: number;
+  /** Execution strategy of the recurrence; 'auto' picks the in-kernel time loop whenever it fits. */
+  strategy?: RecurrentStrategy;
+  /** Batch rows per workgroup (tuning); default from the adapter. */
+  rowsPerWorkgroup?: number;
+  /** Name used in labels and errors. */
+  name?: string;
+}
+
+export interface LayerOptions {
+  /** Store to put the weights in (a model shares one); the layer makes its own otherwise. */
+  parameters?: ParameterStore;
+  registry?: KernelRegistry;
+}
+
+/** Buffers of one (batch, steps) shape, time-major. */
+export interface RecurrentBuffers {
+  readonly batch: number;
+  readonly steps: number;
+  readonly xw: GPUBuffer;
+  readonly hseq: GPUBuffer;
+  readonly hprev: GPUBuffer;
+  /** Extra state sequences the cell saves for backward (LSTM: cseq, gates). */
+  readonly saved: Record<string, GPUBuffer>;
+  readonly h0: GPUBuffer;
+  readonly c0?: GPUBuffer;
+  readonly hT: GPUBuffer;
+  readonly cT?: GPUBuffer;
+  readonly dhseq: GPUBuffer;
+  readonly dhT: GPUBuffer;
+  readonly dcT?: GPUBuffer;
+  readonly dz: GPUBuffer;
+  readonly dh0: GPUBuffer;
+  readonly dc0?: GPUBuffer;
+  readonly stepIndex?: StepIndexBuffer;
+  readonly forwardLaunch: RecurrentLaunch;
+  readonly backwardLaunch: RecurrentLaunch;
+}
+
+export interface ForwardResult {
+  /** [B, T, units] with returnSequences, else [B, units]; batch-major. */
+  output: Float32Array;
+  /** Final states [B, units]: [h] for SimpleRNN, [h, c] for LSTM. */
+  states: Float32Array[];
+}
+
+export interface BackwardResult {
+  /** Gradients of the weights in Keras layout, in getWeights() order. */
+  weights: Float32Array[];
+  /** Gradient of the input [B, T, inputSize]. */
+  input: Float32Array;
+  /** Gradient of the initial states [B, units] each. */
+  initialState: Float32Array[];
+}
+
+interface StandaloneShape {
+  buffers: RecurrentBuffers;
+  x: GPUBuffer;
+  dx: GPUBuffer;
+  forward: Plan;
+  backward: Plan;
+  ranForward: boolean;
+}
+
+export abstract class RecurrentLayer {
+  readonly units: number;
+  readonly inputSize: number;
+  readonly returnSequences: boolean;
+  readonly returnState: boolean;
+  readonly goBackwards: boolean;
+  readonly strategy: RecurrentStrategy;
+  readonly name: string;
+  /** Gates per unit: 4 for LSTM, 1 for SimpleRNN. */
+  abstract readonly gates: number;
+  /** States per unit: 2 (h, c) for LSTM, 1 (h) for SimpleRNN. */
+  abstract readonly stateCount: number;
+  /** Bytes of workgroup memory per (unit, batch row) for the sequence kernels, forward and backward. */
+  protected abstract readonly sequenceBytes: { forward: number; backward: number };
+
+  protected readonly ctx: GpuContext;
+  protected readonly registry: KernelRegistry;
+  readonly parameters: ParameterStore;
+  private readonly ownsParameters: boolean;
+  private readonly rowsPerWorkgroup?: number;
+  private readonly seed: number;
+  private readonly shapes = new Map<string, StandaloneShape>();
+  private lastShape: StandaloneShape | null = null;
+  private disposed = false;
+
+  protected constructor(ctx: GpuContext, config: RecurrentConfig, defaultName: string, options: LayerOptions) {
+    expectPositiveInteger(`${defaultName} units`, config.units);
+    expectPositiveInteger(`${defaultName} inputSize`, config.inputSize);
+    if (config.rowsPerWorkgroup !== undefined) expectPositiveInteger(`${defaultName} rowsPerWorkgroup`, config.rowsPerWorkgroup);
+    this.ctx = ctx;
+    this.units = config.units;
+    this.inputSize = config.inputSize;
+    this.returnSequences = config.returnSequences ?? false;
+    this.returnState = config.returnState ?? false;
+    this.goBackwards = config.goBackwards ?? false;
+    this.strategy = config.strategy ?? 'auto';
+    this.name = config.name ?? defaultName;
+    this.rowsPerWorkgroup = config.rowsPerWorkgroup;
+    this.seed = config.seed ?? 0;
+    this.registry = options.registry ?? new KernelRegistry(ctx);
+    this.ownsParameters = options.parameters === undefined;
+    this.parameters = options.parameters ?? new ParameterStore(ctx, this.name);
+  }
+
+  /** Parameter names in the store. */
+  get weightNames(): [kernel: string, recurrentKernel: string, bias: string] {
+    return [`${this.name}.kernel`, `${this.name}.recurrent_kernel`, `${this.name}.bias`];
+  }
+
+  /** Keras shapes of getWeights(). */
+  get weightShapes(): number[][] {
+    const g = this.gates * this.units;
+    return [[this.inputSize, g], [this.units, g], [g]];
+  }
+
+  /** Declares the weights in the store; a model calls this for every layer, then allocates once. */
+  declare(): void {
+    const [k, r, b] = this.weightNames;
+    const [ks, rs, bs] = this.weightShapes;
+    this.parameters.add(k, ks);
+    this.parameters.add(r, rs);
+    this.parameters.add(b, bs);
+  }
+
+  /** Writes Keras' default initial weights (seeded). The store must be allocated. */
+  initialize(): void {
+    const g = this.gates * this.units;
+    this.setWeights([glorotUniform(this.inputSize, g, this.seed), orthogonal(this.units, g, this.seed + 1), this.initialBias()]);
+  }
+
+  protected abstract initialBias(): Float32Array;
+
+  /** Declares, allocates and initializes the layer's own store (standalone use). */
+  protected setUpStandalone(): void {
+    if (!this.ownsParameters) return;
+    this.declare();
+    this.parameters.allocate();
+    this.initialize();
+  }
+
+  /** Sets the weights from Keras layout: [kernel [in, G*u], recurrentKernel [u, G*u], bias [G*u]]. */
+  setWeights(weights: ArrayLike<number>[]): void {
+    this.assertLive();
+    if (!Array.isArray(weights) || weights.length !== 3) {
+      throw new ShapeError(`${this.name}.setWeights: expected [kernel, recurrentKernel, bias], got ${Array.isArray(weights) ? weights.length : typeof weights} arrays`);
+    }
+    const shapes = this.weightShapes;
+    const labels = ['kernel', 'recurrentKernel', 'bias'];
+    weights.forEach((w, i) => {
+      expectLength(`${this.name}.setWeights ${labels[i]}`, w, shapes[i].reduce((a, b) => a * b, 1), `[${shapes[i].join(', ')}]`);
+      expectFinite(`${this.name}.setWeights ${labels[i]}`, w);
+    });
+    const rows = [this.inputSize, this.units, 1];
+    this.weightNames.forEach((name, i) => {
+      this.parameters.write(name, toInterleaved(Float32Array.from(weights[i]), rows[i], this.units, this.gates));
+    });
+  }
+
+  /** The weights in Keras layout. */
+  async getWeights(): Promise<Float32Array[]> {
+    this.assertLive();
+    const rows = [this.inputSize, this.units, 1];
+    return Promise.all(
+      this.weightNames.map(async (name, i) => fromInterleaved(await this.parameters.read(name), rows[i], this.units, this.gates)),
+    );
+  }
+
+  /** Allocates the time-major activation buffers for one (batch, steps) shape. */
+  createBuffers(batch: number, steps: number): RecurrentBuffers {
+    expectPositiveInteger(`${this.name} batch`, batch);
+    expectPositiveInteger(`${this.name} steps`, steps);
+    const forwardLaunch = planRecurrence(this.ctx, batch, this.units, this.sequenceBytes.forward, this.strategy, this.rowsPerWorkgroup);
+    const backwardLaunch = planRecurrence(this.ctx, batch, this.units, this.sequenceBytes.backward, this.strategy, this.rowsPerWorkgroup);
+    const label = (what: string) => `${this.name}.${what}`;
+    const seq = batch * steps * this.units * 4;
+    const state = batch * this.units * 4;
+    const buffer = (what: string, bytes: number) => this.ctx.createStorageBuffer(label(what), bytes);
+    const needsStepIndex = forwardLaunch.strategy === 'step' || backwardLaunch.strategy === 'step';
+    return {
+      batch,
+      steps,
+      xw: buffer('xw', seq * this.gates),
+      hseq: buffer('hseq', seq),
+      hprev: buffer('hprev', seq),
+      saved: this.createSavedBuffers(batch, steps, buffer),
+      h0: buffer('h0', state),
+      hT: buffer('hT', state),
+      dhseq: buffer('dhseq', seq),
+      dhT: buffer('dhT', state),
+      dz: buffer('dz', seq * this.gates),
+      dh0: buffer('dh0', state),
+      ...(this.stateCount === 2
+        ? { c0: buffer('c0', state), cT: buffer('cT', state), dcT: buffer('dcT', state), dc0: buffer('dc0', state) }
+        : {}),
+      ...(needsStepIndex ? { stepIndex: new StepIndexBuffer(this.ctx, steps, label('step_index')) } : {}),
+      forwardLaunch,
+      backwardLaunch,
+    };
+  }
+
+  protected abstract createSavedBuffers(
+    batch: number,
+    steps: number,
+    buffer: (what: string, bytes: number) => GPUBuffer,
+  ): Record<string, GPUBuffer>;
+
+  /** Releases a shape's buffers. */
+  destroyBuffers(buffers: RecurrentBuffers): void {
+    const all = [buffers.xw, buffers.hseq, buffers.hprev, ...Object.values(buffers.saved), buffers.h0, buffers.hT, buffers.dhseq,
+      buffers.dhT, buffers.dz, buffers.dh0, buffers.c0, buffers.cT, buffers.dcT, buffers.dc0];
+    for (const b of all) if (b) this.ctx.destroyBuffer(b);
+    buffers.stepIndex?.dispose();
+  }
+
+  /** The forward dispatches: input projection, then the recurrence. `x` is time-major [T, B, inputSize]. */
+  async forwardSteps(buffers: RecurrentBuffers, x: BufferRange): Promise<Step[]> {
+    const [kernel, , bias] = this.weightNames;
+    const rows = buffers.steps * buffers.batch;
+    const projection = await matmulStep(
+      this.registry, `${this.name}.forward.projection`, { M: rows, K: this.inputSize, N: this.gates * this.units },
+      x, this.parameters.value(kernel), buffers.xw, this.parameters.value(bias),
+    );
+    return [projection, ...(await this.recurrenceForward(buffers))];
+  }
+
+  /**
+   * The backward dispatches. Reads dhseq (when `withSequenceGradient`), dhT (and dcT); writes the weight
+   * gradients into the store, dh0 (dc0), and `dx` (time-major [T, B, inputSize]) when given.
+   */
+  async backwardSteps(buffers: RecurrentBuffers, x: BufferRange, dx: BufferRange | undefined, withSequenceGradient: boolean): Promise<Step[]> {
+    const [kernel, recurrent, bias] = this.weightNames;
+    const rows = buffers.steps * buffers.batch;
+    const G = this.gates * this.units;
+    const steps = await this.recurrenceBackward(buffers, withSequenceGradient);
+    const p = this.parameters;
+    const label = `${this.name}.backward`;
+    steps.push(await matmulStep(this.registry, `${label}.dkernel`, { M: this.inputSize, K: rows, N: G, transA: true }, x, buffers.dz, p.gradient(kernel)));
+    steps.push(await matmulStep(this.registry, `${label}.drecurrent`, { M: this.units, K: rows, N: G, transA: true }, buffers.hprev, buffers.dz, p.gradient(recurrent)));
+    steps.push(await colsumStep(this.registry, `${label}.dbias`, rows, G, buffers.dz, p.gradient(bias)));
+    if (dx) steps.push(await matmulStep(this.registry, `${label}.dx`, { M: rows, K: G, N: this.inputSize, transB: true }, buffers.dz, p.value(kernel), dx));
+    return steps;
+  }
+
+  protected abstract recurrenceForward(buffers: RecurrentBuffers): Promise<Step[]>;
+  protected abstract recurrenceBackward(buffers: RecurrentBuffers, withSequenceGradient: boolean): Promise<Step[]>;
+
+  // ---- standalone API -------------------------------------------------------------------------
+
+  /**
+   * Runs the layer on a batch. `x` is batch-major [batch, steps, inputSize]; `initialState` is [h0] or
+   * [h0, c0], each [batch, units] (zeros when absent). One submit; the activations are kept for backward().
+   */
+  async forward(x: ArrayLike<number>, shape: { batch: number; steps: number }, initialState?: ArrayLike<number>[]): Promise<ForwardResult> {
+    this.assertLive();
+    const { batch, steps } = shape;
+    expectPositiveInteger(`${this.name}.forward batch`, batch);
+    expectPositiveInteger(`${this.name}.forward steps`, steps);
+    expectLength(`${this.name}.forward x`, x, batch * steps * this.inputSize, `[${batch}, ${steps}, ${this.inputSize}]`);
+    expectFinite(`${this.name}.forward x`, x);
+    const states = this.checkStates('initialState', initialState, batch);
+    const run = await this.standaloneShape(batch, steps);
+    this.ctx.write(run.x, batchToTimeMajor(x, batch, steps, this.inputSize));
+    const stateBuffers = [run.buffers.h0, run.buffers.c0];
+    states.forEach((s, i) => this.ctx.write(stateBuffers[i]!, s));
+    run.forward.run();
+    run.ranForward = true;
+    this.lastShape = run;
+    const finals = [run.buffers.hT, run.buffers.cT].slice(0, this.stateCount) as GPUBuffer[];
+    const stateBytes = batch * this.units * 4;
+    const output = this.returnSequences
+      ? timeToBatchMajor(new Float32Array(await this.ctx.read(run.buffers.hseq, stateBytes * steps)), batch, steps, this.units)
+      : new Float32Array(await this.ctx.read(run.buffers.hT, stateBytes));
+    const finalStates = await Promise.all(finals.map(async (b) => new Float32Array(await this.ctx.read(b, stateBytes))));
+    return { output, states: finalStates };
+  }
+
+  /**
+   * Backpropagates through the last forward(): `dOutput` has the output's shape; `dStates` ([dh] or
+   * [dh, dc], [batch, units] each) is the gradient arriving at the final state. Returns the gradients of
+   * the weights (Keras layout), the input and the initial state.
+   */
+  async backward(dOutput: ArrayLike<number>, dStates?: ArrayLike<number>[]): Promise<BackwardResult> {
+    this.assertLive();
+    const run = this.lastShape;
+    if (!run || !run.ranForward) throw new WebRnnError(`${this.name}.backward: call forward() first`);
+    const { batch, steps } = run.buffers;
+    const outShape = this.returnSequences ? `[${batch}, ${steps}, ${this.units}]` : `[${batch}, ${this.units}]`;
+    expectLength(`${this.name}.backward dOutput`, dOutput, batch * this.units * (this.returnSequences ? steps : 1), outShape);
+    expectFinite(`${this.name}.backward dOutput`, dOutput);
+    const dFinal = this.checkStates('dStates', dStates, batch);
+    const dh = Float32Array.from(dFinal[0]);
+    if (this.returnSequences) this.ctx.write(run.buffers.dhseq, batchToTimeMajor(dOutput, batch, steps, this.units));
+    else for (let i = 0; i < dh.length; i++) dh[i] += dOutput[i];
+    this.ctx.write(run.buffers.dhT, dh);
+    if (run.buffers.dcT) this.ctx.write(run.buffers.dcT, dFinal[1]);
+    run.backward.run();
+    const weights = await Promise.all(
+      this.weightNames.map(async (name, i) =>
+        fromInterleaved(await this.parameters.read(name, 'gradient'), [this.inputSize, this.units, 1][i], this.units, this.gates),
+      ),
+    );
+    const input = timeToBatchMajor(new Float32Array(await this.ctx.read(run.dx, batch * steps * this.inputSize * 4)), batch, steps, this.inputSize);
+    const initial = ([run.buffers.dh0, run.buffers.dc0].slice(0, this.stateCount) as GPUBuffer[]);
+    const initialState = await Promise.all(initial.map(async (b) => new Float32Array(await this.ctx.read(b, batch * this.units * 4))));
+    return { weights, input, initialState };
+  }
+
+  /** Dispatches recorded by the standalone forward and backward plans of a shape (for tests and tuning). */
+  async dispatchCounts(batch: number, steps: number): Promise<{ forward: number; backward: number }> {
+    const run = await this.standaloneShape(batch, steps);
+    return { forward: run.forward.dispatchCount, backward: run.backward.dispatchCount };
+  }
+
+  private checkStates(what: string, states: ArrayLike<number>[] | undefined, batch: number): Float32Array[] {
+    const size = batch * this.units;
+    if (states === undefined) return Array.from({ length: this.stateCount }, () => new Float32Array(size));
+    if (!Array.isArray(states) || states.length !== this.stateCount) {
+      throw new ShapeError(`${this.name} ${what}: expected ${this.stateCount} arrays (${this.stateCount === 2 ? '[h, c]' : '[h]'}), got ${Array.isArray(states) ? states.length : typeof states}`);
+    }
+    return states.map((s, i) => {
+      expectLength(`${this.name} ${what}[${i}]`, s, size, `[${batch}, ${this.units}]`);
+      expectFinite(`${this.name} ${what}[${i}]`, s);
+      return Float32Array.from(s);
+    });
+  }
+
+  private async standaloneShape(batch: number, steps: number): Promise<StandaloneShape> {
+    const key = `${batch}x${steps}`;
+    const cached = this.shapes.get(key);
+    if (cached) return cached;
+    const buffers = this.createBuffers(batch, steps);
+    const x = this.ctx.createStorageBuffer(`${this.name}.x`, batch * steps * this.inputSize * 4);
+    const dx = this.ctx.createStorageBuffer(`${this.name}.dx`, batch * steps * this.inputSize * 4);
+    const forward = new Plan(this.ctx, `${this.name}.forward`, await this.forwardSteps(buffers, x));
+    const backward = new Plan(this.ctx, `${this.name}.backward`, await this.backwardSteps(buffers, x, dx, this.returnSequences));
+    const shape = { buffers, x, dx, forward, backward, ranForward: false };
+    this.shapes.set(key, shape);
+    return shape;
+  }
+
+  protected assertLive(): void {
+    if (this.disposed) throw new DisposedError(`${this.name} was disposed`);
+  }
+
+  /** Releases every buffer the layer made (and its parameters, when it owns them). */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const shape of this.shapes.values()) {
+      this.destroyBuffers(shape.buffers);
+      this.ctx.destroyBuffer(shape.x);
+      this.ctx.destroyBuffer(shape.dx);
+    }
+    this.shapes.clear();
+    this.lastShape = null;
+    if (this.ownsParameters) this.parameters.dispose();
+    this.disposed = true;
+  }
+}

@@ -1,0 +1,96 @@
+// Shared driver for the recurrent-layer tests: random weights, inputs and upstream gradients; the GPU
+// layer's forward and backward against the float64 reference.
+
+import type { RecurrentLayer } from '../../src/index.js';
+import { expectClose, type Tolerance } from '../helpers/compare.js';
+import { mulberry32, uniformArray } from '../reference/random.js';
+
+export interface RecurrentCase {
+  batch: number;
+  steps: number;
+  inputSize: number;
+  units: number;
+  returnSequences?: boolean;
+  goBackwards?: boolean;
+  initialState?: boolean;
+  /** Gradient also arrives at the final state. */
+  stateGradient?: boolean;
+  strategy?: 'auto' | 'sequence' | 'step';
+  /** Scale of the random weights (1/sqrt(units) by default: unsaturated gates). */
+  weightScale?: number;
+}
+
+export function caseName(c: RecurrentCase): string {
+  const flags = [
+    c.returnSequences && 'sequences',
+    c.goBackwards && 'goBackwards',
+    c.initialState && 'initialState',
+    c.stateGradient && 'dState',
+    c.strategy && c.strategy !== 'auto' && c.strategy,
+  ].filter(Boolean);
+  return `B${c.batch} T${c.steps} in${c.inputSize} u${c.units}${flags.length ? ' ' + flags.join(' ') : ''}`;
+}
+
+/** What a reference run gives, in Keras layout / batch-major like the layer API. */
+export interface ReferenceRun {
+  output: Float64Array;
+  states: Float64Array[];
+  dWeights: Float64Array[];
+  dInput: Float64Array;
+  dInitialState: Float64Array[];
+}
+
+export interface CaseData {
+  weights: Float64Array[];
+  x: Float64Array;
+  initialState?: Float64Array[];
+  dOutput: Float64Array;
+  dStates?: Float64Array[];
+}
+
+export function makeCaseData(c: RecurrentCase, gates: number, stateCount: number, seed: number): CaseData {
+  const rng = mulberry32(seed);
+  const G = gates * c.units;
+  const scale = c.weightScale ?? 1 / Math.sqrt(c.units + c.inputSize);
+  const weights = [uniformArray(c.inputSize * G, scale, rng), uniformArray(c.units * G, scale, rng), uniformArray(G, 0.5, rng)];
+  const x = uniformArray(c.batch * c.steps * c.inputSize, 1, rng);
+  const initialState = c.initialState ? Array.from({ length: stateCount }, () => uniformArray(c.batch * c.units, 0.8, rng)) : undefined;
+  const dOutput = uniformArray(c.batch * c.units * (c.returnSequences ? c.steps : 1), 1, rng);
+  const dStates = c.stateGradient ? Array.from({ length: stateCount }, () => uniformArray(c.batch * c.units, 1, rng)) : undefined;
+  return { weights, x, initialState, dOutput, dStates };
+}
+
+/**
+ * Tolerances. Forward: h and c are bounded by 1 and each step's pre-activation sums inputSize + units
+ * f32 products of size <= 1/sqrt(n): rounding is ~1e-7 per step, and with these weights the steps are
+ * contractive, so errors stay near 1e-7 over 24 steps (measured: <= 2.5e-7). Backward: a weight gradient
+ * sums batch * steps products, so its error scales with the largest entry: 1e-5 of that (measured: <= 7e-7
+ * of it), plus 1e-5 relative.
+ */
+export const FORWARD_TOLERANCE: Tolerance = { atol: 2e-6, rtol: 1e-5 };
+export function gradientTolerance(reference: ArrayLike<number>): Tolerance {
+  let largest = 0;
+  for (let i = 0; i < reference.length; i++) largest = Math.max(largest, Math.abs(reference[i]));
+  return { atol: 1e-5 * Math.max(largest, 1e-3), rtol: 1e-5 };
+}
+
+export async function checkAgainstReference(
+  layer: RecurrentLayer,
+  c: RecurrentCase,
+  data: CaseData,
+  reference: ReferenceRun,
+): Promise<void> {
+  layer.setWeights(data.weights.map((w) => Float32Array.from(w)));
+  const f32 = (a?: Float64Array[]) => a?.map((s) => Float32Array.from(s));
+  const result = await layer.forward(Float32Array.from(data.x), { batch: c.batch, steps: c.steps }, f32(data.initialState));
+  expectClose(result.output, reference.output, FORWARD_TOLERANCE, 'output');
+  result.states.forEach((s, i) => expectClose(s, reference.states[i], FORWARD_TOLERANCE, `final state ${i}`));
+
+  const grads = await layer.backward(Float32Array.from(data.dOutput), f32(data.dStates));
+  const names = ['dKernel', 'dRecurrentKernel', 'dBias'];
+  grads.weights.forEach((g, i) => expectClose(g, reference.dWeights[i], gradientTolerance(reference.dWeights[i]), names[i]));
+  expectClose(grads.input, reference.dInput, gradientTolerance(reference.dInput), 'dInput');
+  grads.initialState.forEach((g, i) =>
+    expectClose(g, reference.dInitialState[i], gradientTolerance(reference.dInitialState[i]), `dInitialState ${i}`),
+  );
+}
