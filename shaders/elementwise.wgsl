@@ -1,6 +1,7 @@
 // Elementwise ops over flat f32 arrays of N elements. All entry points share three bindings:
 //
-//   unary:  out[i] = f(x[i])             f by OP: 0 copy, 1 tanh, 2 sigmoid, 3 relu, 4 scale by ALPHA, 5 negate
+//   unary:  out[i] = f(x[i])             f by OP: 0 copy, 1 scale by ALPHA, 2 negate
+//           (activations and their gradients live in activation.wgsl)
 //   binary: out[i] = x[i] (op) y[i]      op by OP: 0 add, 1 subtract, 2 multiply, 3 divide
 //   axpy:   out[i] = out[i] + ALPHA * x[i]
 //   fill:   out[i] = ALPHA
@@ -18,16 +19,6 @@ const WG: u32 = 64u;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-// Sigmoid and tanh through exp(-|v|), so no intermediate overflows for pre-activations of hundreds.
-fn stable_sigmoid(v: f32) -> f32 {
-  let e = exp(-abs(v));
-  return select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
-}
-fn stable_tanh(v: f32) -> f32 {
-  let e = exp(-2.0 * abs(v));
-  return sign(v) * (1.0 - e) / (1.0 + e);
-}
-
 fn flat_index(id: vec3<u32>, groups: vec3<u32>) -> u32 {
   return id.x + id.y * groups.x * WG;
 }
@@ -39,11 +30,8 @@ fn unary(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) 
   let v = x[i];
   var r: f32;
   switch OP {
-    case 1u: { r = stable_tanh(v); }
-    case 2u: { r = stable_sigmoid(v); }
-    case 3u: { r = max(v, 0.0); }
-    case 4u: { r = ALPHA * v; }
-    case 5u: { r = -v; }
+    case 1u: { r = ALPHA * v; }
+    case 2u: { r = -v; }
     default: { r = v; }
   }
   out[i] = r;

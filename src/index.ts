@@ -28,3 +28,7 @@ export { ParameterStore, type ParameterView } from './layers/parameters.js';
 export { glorotUniform, orthogonal } from './layers/initializers.js';
 export { toInterleaved, fromInterleaved } from './layers/gate-layout.js';
 export { batchToTimeMajor, timeToBatchMajor } from './layers/layout.js';
+export * from './kernels/activation.js';
+export { Dense, type DenseConfig, type DenseBuffers } from './layers/dense.js';
+export * from './kernels/embedding.js';
+export { Embedding, type EmbeddingConfig, type EmbeddingBuffers } from './layers/embedding.js';

@@ -1,10 +1,10 @@
-// Elementwise ops (shaders/elementwise.wgsl): unary activations and scaling, binary arithmetic,
-// axpy and fill over flat f32 buffers.
+// Elementwise ops (shaders/elementwise.wgsl): copy, scale and negate, binary arithmetic, axpy and fill
+// over flat f32 buffers.
 
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 import { grid1d } from './grid.js';
 
-export const UNARY_OPS = { copy: 0, tanh: 1, sigmoid: 2, relu: 3, scale: 4, negate: 5 } as const;
+export const UNARY_OPS = { copy: 0, scale: 1, negate: 2 } as const;
 export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 export type UnaryOp = keyof typeof UNARY_OPS;
 export type BinaryOp = keyof typeof BINARY_OPS;

@@ -2,17 +2,18 @@
 // dispatch with the time loop inside or one dispatch per step. Buffers are described in the shader.
 
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
-import { STEP_WORKGROUP, type RecurrentLaunch, type StepIndexBuffer } from './recurrence.js';
+import {
+  recurrenceConstants,
+  requireStepIndex,
+  sequenceGrid,
+  stepGrid,
+  type RecurrenceConstants,
+  type RecurrentDims,
+  type RecurrentLaunch,
+  type StepIndexBuffer,
+} from './recurrence.js';
 
-type LstmConstants = {
-  B: number;
-  T: number;
-  U: number;
-  ROWS: number;
-  WG: number;
-  GO_BACKWARDS: boolean;
-  HAS_DHSEQ: boolean;
-};
+type LstmConstants = RecurrenceConstants;
 
 const state = (c: LstmConstants) => c.B * c.U * 4;
 const sequence = (c: LstmConstants) => c.T * c.B * c.U * 4;
@@ -56,12 +57,7 @@ export const lstmBackwardStepSpec = spec('backward_step', (c) => {
 });
 export const lstmBackwardInitialSpec = spec('backward_initial_state', (c) => ({ rk: c.U * c.U * 16, dz: sequence(c) * 4, dh0: state(c) }));
 
-export interface LstmDims {
-  batch: number;
-  steps: number;
-  units: number;
-  goBackwards: boolean;
-}
+export type LstmDims = RecurrentDims;
 
 export interface LstmForwardBuffers {
   xw: BufferRange;
@@ -90,22 +86,6 @@ export interface LstmBackwardBuffers {
   dc0: BufferRange;
 }
 
-function constants(dims: LstmDims, launch: RecurrentLaunch, hasDhseq: boolean): LstmConstants {
-  return {
-    B: dims.batch,
-    T: dims.steps,
-    U: dims.units,
-    ROWS: launch.rows,
-    WG: launch.workgroupSize,
-    GO_BACKWARDS: dims.goBackwards,
-    HAS_DHSEQ: hasDhseq,
-  };
-}
-
-function stepGrid(dims: LstmDims, launch: RecurrentLaunch): [number, number] {
-  return [Math.ceil(dims.units / STEP_WORKGROUP), Math.ceil(dims.batch / launch.rows)];
-}
-
 /** The forward recurrence: 1 dispatch ('sequence') or one per step ('step', needs `stepIndex`). */
 export async function lstmForwardSteps(
   registry: KernelRegistry,
@@ -115,11 +95,11 @@ export async function lstmForwardSteps(
   buffers: LstmForwardBuffers,
   stepIndex?: StepIndexBuffer,
 ): Promise<Step[]> {
-  const c = constants(dims, launch, false);
+  const c = recurrenceConstants(dims, launch, false);
   const bindings = { ...buffers } as Record<string, BufferRange>;
   if (launch.strategy === 'sequence') {
     const kernel = await registry.kernel(lstmForwardSequenceSpec, c);
-    return [kernel.step(label, bindings, [Math.ceil(dims.batch / launch.rows)])];
+    return [kernel.step(label, bindings, sequenceGrid(dims, launch))];
   }
   const kernel = await registry.kernel(lstmForwardStepSpec, c);
   const index = requireStepIndex(stepIndex, dims.steps, label);
@@ -137,7 +117,7 @@ export async function lstmBackwardSteps(
   buffers: LstmBackwardBuffers,
   stepIndex?: StepIndexBuffer,
 ): Promise<Step[]> {
-  const c = constants(dims, launch, buffers.dhseq !== undefined);
+  const c = recurrenceConstants(dims, launch, buffers.dhseq !== undefined);
   const bindings: Record<string, BufferRange> = {
     rk: buffers.rk,
     c0: buffers.c0,
@@ -152,7 +132,7 @@ export async function lstmBackwardSteps(
   };
   if (launch.strategy === 'sequence') {
     const kernel = await registry.kernel(lstmBackwardSequenceSpec, c);
-    return [kernel.step(label, bindings, [Math.ceil(dims.batch / launch.rows)])];
+    return [kernel.step(label, bindings, sequenceGrid(dims, launch))];
   }
   const kernel = await registry.kernel(lstmBackwardStepSpec, c);
   const index = requireStepIndex(stepIndex, dims.steps, label);
@@ -164,11 +144,4 @@ export async function lstmBackwardSteps(
   const initial = await registry.kernel(lstmBackwardInitialSpec, c);
   steps.push(initial.step(`${label}.initial_state`, { rk: buffers.rk, dz: buffers.dz, dh0: buffers.dh0 }, stepGrid(dims, launch)));
   return steps;
-}
-
-function requireStepIndex(stepIndex: StepIndexBuffer | undefined, steps: number, label: string): StepIndexBuffer {
-  if (!stepIndex || stepIndex.steps < steps) {
-    throw new Error(`${label}: the per-step strategy needs a StepIndexBuffer of at least ${steps} steps`);
-  }
-  return stepIndex;
 }

@@ -58,6 +58,55 @@ function defaultRows(ctx: GpuContext, batch: number): number {
   return ctx.adapterInfo.isFallbackAdapter ? Math.ceil(batch / 4) : Math.ceil(batch / 64);
 }
 
+/** The shape of one recurrence: what both recurrent kernels take. */
+export interface RecurrentDims {
+  batch: number;
+  steps: number;
+  units: number;
+  goBackwards: boolean;
+}
+
+/** The override constants both recurrent shaders declare. */
+export type RecurrenceConstants = {
+  B: number;
+  T: number;
+  U: number;
+  ROWS: number;
+  WG: number;
+  GO_BACKWARDS: boolean;
+  HAS_DHSEQ: boolean;
+};
+
+export function recurrenceConstants(dims: RecurrentDims, launch: RecurrentLaunch, hasDhseq: boolean): RecurrenceConstants {
+  return {
+    B: dims.batch,
+    T: dims.steps,
+    U: dims.units,
+    ROWS: launch.rows,
+    WG: launch.workgroupSize,
+    GO_BACKWARDS: dims.goBackwards,
+    HAS_DHSEQ: hasDhseq,
+  };
+}
+
+/** Grid of the sequence entry points: one workgroup per `launch.rows` batch rows. */
+export function sequenceGrid(dims: RecurrentDims, launch: RecurrentLaunch): [number] {
+  return [Math.ceil(dims.batch / launch.rows)];
+}
+
+/** Grid of the per-step entry points: units across x (STEP_WORKGROUP each), row blocks across y. */
+export function stepGrid(dims: RecurrentDims, launch: RecurrentLaunch): [number, number] {
+  return [Math.ceil(dims.units / STEP_WORKGROUP), Math.ceil(dims.batch / launch.rows)];
+}
+
+/** The step index buffer the per-step strategy needs; throws when it is missing or too short. */
+export function requireStepIndex(stepIndex: StepIndexBuffer | undefined, steps: number, label: string): StepIndexBuffer {
+  if (!stepIndex || stepIndex.steps < steps) {
+    throw new Error(`${label}: the per-step strategy needs a StepIndexBuffer of at least ${steps} steps`);
+  }
+  return stepIndex;
+}
+
 /**
  * A uniform buffer of `steps` slots, slot s holding the step index s, each slot at the device's uniform
  * offset alignment so that a per-step bind group can point at it. Made once per plan.

@@ -1,0 +1,196 @@
+// Embedding layer (Keras): integer ids [N] -> rows of a table [vocab, dim]. Initialized uniform in
+// [-0.05, 0.05] as Keras. Ids are checked on the host (they come from the host in training).
+
+import type { GpuContext } from '../gpu/context.js';
+import { DisposedError, ShapeError, WebRnnError } from '../gpu/errors.js';
+import { KernelRegistry, type Step } from '../gpu/kernel-registry.js';
+import { gatherStep, groupRowsById, scatterAddStep } from '../kernels/embedding.js';
+import { Plan } from '../plan/plan.js';
+import { ParameterStore } from './parameters.js';
+import { seededRandom } from './random.js';
+import type { LayerOptions } from './recurrent.js';
+import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
+
+export interface EmbeddingConfig {
+  vocabSize: number;
+  outputDim: number;
+  seed?: number;
+  name?: string;
+}
+
+export interface EmbeddingBuffers {
+  readonly rows: number;
+  readonly ids: GPUBuffer;
+  readonly out: GPUBuffer;
+  readonly dout: GPUBuffer;
+  readonly rowStart: GPUBuffer;
+  readonly rowsById: GPUBuffer;
+}
+
+export class Embedding {
+  readonly vocabSize: number;
+  readonly outputDim: number;
+  readonly name: string;
+  readonly parameters: ParameterStore;
+  private readonly ctx: GpuContext;
+  private readonly registry: KernelRegistry;
+  private readonly ownsParameters: boolean;
+  private readonly seed: number;
+  private readonly shapes = new Map<number, { buffers: EmbeddingBuffers; forward: Plan; backward: Plan }>();
+  private last: { buffers: EmbeddingBuffers; backward: Plan } | null = null;
+  private disposed = false;
+
+  private constructor(ctx: GpuContext, config: EmbeddingConfig, options: LayerOptions) {
+    expectPositiveInteger('embedding vocabSize', config.vocabSize);
+    expectPositiveInteger('embedding outputDim', config.outputDim);
+    this.ctx = ctx;
+    this.vocabSize = config.vocabSize;
+    this.outputDim = config.outputDim;
+    this.name = config.name ?? 'embedding';
+    this.seed = config.seed ?? 0;
+    this.registry = options.registry ?? new KernelRegistry(ctx);
+    this.ownsParameters = options.parameters === undefined;
+    this.parameters = options.parameters ?? new ParameterStore(ctx, this.name);
+  }
+
+  static create(ctx: GpuContext, config: EmbeddingConfig, options: LayerOptions = {}): Embedding {
+    const layer = new Embedding(ctx, config, options);
+    if (layer.ownsParameters) {
+      layer.declare();
+      layer.parameters.allocate();
+      layer.initialize();
+    }
+    return layer;
+  }
+
+  get weightNames(): [embeddings: string] {
+    return [`${this.name}.embeddings`];
+  }
+
+  get weightShapes(): number[][] {
+    return [[this.vocabSize, this.outputDim]];
+  }
+
+  declare(): void {
+    this.parameters.add(this.weightNames[0], this.weightShapes[0]);
+  }
+
+  initialize(): void {
+    const random = seededRandom(this.seed);
+    this.setWeights([Float32Array.from({ length: this.vocabSize * this.outputDim }, () => (2 * random() - 1) * 0.05)]);
+  }
+
+  setWeights(weights: ArrayLike<number>[]): void {
+    this.assertLive();
+    if (!Array.isArray(weights) || weights.length !== 1) {
+      throw new ShapeError(`${this.name}.setWeights: expected [embeddings], got ${Array.isArray(weights) ? weights.length : typeof weights} arrays`);
+    }
+    expectLength(`${this.name}.setWeights embeddings`, weights[0], this.vocabSize * this.outputDim, `[${this.vocabSize}, ${this.outputDim}]`);
+    expectFinite(`${this.name}.setWeights embeddings`, weights[0]);
+    this.parameters.write(this.weightNames[0], Float32Array.from(weights[0]));
+  }
+
+  async getWeights(): Promise<Float32Array[]> {
+    this.assertLive();
+    return [await this.parameters.read(this.weightNames[0])];
+  }
+
+  /** Throws unless every id is an integer in [0, vocabSize). */
+  checkIds(what: string, ids: ArrayLike<number>): void {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+        throw new ShapeError(`${what}: token id ${id} at position ${i} is out of range [0, ${this.vocabSize})`);
+      }
+    }
+  }
+
+  createBuffers(rows: number): EmbeddingBuffers {
+    expectPositiveInteger(`${this.name} rows`, rows);
+    const label = (what: string) => `${this.name}.${what}`;
+    return {
+      rows,
+      ids: this.ctx.createStorageBuffer(label('ids'), rows * 4),
+      out: this.ctx.createStorageBuffer(label('out'), rows * this.outputDim * 4),
+      dout: this.ctx.createStorageBuffer(label('dout'), rows * this.outputDim * 4),
+      rowStart: this.ctx.createStorageBuffer(label('row_start'), (this.vocabSize + 1) * 4),
+      rowsById: this.ctx.createStorageBuffer(label('rows_by_id'), rows * 4),
+    };
+  }
+
+  destroyBuffers(buffers: EmbeddingBuffers): void {
+    for (const b of [buffers.ids, buffers.out, buffers.dout, buffers.rowStart, buffers.rowsById]) this.ctx.destroyBuffer(b);
+  }
+
+  /** Uploads a batch of ids (checked) and their grouping for the gradient. */
+  writeIds(buffers: EmbeddingBuffers, ids: ArrayLike<number>, what = `${this.name} ids`): void {
+    expectLength(what, ids, buffers.rows, `[${buffers.rows}]`);
+    this.checkIds(what, ids);
+    const { rowStart, rowsById } = groupRowsById(ids, this.vocabSize);
+    this.ctx.write(buffers.ids, Int32Array.from(ids));
+    this.ctx.write(buffers.rowStart, rowStart);
+    this.ctx.write(buffers.rowsById, rowsById);
+  }
+
+  forwardSteps(buffers: EmbeddingBuffers): Promise<Step[]> {
+    return gatherStep(this.registry, `${this.name}.forward`, buffers.rows, this.vocabSize, this.outputDim,
+      buffers.ids, this.parameters.value(this.weightNames[0]), buffers.out).then((s) => [s]);
+  }
+
+  backwardSteps(buffers: EmbeddingBuffers): Promise<Step[]> {
+    return scatterAddStep(this.registry, `${this.name}.backward`, buffers.rows, this.vocabSize, this.outputDim, {
+      dout: buffers.dout, rowStart: buffers.rowStart, rowsById: buffers.rowsById, dtable: this.parameters.gradient(this.weightNames[0]),
+    }).then((s) => [s]);
+  }
+
+  /** Looks up `ids` ([rows] integers in [0, vocabSize)); returns [rows, outputDim]. */
+  async forward(ids: ArrayLike<number>): Promise<Float32Array> {
+    this.assertLive();
+    const rows = ids.length;
+    expectPositiveInteger(`${this.name}.forward number of ids`, rows);
+    this.checkIds(`${this.name}.forward ids`, ids);
+    const run = await this.standalone(rows);
+    this.writeIds(run.buffers, ids, `${this.name}.forward ids`);
+    run.forward.run();
+    this.last = run;
+    return new Float32Array(await this.ctx.read(run.buffers.out, rows * this.outputDim * 4));
+  }
+
+  /** Gradient of the table from dOut [rows, outputDim] of the last forward(). */
+  async backward(dOut: ArrayLike<number>): Promise<{ weights: Float32Array[] }> {
+    this.assertLive();
+    const run = this.last;
+    if (!run) throw new WebRnnError(`${this.name}.backward: call forward() first`);
+    expectLength(`${this.name}.backward dOut`, dOut, run.buffers.rows * this.outputDim, `[${run.buffers.rows}, ${this.outputDim}]`);
+    expectFinite(`${this.name}.backward dOut`, dOut);
+    this.ctx.write(run.buffers.dout, Float32Array.from(dOut));
+    run.backward.run();
+    return { weights: [await this.parameters.read(this.weightNames[0], 'gradient')] };
+  }
+
+  private async standalone(rows: number) {
+    const cached = this.shapes.get(rows);
+    if (cached) return cached;
+    const buffers = this.createBuffers(rows);
+    const run = {
+      buffers,
+      forward: new Plan(this.ctx, `${this.name}.forward`, await this.forwardSteps(buffers)),
+      backward: new Plan(this.ctx, `${this.name}.backward`, await this.backwardSteps(buffers)),
+    };
+    this.shapes.set(rows, run);
+    return run;
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new DisposedError(`${this.name} was disposed`);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    for (const run of this.shapes.values()) this.destroyBuffers(run.buffers);
+    this.shapes.clear();
+    this.last = null;
+    if (this.ownsParameters) this.parameters.dispose();
+    this.disposed = true;
+  }
+}
