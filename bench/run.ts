@@ -1,5 +1,6 @@
-// `npm run bench`: every benchmark on each available driver, one driver at a time (the machine has
-// few cores; running two at once would measure contention). Prints a table, writes bench/results/.
+// `npm run bench`: every benchmark on each available driver, one at a time (the machine has few cores;
+// two at once would measure contention). Prints tables, writes bench/results/latest.json.
+// `-- --json` prints the report as one JSON document instead; `-- --adapter NAME` (repeatable) picks drivers.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,21 +17,38 @@ const { values } = parseArgs({
 
 const KNOWN = { lavapipe: '/usr/share/vulkan/icd.d/lvp_icd.json', swiftshader: '/usr/lib/chromium/vk_swiftshader_icd.json' };
 const adapters = values.adapter ?? ['auto', ...Object.entries(KNOWN).filter(([, icd]) => existsSync(icd)).map(([name]) => name)];
-
-const report: { machine: Record<string, unknown>; matmul: unknown[] } = {
+type Row = Record<string, string | number>;
+const report: { machine: Record<string, unknown>; runs: unknown[] } = {
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, date: new Date().toISOString() },
-  matmul: [],
+  runs: [],
 };
+const log = (...args: unknown[]) => { if (!values.json) console.log(...args); };
 
-for (const adapter of adapters) {
-  const args = ['--import', 'tsx', 'bench/matmul.ts', '--adapter', adapter, ...(values.quick ? ['--quick'] : [])];
+function runBench(script: string, adapter: string): Record<string, unknown> {
+  const args = ['--import', 'tsx', script, '--adapter', adapter, ...(values.quick && script.includes('matmul') ? ['--quick'] : [])];
   const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = out.trim().split('\n').pop() ?? '{}';
-  const result = { requested: adapter, ...JSON.parse(line) };
-  report.matmul.push(result);
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}');
+}
+
+const seen = new Set<string>();
+for (const adapter of adapters) {
+  const lstm = runBench('bench/lstm.ts', adapter) as { adapter: string; results: { strategy: string; [part: string]: unknown }[] };
+  if (seen.has(lstm.adapter)) continue; // 'auto' is lavapipe on a machine without a GPU: measure it once
+  seen.add(lstm.adapter);
+  const matmul = runBench('bench/matmul.ts', adapter) as { adapter: string; results: Row[] };
+  report.runs.push({ requested: adapter, adapter: matmul.adapter, matmul: matmul.results, lstm75: lstm.results });
+  log(`\n== ${adapter}: ${matmul.adapter}`);
+  log('matmul');
+  if (!values.json) console.table(matmul.results.map((r) => ({ case: r.case, 'GFLOP/s': r.gflops, 'ms median': Number(r.msMedian).toFixed(2) })));
+  log('LSTM(75), batch 10, 24 steps, input 1 (ms median, dispatches)');
   if (!values.json) {
-    console.log(`\nmatmul on ${adapter} (${result.adapter})`);
-    console.table(result.results.map((r: Record<string, unknown>) => ({ case: r.case, 'GFLOP/s': r.gflops, 'ms median': Number(r.msMedian).toFixed(2), 'ms min-max': `${Number(r.msMin).toFixed(2)}-${Number(r.msMax).toFixed(2)}` })));
+    console.table(lstm.results.map((r) => {
+      const cell = (part: string) => {
+        const p = r[part] as { msMedian: number; dispatches: number };
+        return `${p.msMedian.toFixed(2)} ms / ${p.dispatches}`;
+      };
+      return { strategy: r.strategy, forward: cell('forward'), backward: cell('backward'), 'forward+backward': cell('forwardBackward') };
+    }));
   }
 }
 

@@ -32,3 +32,5 @@ export * from './kernels/activation.js';
 export { Dense, type DenseConfig, type DenseBuffers } from './layers/dense.js';
 export * from './kernels/embedding.js';
 export { Embedding, type EmbeddingConfig, type EmbeddingBuffers } from './layers/embedding.js';
+export * from './kernels/simple-rnn.js';
+export { SimpleRNN, type SimpleRNNConfig } from './layers/simple-rnn.js';

@@ -67,6 +67,20 @@ export interface RecurrentBuffers {
   readonly stepIndex?: StepIndexBuffer;
   readonly forwardLaunch: RecurrentLaunch;
   readonly backwardLaunch: RecurrentLaunch;
+  /** The buffers this layer made for the shape (released by destroyBuffers). */
+  readonly owned: readonly GPUBuffer[];
+}
+
+/** State buffers a layer can take from elsewhere instead of making its own. */
+export interface SharedStateBuffers {
+  h0?: GPUBuffer;
+  c0?: GPUBuffer;
+  hT?: GPUBuffer;
+  cT?: GPUBuffer;
+  dhT?: GPUBuffer;
+  dcT?: GPUBuffer;
+  dh0?: GPUBuffer;
+  dc0?: GPUBuffer;
 }
 
 export interface ForwardResult {
@@ -201,17 +215,33 @@ export abstract class RecurrentLayer {
     );
   }
 
-  /** Allocates the time-major activation buffers for one (batch, steps) shape. */
-  createBuffers(batch: number, steps: number): RecurrentBuffers {
+  /**
+   * Allocates the time-major activation buffers for one (batch, steps) shape. `shared` buffers are used
+   * instead of new ones (a decoder's initial state is its encoder's final state, and the gradient of that
+   * state flows back through the same buffers); the layer does not release those.
+   */
+  createBuffers(batch: number, steps: number, shared: SharedStateBuffers = {}): RecurrentBuffers {
     expectPositiveInteger(`${this.name} batch`, batch);
     expectPositiveInteger(`${this.name} steps`, steps);
     const forwardLaunch = planRecurrence(this.ctx, batch, this.units, this.sequenceBytes.forward, this.strategy, this.rowsPerWorkgroup);
     const backwardLaunch = planRecurrence(this.ctx, batch, this.units, this.sequenceBytes.backward, this.strategy, this.rowsPerWorkgroup);
-    const label = (what: string) => `${this.name}.${what}`;
     const seq = batch * steps * this.units * 4;
     const state = batch * this.units * 4;
-    const buffer = (what: string, bytes: number) => this.ctx.createStorageBuffer(label(what), bytes);
+    const owned: GPUBuffer[] = [];
+    const buffer = (what: string, bytes: number) => {
+      const made = this.ctx.createStorageBuffer(`${this.name}.${what}`, bytes);
+      owned.push(made);
+      return made;
+    };
+    const stateBuffer = (what: keyof SharedStateBuffers) => {
+      const given = shared[what];
+      if (given && given.size < state) {
+        throw new ShapeError(`${this.name}: shared state buffer '${what}' has ${given.size} bytes, needs ${state} ([${batch}, ${this.units}])`);
+      }
+      return given ?? buffer(what, state);
+    };
     const needsStepIndex = forwardLaunch.strategy === 'step' || backwardLaunch.strategy === 'step';
+    const stepIndex = needsStepIndex ? new StepIndexBuffer(this.ctx, steps, `${this.name}.step_index`) : undefined;
     return {
       batch,
       steps,
@@ -219,18 +249,19 @@ export abstract class RecurrentLayer {
       hseq: buffer('hseq', seq),
       hprev: buffer('hprev', seq),
       saved: this.createSavedBuffers(batch, steps, buffer),
-      h0: buffer('h0', state),
-      hT: buffer('hT', state),
+      h0: stateBuffer('h0'),
+      hT: stateBuffer('hT'),
       dhseq: buffer('dhseq', seq),
-      dhT: buffer('dhT', state),
+      dhT: stateBuffer('dhT'),
       dz: buffer('dz', seq * this.gates),
-      dh0: buffer('dh0', state),
+      dh0: stateBuffer('dh0'),
       ...(this.stateCount === 2
-        ? { c0: buffer('c0', state), cT: buffer('cT', state), dcT: buffer('dcT', state), dc0: buffer('dc0', state) }
+        ? { c0: stateBuffer('c0'), cT: stateBuffer('cT'), dcT: stateBuffer('dcT'), dc0: stateBuffer('dc0') }
         : {}),
-      ...(needsStepIndex ? { stepIndex: new StepIndexBuffer(this.ctx, steps, label('step_index')) } : {}),
+      ...(stepIndex ? { stepIndex } : {}),
       forwardLaunch,
       backwardLaunch,
+      owned,
     };
   }
 
@@ -240,11 +271,9 @@ export abstract class RecurrentLayer {
     buffer: (what: string, bytes: number) => GPUBuffer,
   ): Record<string, GPUBuffer>;
 
-  /** Releases a shape's buffers. */
+  /** Releases the buffers createBuffers() made (not the shared ones). */
   destroyBuffers(buffers: RecurrentBuffers): void {
-    const all = [buffers.xw, buffers.hseq, buffers.hprev, ...Object.values(buffers.saved), buffers.h0, buffers.hT, buffers.dhseq,
-      buffers.dhT, buffers.dz, buffers.dh0, buffers.c0, buffers.cT, buffers.dcT, buffers.dc0];
-    for (const b of all) if (b) this.ctx.destroyBuffer(b);
+    for (const b of buffers.owned) this.ctx.destroyBuffer(b);
     buffers.stepIndex?.dispose();
   }
 

@@ -1,0 +1,143 @@
+// SimpleRNN recurrence dispatches (shaders/simple_rnn.wgsl): forward and backward through time, either as
+// one dispatch with the time loop inside or one dispatch per step. Buffers are described in the shader.
+
+import { ShapeError } from '../gpu/errors.js';
+import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
+import {
+  recurrenceConstants,
+  requireStepIndex,
+  sequenceGrid,
+  stepGrid,
+  type RecurrenceConstants,
+  type RecurrentDims,
+  type RecurrentLaunch,
+  type StepIndexBuffer,
+} from './recurrence.js';
+
+/** The cell's activation (Keras' `activation` argument of SimpleRNN). */
+export type SimpleRnnActivation = 'tanh' | 'relu';
+
+/** ACTIVATION override values in shaders/simple_rnn.wgsl. */
+export const SIMPLE_RNN_ACTIVATIONS: Readonly<Record<SimpleRnnActivation, number>> = { tanh: 0, relu: 1 };
+
+type SimpleRnnConstants = RecurrenceConstants & { ACTIVATION: number };
+
+const state = (c: SimpleRnnConstants) => c.B * c.U * 4;
+const sequence = (c: SimpleRnnConstants) => c.T * c.B * c.U * 4;
+
+const forwardBytes = (c: SimpleRnnConstants) => ({
+  xw: sequence(c),
+  rk: c.U * c.U * 4,
+  h0: state(c),
+  hseq: sequence(c),
+  hprev: sequence(c),
+  hT: state(c),
+});
+const backwardBytes = (c: SimpleRnnConstants) => ({
+  rk: c.U * c.U * 4,
+  saved_hseq: sequence(c),
+  dhseq: c.HAS_DHSEQ ? sequence(c) : 4,
+  dhT: state(c),
+  dz: sequence(c),
+  dh0: state(c),
+});
+
+const spec = (entry: string, bytes: (c: SimpleRnnConstants) => Record<string, number>): KernelSpec<SimpleRnnConstants> => ({
+  shader: 'simple_rnn.wgsl',
+  entry,
+  bindingBytes: bytes,
+});
+export const simpleRnnForwardSequenceSpec = spec('forward_sequence', forwardBytes);
+export const simpleRnnForwardStepSpec = spec('forward_step', forwardBytes);
+export const simpleRnnBackwardSequenceSpec = spec('backward_sequence', backwardBytes);
+export const simpleRnnBackwardStepSpec = spec('backward_step', (c) => {
+  const { dh0: _unused, ...bytes } = backwardBytes(c); // dh0 is written by backward_initial_state
+  return bytes;
+});
+export const simpleRnnBackwardInitialSpec = spec('backward_initial_state', (c) => ({ rk: c.U * c.U * 4, dz: sequence(c), dh0: state(c) }));
+
+export interface SimpleRnnDims extends RecurrentDims {
+  activation: SimpleRnnActivation;
+}
+
+export interface SimpleRnnForwardBuffers {
+  xw: BufferRange;
+  rk: BufferRange;
+  h0: BufferRange;
+  hseq: BufferRange;
+  hprev: BufferRange;
+  hT: BufferRange;
+}
+
+export interface SimpleRnnBackwardBuffers {
+  rk: BufferRange;
+  /** The forward's hseq: the activation's derivative is read off h itself. */
+  hseq: BufferRange;
+  /** Gradient into the output sequence; absent when only the final state receives gradient. */
+  dhseq?: BufferRange;
+  dhT: BufferRange;
+  dz: BufferRange;
+  dh0: BufferRange;
+}
+
+function constants(dims: SimpleRnnDims, launch: RecurrentLaunch, hasDhseq: boolean): SimpleRnnConstants {
+  const activation = SIMPLE_RNN_ACTIVATIONS[dims.activation];
+  if (activation === undefined) throw new ShapeError(`SimpleRNN: unknown activation '${dims.activation}' (tanh or relu)`);
+  return { ...recurrenceConstants(dims, launch, hasDhseq), ACTIVATION: activation };
+}
+
+/** The forward recurrence: 1 dispatch ('sequence') or one per step ('step', needs `stepIndex`). */
+export async function simpleRnnForwardSteps(
+  registry: KernelRegistry,
+  label: string,
+  dims: SimpleRnnDims,
+  launch: RecurrentLaunch,
+  buffers: SimpleRnnForwardBuffers,
+  stepIndex?: StepIndexBuffer,
+): Promise<Step[]> {
+  const c = constants(dims, launch, false);
+  const bindings = { ...buffers } as Record<string, BufferRange>;
+  if (launch.strategy === 'sequence') {
+    const kernel = await registry.kernel(simpleRnnForwardSequenceSpec, c);
+    return [kernel.step(label, bindings, sequenceGrid(dims, launch))];
+  }
+  const kernel = await registry.kernel(simpleRnnForwardStepSpec, c);
+  const index = requireStepIndex(stepIndex, dims.steps, label);
+  return Array.from({ length: dims.steps }, (_, s) =>
+    kernel.step(`${label}[${s}]`, { ...bindings, params: index.slot(s) }, stepGrid(dims, launch)),
+  );
+}
+
+/** The backward recurrence: 1 dispatch ('sequence') or steps + 1 ('step', needs `stepIndex`). */
+export async function simpleRnnBackwardSteps(
+  registry: KernelRegistry,
+  label: string,
+  dims: SimpleRnnDims,
+  launch: RecurrentLaunch,
+  buffers: SimpleRnnBackwardBuffers,
+  stepIndex?: StepIndexBuffer,
+): Promise<Step[]> {
+  const c = constants(dims, launch, buffers.dhseq !== undefined);
+  const bindings: Record<string, BufferRange> = {
+    rk: buffers.rk,
+    saved_hseq: buffers.hseq,
+    dhseq: buffers.dhseq ?? buffers.dhT, // unread when HAS_DHSEQ is false, but must be bound
+    dhT: buffers.dhT,
+    dz: buffers.dz,
+    dh0: buffers.dh0,
+  };
+  if (launch.strategy === 'sequence') {
+    const kernel = await registry.kernel(simpleRnnBackwardSequenceSpec, c);
+    return [kernel.step(label, bindings, sequenceGrid(dims, launch))];
+  }
+  const kernel = await registry.kernel(simpleRnnBackwardStepSpec, c);
+  const index = requireStepIndex(stepIndex, dims.steps, label);
+  const { dh0: _written, ...stepBindings } = bindings; // dh0 comes from the extra dispatch below
+  const steps = Array.from({ length: dims.steps }, (_, n) => {
+    const s = dims.steps - 1 - n;
+    return kernel.step(`${label}[${s}]`, { ...stepBindings, params: index.slot(s) }, stepGrid(dims, launch));
+  });
+  const initial = await registry.kernel(simpleRnnBackwardInitialSpec, c);
+  steps.push(initial.step(`${label}.initial_state`, { rk: buffers.rk, dz: buffers.dz, dh0: buffers.dh0 }, stepGrid(dims, launch)));
+  return steps;
+}
