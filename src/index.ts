@@ -34,3 +34,13 @@ export * from './kernels/embedding.js';
 export { Embedding, type EmbeddingConfig, type EmbeddingBuffers } from './layers/embedding.js';
 export * from './kernels/simple-rnn.js';
 export { SimpleRNN, type SimpleRNNConfig } from './layers/simple-rnn.js';
+export { Seq2Seq, type Seq2SeqConfig, type Seq2SeqInput } from './models/seq2seq.js';
+export { SequenceModel, type SequenceModelConfig } from './models/sequence-model.js';
+export {
+  RecurrentModel, type CompileOptions, type FitOptions, type FitCallbacks, type EpochLogs, type History,
+} from './models/recurrent-model.js';
+export type { NetworkSpec, BranchSpec, HeadSpec, RecurrentLayerSpec, CellType } from './models/network.js';
+export type { FeatureSequences, TokenSequences } from './models/data.js';
+export { saveModel, loadModel, ModelFormatError, MODEL_FORMAT, type ModelArtifacts, type ModelManifest, type WeightEntry } from './models/serialization.js';
+export * from './kernels/loss.js';
+export * from './optim/index.js';

@@ -148,13 +148,16 @@ export class Dense {
     return steps;
   }
 
-  /** From dy: weight gradients into the store, and dx ([rows, inputSize]) when given. */
-  async backwardSteps(buffers: DenseBuffers, x: BufferRange, dx: BufferRange | undefined): Promise<Step[]> {
+  /**
+   * From dy: weight gradients into the store, and dx ([rows, inputSize]) when given. With
+   * `gradientAtPreActivation` the gradient is already in dpre (a loss fused with softmax writes it there).
+   */
+  async backwardSteps(buffers: DenseBuffers, x: BufferRange, dx: BufferRange | undefined, gradientAtPreActivation = false): Promise<Step[]> {
     const [kernel, bias] = this.weightNames;
     const label = `${this.name}.backward`;
     const { rows, dpre } = buffers;
     const steps: Step[] = [];
-    if (this.activation !== 'linear') {
+    if (this.activation !== 'linear' && !gradientAtPreActivation) {
       steps.push(await activationBackwardStep(this.registry, `${label}.${this.activation}`, this.activation, rows, this.units, buffers));
     }
     const p = this.parameters;

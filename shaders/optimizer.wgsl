@@ -1,0 +1,146 @@
+// Optimizer updates with Keras' formulas, over a model's whole parameter buffer in one dispatch, and the
+// squared global gradient norm for Keras' global_clipnorm.
+//
+// g is gradients[i] after clipping (at most one kind, as Keras allows one):
+//   CLIP_BY_NORM:  g *= CLIP_NORM / max(sqrt(norm_squared[0]), CLIP_NORM)   (global norm over all
+//                  parameters; 1 when within bounds, and never 0/0 since CLIP_NORM > 0). Should the
+//                  f32 sum of squares overflow (norm > ~1.8e19), the scale is 0 and finite gradients
+//                  become 0, where Keras would make them NaN.
+//   CLIP_BY_VALUE: g = clamp(g, -CLIP_VALUE, CLIP_VALUE)
+// lr below is step_params.learning_rate, written by the host before every step:
+//   adam:    m = BETA1 m + (1 - BETA1) g;  v = BETA2 v + (1 - BETA2) g^2
+//            p -= lr m / (sqrt(v) + EPSILON)
+//            with lr = learning_rate * sqrt(1 - BETA2^t) / (1 - BETA1^t): the bias correction for step
+//            t is folded into the rate on the host, in float64 (epsilon is not bias-corrected, as Keras).
+//   sgd:     MOMENTUM == 0: p -= lr g
+//            else: velocity = MOMENTUM velocity - lr g; p += velocity
+//                  (NESTEROV: p += MOMENTUM velocity - lr g)
+//   rmsprop: ms = RHO ms + (1 - RHO) g^2;  increment = lr g / sqrt(ms + EPSILON)  (epsilon inside the root)
+//            MOMENTUM == 0: p -= increment; else momentum = MOMENTUM momentum + increment; p -= momentum
+//   gradient_norm_squared: norm_squared[0] = sum_i gradients[i]^2
+//
+// Buffers (N = floats of the parameter buffer, alignment padding included: padding gradients are 0, and
+// every update maps p = 0, g = 0, zero state to p = 0, so padding stays 0):
+//   params: [N] (updated in place); gradients: [N]; norm_squared: [1]
+//   adam_m, adam_v: [N]; sgd_velocity: [N]; rms_mean_square: [N]; rms_momentum: [N]
+//   sgd_velocity and rms_momentum are only touched when MOMENTUM > 0; otherwise the host binds a 4-byte
+//   placeholder (the binding exists either way, since the entry point names it).
+//   step_params: uniform, see StepParams.
+// Dispatch:
+//   adam / sgd / rmsprop: ceil(N / 64) workgroups of 64 (2-D when over the per-dimension limit,
+//     index = id.x + id.y * groups.x * 64).
+//   gradient_norm_squared: a single workgroup of 256: each invocation sums every 256th square, then a tree
+//     reduction in workgroup memory. One workgroup reads the whole gradient buffer: fine for recurrent
+//     models of up to a few million parameters, and the sum stays deterministic.
+
+override N: u32;
+override BETA1: f32 = 0.9;
+override BETA2: f32 = 0.999;
+override EPSILON: f32 = 1e-7;
+override MOMENTUM: f32 = 0.0;
+override NESTEROV: bool = false;
+override RHO: f32 = 0.9;
+override CLIP_BY_NORM: bool = false;
+override CLIP_NORM: f32 = 1.0;
+override CLIP_BY_VALUE: bool = false;
+override CLIP_VALUE: f32 = 1.0;
+const WG: u32 = 64u;
+const SUM_WG: u32 = 256u;
+
+struct StepParams {
+  // SGD, RMSprop: the learning rate. Adam: the bias-corrected rate of this step (see above).
+  learning_rate: f32,
+}
+
+@group(0) @binding(0) var<storage, read_write> params: array<f32>;
+@group(0) @binding(1) var<storage, read> gradients: array<f32>;
+@group(0) @binding(2) var<uniform> step_params: StepParams;
+// Written by gradient_norm_squared, read by the updates: one declaration, so read_write for both.
+@group(0) @binding(3) var<storage, read_write> norm_squared: array<f32>;
+@group(0) @binding(4) var<storage, read_write> adam_m: array<f32>;
+@group(0) @binding(5) var<storage, read_write> adam_v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> sgd_velocity: array<f32>;
+@group(0) @binding(7) var<storage, read_write> rms_mean_square: array<f32>;
+@group(0) @binding(8) var<storage, read_write> rms_momentum: array<f32>;
+
+var<workgroup> sum_scratch: array<f32, SUM_WG>;
+
+fn flat_index(id: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return id.x + id.y * groups.x * WG;
+}
+
+fn clipped_gradient(i: u32) -> f32 {
+  var g = gradients[i];
+  if (CLIP_BY_NORM) {
+    g *= CLIP_NORM / max(sqrt(norm_squared[0]), CLIP_NORM);
+  }
+  if (CLIP_BY_VALUE) {
+    g = clamp(g, -CLIP_VALUE, CLIP_VALUE);
+  }
+  return g;
+}
+
+@compute @workgroup_size(WG)
+fn adam(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = flat_index(id, groups);
+  if (i >= N) { return; }
+  let g = clipped_gradient(i);
+  let m = BETA1 * adam_m[i] + (1.0 - BETA1) * g;
+  let v = BETA2 * adam_v[i] + (1.0 - BETA2) * g * g;
+  adam_m[i] = m;
+  adam_v[i] = v;
+  params[i] -= step_params.learning_rate * m / (sqrt(v) + EPSILON);
+}
+
+@compute @workgroup_size(WG)
+fn sgd(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = flat_index(id, groups);
+  if (i >= N) { return; }
+  let g = clipped_gradient(i);
+  let lr = step_params.learning_rate;
+  if (MOMENTUM == 0.0) {
+    params[i] -= lr * g;
+    return;
+  }
+  let velocity = MOMENTUM * sgd_velocity[i] - lr * g;
+  sgd_velocity[i] = velocity;
+  if (NESTEROV) {
+    params[i] += MOMENTUM * velocity - lr * g;
+  } else {
+    params[i] += velocity;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn rmsprop(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = flat_index(id, groups);
+  if (i >= N) { return; }
+  let g = clipped_gradient(i);
+  let mean_square = RHO * rms_mean_square[i] + (1.0 - RHO) * g * g;
+  rms_mean_square[i] = mean_square;
+  let increment = step_params.learning_rate * g / sqrt(mean_square + EPSILON);
+  if (MOMENTUM == 0.0) {
+    params[i] -= increment;
+    return;
+  }
+  let momentum = MOMENTUM * rms_momentum[i] + increment;
+  rms_momentum[i] = momentum;
+  params[i] -= momentum;
+}
+
+@compute @workgroup_size(SUM_WG)
+fn gradient_norm_squared(@builtin(local_invocation_index) lane: u32) {
+  var local_sum = 0.0;
+  for (var i = lane; i < N; i += SUM_WG) {
+    let g = gradients[i];
+    local_sum += g * g;
+  }
+  sum_scratch[lane] = local_sum;
+  for (var stride = SUM_WG / 2u; stride > 0u; stride >>= 1u) {
+    workgroupBarrier();
+    if (lane < stride) { sum_scratch[lane] += sum_scratch[lane + stride]; }
+  }
+  if (lane == 0u) {
+    norm_squared[0] = sum_scratch[0];
+  }
+}

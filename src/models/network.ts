@@ -1,0 +1,302 @@
+// The layers of a recurrent model and how one batch shape runs through them on the GPU.
+//
+// A network is an optional encoder branch and a decoder branch (each: optional Embedding, then 1..N
+// recurrent layers) and a Dense head applied at every decoder step. Decoder layer i starts from encoder
+// layer i's final state: both layers are bound to the same state buffers, so the state never moves, and
+// the decoder's initial-state gradient lands where the encoder's backward reads its final-state gradient.
+// A SequenceModel is a network without an encoder (zero initial state).
+
+import type { GpuContext } from '../gpu/context.js';
+import { ShapeError } from '../gpu/errors.js';
+import type { BufferRange, KernelRegistry, Step } from '../gpu/kernel-registry.js';
+import type { Activation } from '../kernels/activation.js';
+import type { RecurrentStrategy } from '../kernels/recurrence.js';
+import { Dense, type DenseBuffers } from '../layers/dense.js';
+import { Embedding, type EmbeddingBuffers } from '../layers/embedding.js';
+import { LSTM } from '../layers/lstm.js';
+import type { ParameterStore } from '../layers/parameters.js';
+import type { RecurrentBuffers, RecurrentLayer, SharedStateBuffers } from '../layers/recurrent.js';
+import { SimpleRNN } from '../layers/simple-rnn.js';
+import { expectPositiveInteger } from '../layers/validate.js';
+import { featureSequences, tokenSequences, type FeatureSequences, type SequenceSet, type TokenSequences } from './data.js';
+
+export type CellType = 'lstm' | 'simple_rnn';
+
+export interface RecurrentLayerSpec {
+  /** Default 'lstm'. */
+  cell?: CellType;
+  units: number;
+  /** SimpleRNN only: 'tanh' (default) or 'relu'. */
+  activation?: 'tanh' | 'relu';
+  goBackwards?: boolean;
+  strategy?: RecurrentStrategy;
+}
+
+export interface BranchSpec {
+  /** Features per step of a numeric input (omit with vocabSize). */
+  inputSize?: number;
+  /** Token input: vocabulary size of the Embedding (omit with inputSize). */
+  vocabSize?: number;
+  /** Token input: embedding width. */
+  embeddingDim?: number;
+  layers: RecurrentLayerSpec[];
+}
+
+export interface HeadSpec {
+  units: number;
+  /** Default 'linear'. */
+  activation?: Activation;
+}
+
+export interface NetworkSpec {
+  encoder?: BranchSpec;
+  decoder: BranchSpec;
+  head: HeadSpec;
+  seed?: number;
+}
+
+export class Branch {
+  readonly embedding?: Embedding;
+  readonly layers: RecurrentLayer[];
+  /** Features per step entering the first recurrent layer. */
+  readonly inputFeatures: number;
+
+  constructor(ctx: GpuContext, spec: BranchSpec, name: string, seed: number, store: ParameterStore, registry: KernelRegistry) {
+    if (!Array.isArray(spec.layers) || spec.layers.length === 0) throw new ShapeError(`${name}: needs at least one recurrent layer`);
+    const options = { parameters: store, registry };
+    if (spec.vocabSize !== undefined) {
+      if (spec.inputSize !== undefined) throw new ShapeError(`${name}: give either inputSize (numeric input) or vocabSize (tokens), not both`);
+      expectPositiveInteger(`${name}.embeddingDim`, spec.embeddingDim ?? NaN);
+      this.embedding = Embedding.create(ctx, { vocabSize: spec.vocabSize, outputDim: spec.embeddingDim!, seed, name: `${name}.embedding` }, options);
+      this.inputFeatures = spec.embeddingDim!;
+    } else {
+      expectPositiveInteger(`${name}.inputSize`, spec.inputSize ?? NaN);
+      this.inputFeatures = spec.inputSize!;
+    }
+    let inputSize = this.inputFeatures;
+    this.layers = spec.layers.map((layer, i) => {
+      const config = {
+        units: layer.units,
+        inputSize,
+        returnSequences: true,
+        goBackwards: layer.goBackwards,
+        strategy: layer.strategy,
+        seed: seed + 10 * (i + 1),
+        name: `${name}.${layer.cell ?? 'lstm'}_${i}`,
+      };
+      inputSize = layer.units;
+      const cell = layer.cell ?? 'lstm';
+      if (cell === 'lstm') return LSTM.create(ctx, config, options);
+      if (cell === 'simple_rnn') return SimpleRNN.create(ctx, { ...config, activation: layer.activation }, options);
+      throw new ShapeError(`${name} layer ${i}: cell must be 'lstm' or 'simple_rnn', got '${String(cell)}'`);
+    });
+  }
+
+  get tokens(): boolean {
+    return this.embedding !== undefined;
+  }
+
+  /** A user's input for this branch, checked: token ids when it embeds, feature vectors otherwise. */
+  sequences(value: unknown, what: string): SequenceSet {
+    if (this.embedding) return tokenSequences(value as TokenSequences, what, this.embedding.vocabSize);
+    return featureSequences(value as FeatureSequences, what, this.inputFeatures);
+  }
+
+  get outputUnits(): number {
+    return this.layers[this.layers.length - 1].units;
+  }
+
+  declare(): void {
+    this.embedding?.declare();
+    for (const layer of this.layers) layer.declare();
+  }
+
+  initialize(): void {
+    this.embedding?.initialize();
+    for (const layer of this.layers) layer.initialize();
+  }
+}
+
+/** GPU buffers of one branch for one (batch, steps). */
+export interface BranchBuffers {
+  /** Time-major input [T, B, F] (numeric) or ids [T * B] (tokens, inside `embedding`). */
+  readonly input?: GPUBuffer;
+  readonly embedding?: EmbeddingBuffers;
+  readonly layers: RecurrentBuffers[];
+}
+
+export class Network {
+  readonly encoder?: Branch;
+  readonly decoder: Branch;
+  readonly head: Dense;
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly spec: NetworkSpec,
+    readonly store: ParameterStore,
+    readonly registry: KernelRegistry,
+  ) {
+    const seed = spec.seed ?? 0;
+    if (spec.encoder) this.encoder = new Branch(ctx, spec.encoder, 'encoder', seed + 1000, store, registry);
+    this.decoder = new Branch(ctx, spec.decoder, spec.encoder ? 'decoder' : 'rnn', seed + 2000, store, registry);
+    if (this.encoder) checkBridge(this.encoder, this.decoder);
+    expectPositiveInteger('head.units', spec.head?.units ?? NaN);
+    this.head = Dense.create(ctx, { units: spec.head.units, inputSize: this.decoder.outputUnits, activation: spec.head.activation, seed: seed + 3000, name: 'head' },
+      { parameters: store, registry });
+    this.encoder?.declare();
+    this.decoder.declare();
+    this.head.declare();
+    store.allocate();
+    this.encoder?.initialize();
+    this.decoder.initialize();
+    this.head.initialize();
+  }
+
+  /** Every weight-owning layer, in a stable order (the order of getWeights()). */
+  get weightLayers(): { name: string; layer: Embedding | RecurrentLayer | Dense }[] {
+    const layers: { name: string; layer: Embedding | RecurrentLayer | Dense }[] = [];
+    for (const branch of [this.encoder, this.decoder]) {
+      if (!branch) continue;
+      if (branch.embedding) layers.push({ name: branch.embedding.name, layer: branch.embedding });
+      for (const layer of branch.layers) layers.push({ name: layer.name, layer });
+    }
+    layers.push({ name: this.head.name, layer: this.head });
+    return layers;
+  }
+
+  /** Allocates the buffers of one batch shape. */
+  createShape(batch: number, sourceSteps: number, targetSteps: number): NetworkShape {
+    return new NetworkShape(this.ctx, this, batch, sourceSteps, targetSteps);
+  }
+}
+
+function checkBridge(encoder: Branch, decoder: Branch): void {
+  if (encoder.layers.length !== decoder.layers.length) {
+    throw new ShapeError(`seq2seq: encoder has ${encoder.layers.length} recurrent layers, decoder ${decoder.layers.length}; decoder layer i starts from encoder layer i's state, so they must match`);
+  }
+  encoder.layers.forEach((e, i) => {
+    const d = decoder.layers[i];
+    if (e.units !== d.units || e.stateCount !== d.stateCount) {
+      throw new ShapeError(`seq2seq: encoder layer ${i} (${e.name}, ${e.units} units) and decoder layer ${i} (${d.name}, ${d.units} units) must have the same cell and units to pass the state`);
+    }
+  });
+}
+
+/** The buffers and dispatches of a network for one (batch, source steps, target steps). */
+export class NetworkShape {
+  readonly encoder?: BranchBuffers;
+  readonly decoder: BranchBuffers;
+  readonly head: DenseBuffers;
+  private readonly bridges: GPUBuffer[] = [];
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly network: Network,
+    readonly batch: number,
+    readonly sourceSteps: number,
+    readonly targetSteps: number,
+  ) {
+    const { encoder, decoder } = network;
+    const stateBytes = (units: number) => batch * units * 4;
+    const bridge = (name: string, bytes: number) => {
+      const buffer = ctx.createStorageBuffer(`bridge.${name}`, bytes);
+      this.bridges.push(buffer);
+      return buffer;
+    };
+    const encoderShared: SharedStateBuffers[] = [];
+    const decoderShared: SharedStateBuffers[] = [];
+    if (encoder) {
+      encoder.layers.forEach((layer, i) => {
+        const bytes = stateBytes(layer.units);
+        const h = bridge(`${i}.h`, bytes);
+        const dh = bridge(`${i}.dh`, bytes);
+        const c = layer.stateCount === 2 ? bridge(`${i}.c`, bytes) : undefined;
+        const dc = layer.stateCount === 2 ? bridge(`${i}.dc`, bytes) : undefined;
+        encoderShared.push({ hT: h, cT: c, dhT: dh, dcT: dc });
+        decoderShared.push({ h0: h, c0: c, dh0: dh, dc0: dc });
+      });
+      this.encoder = this.branchBuffers(encoder, sourceSteps, encoderShared);
+    }
+    this.decoder = this.branchBuffers(decoder, targetSteps, decoderShared);
+    this.head = network.head.createBuffers(targetSteps * batch);
+  }
+
+  private branchBuffers(branch: Branch, steps: number, shared: SharedStateBuffers[]): BranchBuffers {
+    const rows = steps * this.batch;
+    const embedding = branch.embedding?.createBuffers(rows);
+    const input = embedding ? undefined : this.ctx.createStorageBuffer(`${branch.layers[0].name}.input`, rows * branch.inputFeatures * 4);
+    const layers = branch.layers.map((layer, i) => layer.createBuffers(this.batch, steps, shared[i] ?? {}));
+    return { input, embedding, layers };
+  }
+
+  /** What enters the first recurrent layer of a branch. */
+  private branchInput(branch: BranchBuffers): BufferRange {
+    return branch.embedding ? branch.embedding.out : branch.input!;
+  }
+
+  /** Forward through encoder, decoder and head. */
+  async forwardSteps(): Promise<Step[]> {
+    const steps: Step[] = [];
+    const { encoder, decoder } = this.network;
+    for (const [branch, buffers] of [[encoder, this.encoder], [decoder, this.decoder]] as const) {
+      if (!branch || !buffers) continue;
+      if (branch.embedding) steps.push(...(await branch.embedding.forwardSteps(buffers.embedding!)));
+      let input = this.branchInput(buffers);
+      for (let i = 0; i < branch.layers.length; i++) {
+        steps.push(...(await branch.layers[i].forwardSteps(buffers.layers[i], input)));
+        input = buffers.layers[i].hseq;
+      }
+    }
+    steps.push(...(await this.network.head.forwardSteps(this.head, this.lastDecoderOutput)));
+    return steps;
+  }
+
+  /**
+   * Backward from the head's output gradient (written by the loss into dy, or into dpre when
+   * `gradientAtLogits`: a loss fused with softmax) to every parameter gradient.
+   */
+  async backwardSteps(gradientAtLogits = false): Promise<Step[]> {
+    const { encoder, decoder } = this.network;
+    const steps: Step[] = [];
+    const lastDecoder = this.decoder.layers[this.decoder.layers.length - 1];
+    steps.push(...(await this.network.head.backwardSteps(this.head, lastDecoder.hseq, lastDecoder.dhseq, gradientAtLogits)));
+    for (const [branch, buffers, isEncoder] of [[decoder, this.decoder, false], [encoder, this.encoder, true]] as const) {
+      if (!branch || !buffers) continue;
+      for (let i = branch.layers.length - 1; i >= 0; i--) {
+        const below = i > 0 ? buffers.layers[i - 1] : undefined;
+        const input = below ? below.hseq : this.branchInput(buffers);
+        const dInput = below ? below.dhseq : buffers.embedding?.dout;
+        // The encoder's top layer only passes its final state on: no gradient arrives at its sequence.
+        const sequenceGradient = !(isEncoder && i === branch.layers.length - 1);
+        steps.push(...(await branch.layers[i].backwardSteps(buffers.layers[i], input, dInput, sequenceGradient)));
+      }
+      if (branch.embedding) steps.push(...(await branch.embedding.backwardSteps(buffers.embedding!)));
+    }
+    return steps;
+  }
+
+  get lastDecoderOutput(): GPUBuffer {
+    return this.decoder.layers[this.decoder.layers.length - 1].hseq;
+  }
+
+  /** Uploads a time-major batch into a branch's input (checking token ids against the embedding). */
+  writeInput(which: 'encoder' | 'decoder', data: Float32Array | Int32Array): void {
+    const branch = which === 'encoder' ? this.network.encoder : this.network.decoder;
+    const buffers = which === 'encoder' ? this.encoder : this.decoder;
+    if (!branch || !buffers) throw new ShapeError(`this model has no ${which}`);
+    if (branch.embedding) branch.embedding.writeIds(buffers.embedding!, data, `${which} input`);
+    else this.ctx.write(buffers.input!, data);
+  }
+
+  dispose(): void {
+    const { encoder, decoder } = this.network;
+    for (const [branch, buffers] of [[encoder, this.encoder], [decoder, this.decoder]] as const) {
+      if (!branch || !buffers) continue;
+      branch.layers.forEach((layer, i) => layer.destroyBuffers(buffers.layers[i]));
+      if (buffers.embedding) branch.embedding!.destroyBuffers(buffers.embedding);
+      if (buffers.input) this.ctx.destroyBuffer(buffers.input);
+    }
+    this.network.head.destroyBuffers(this.head);
+    for (const b of this.bridges) this.ctx.destroyBuffer(b);
+  }
+}

@@ -1,0 +1,337 @@
+// What Seq2Seq and SequenceModel share: compile, fit, evaluate, trainOnBatch, weights, dispose.
+// The training loop stays on the host; each step is one submit of a prebuilt plan, and losses are read
+// back once per epoch from an accumulator on the GPU.
+
+import type { GpuContext } from '../gpu/context.js';
+import { DisposedError, ShapeError, WebRnnError } from '../gpu/errors.js';
+import { KernelRegistry } from '../gpu/kernel-registry.js';
+import { rowWeightsFromMask } from '../kernels/loss.js';
+import { ParameterStore } from '../layers/parameters.js';
+import { seededRandom } from '../layers/random.js';
+import { createOptimizer, type Optimizer, type OptimizerName } from '../optim/index.js';
+import { featureSequences, sliceSet, timeMajorBatch, tokenSequences, type FeatureSequences, type SequenceSet, type TokenSequences } from './data.js';
+import { Network, type NetworkSpec } from './network.js';
+import { TrainingShape, type LossName } from './training-shape.js';
+
+export interface CompileOptions {
+  /** 'adam' (default), 'sgd', 'rmsprop', or an optimizer instance. */
+  optimizer?: OptimizerName | Optimizer;
+  loss: LossName;
+  /** Learning rate of a named optimizer (its Keras default otherwise). */
+  learningRate?: number;
+  /** Clip gradients by global norm (Keras global_clipnorm). */
+  clipNorm?: number;
+  /** Clip each gradient to [-clipValue, clipValue]. */
+  clipValue?: number;
+  /** Cross-entropy: target positions holding this token are padding and excluded from the loss. */
+  maskToken?: number;
+}
+
+export interface EpochLogs {
+  loss: number;
+  val_loss?: number;
+}
+
+export interface FitCallbacks {
+  /** After each epoch, with that epoch's losses. Return `false` to stop training. */
+  onEpochEnd?(epoch: number, logs: EpochLogs): void | boolean | Promise<void | boolean>;
+  /** After each batch is submitted (no loss: reading it would cost a round trip per step). */
+  onBatchEnd?(batch: number): void | Promise<void>;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Shuffle the training samples every epoch (seeded). Default true. */
+  shuffle?: boolean;
+  /** Fraction of the samples, taken from the end before shuffling (as Keras), held out for validation. */
+  validationSplit?: number;
+  seed?: number;
+  callbacks?: FitCallbacks;
+}
+
+export interface History {
+  epoch: number[];
+  history: { loss: number[]; val_loss?: number[] };
+}
+
+/** A model's inputs and targets, normalized. */
+export interface Dataset {
+  source?: SequenceSet;
+  input: SequenceSet;
+  target: SequenceSet;
+}
+
+export abstract class RecurrentModel {
+  protected readonly ctx: GpuContext;
+  protected readonly registry: KernelRegistry;
+  protected readonly store: ParameterStore;
+  readonly network: Network;
+  private compiled: { loss: LossName; optimizer: Optimizer; maskToken?: number } | null = null;
+  private readonly shapes = new Map<string, TrainingShape>();
+  private readonly trainLoss: GPUBuffer;
+  private readonly evalLoss: GPUBuffer;
+  private trainSamples = 0;
+  private disposed = false;
+
+  protected constructor(ctx: GpuContext, spec: NetworkSpec, label: string) {
+    this.ctx = ctx;
+    this.registry = new KernelRegistry(ctx);
+    this.store = new ParameterStore(ctx, `${label}.parameters`);
+    try {
+      this.network = new Network(ctx, spec, this.store, this.registry);
+    } catch (error) {
+      this.store.dispose();
+      throw error;
+    }
+    this.trainLoss = ctx.createStorageBuffer(`${label}.train_loss`, 4);
+    this.evalLoss = ctx.createStorageBuffer(`${label}.eval_loss`, 4);
+  }
+
+  /** Chooses the loss and the optimizer. Compiling again replaces both (and the optimizer's state). */
+  compile(options: CompileOptions): void {
+    this.assertLive();
+    const loss = options.loss;
+    if (loss !== 'mse' && loss !== 'sparse_categorical_crossentropy') {
+      throw new ShapeError(`compile: loss must be 'mse' or 'sparse_categorical_crossentropy', got '${String(loss)}'`);
+    }
+    const head = this.network.head;
+    if (loss === 'sparse_categorical_crossentropy' && head.activation !== 'softmax' && head.activation !== 'linear') {
+      throw new ShapeError(`compile: sparse_categorical_crossentropy needs a 'softmax' or 'linear' head, this one is '${head.activation}'`);
+    }
+    const optimizer = createOptimizer(options.optimizer ?? 'adam', {
+      ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+      ...(options.clipNorm !== undefined ? { clipNorm: options.clipNorm } : {}),
+      ...(options.clipValue !== undefined ? { clipValue: options.clipValue } : {}),
+    });
+    this.releaseShapes();
+    this.compiled?.optimizer.dispose();
+    optimizer.attach(this.ctx, this.registry, {
+      valueBuffer: this.store.valueBuffer,
+      gradientBuffer: this.store.gradientBuffer,
+      byteLength: this.store.byteLength,
+      label: this.store.label,
+    });
+    this.compiled = { loss, optimizer, maskToken: options.maskToken };
+  }
+
+  get optimizer(): Optimizer {
+    return this.requireCompiled('optimizer').optimizer;
+  }
+
+  /** Turns the user's x and y into a Dataset, checking shapes against the model. */
+  protected abstract dataset(x: unknown, y: unknown, what: string): Dataset;
+
+  /** The targets y for `count` samples of `steps` steps: numbers for mse, token ids for cross-entropy. */
+  protected targetSet(y: unknown, what: string, steps: number, count: number): SequenceSet {
+    const { loss, maskToken } = this.requireCompiled(what);
+    const units = this.network.head.units;
+    const target = loss === 'mse'
+      ? featureSequences(y as FeatureSequences, `${what} y`, units)
+      : tokenSequences(y as TokenSequences, `${what} y`, units, maskToken);
+    if (target.count !== count) throw new ShapeError(`${what}: x has ${count} samples but y has ${target.count}`);
+    if (target.steps !== steps) throw new ShapeError(`${what}: the input has ${steps} steps but y has ${target.steps}`);
+    return target;
+  }
+
+  /**
+   * Trains for `epochs` epochs; returns the loss (and validation loss) of each epoch. One submit per
+   * batch; the last, smaller batch of an epoch gets its own plan, so no sample is dropped.
+   */
+  async fit(x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
+    this.assertLive();
+    const data = this.dataset(x, y, 'fit');
+    const epochs = options.epochs ?? 1;
+    const batchSize = options.batchSize ?? 32;
+    const split = options.validationSplit ?? 0;
+    if (!Number.isInteger(epochs) || epochs < 0) throw new ShapeError(`fit: epochs must be a non-negative integer, got ${epochs}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ShapeError(`fit: batchSize must be a positive integer, got ${batchSize}`);
+    if (!(split >= 0 && split < 1)) throw new ShapeError(`fit: validationSplit must be in [0, 1), got ${split}`);
+    const total = data.input.count;
+    const validationCount = Math.floor(total * split);
+    const trainCount = total - validationCount;
+    if (trainCount < 1) throw new ShapeError(`fit: validationSplit ${split} leaves no training samples out of ${total}`);
+    const train = subset(data, 0, trainCount);
+    const validation = validationCount > 0 ? subset(data, trainCount, total) : undefined;
+    const random = seededRandom(options.seed ?? 0);
+    const history: History = { epoch: [], history: { loss: [], ...(validation ? { val_loss: [] } : {}) } };
+
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const order = Array.from({ length: trainCount }, (_, i) => i);
+      if (options.shuffle ?? true) shuffle(order, random);
+      this.ctx.write(this.trainLoss, new Float32Array(1));
+      for (let start = 0, batch = 0; start < trainCount; start += batchSize, batch++) {
+        await this.runTrainingBatch(train, order.slice(start, start + batchSize));
+        await options.callbacks?.onBatchEnd?.(batch);
+      }
+      const loss = (await this.readAccumulator(this.trainLoss)) / trainCount;
+      this.trainSamples = 0;
+      const logs: EpochLogs = { loss };
+      if (validation) logs.val_loss = await this.evaluateSet(validation, batchSize);
+      history.epoch.push(epoch);
+      history.history.loss.push(logs.loss);
+      if (logs.val_loss !== undefined) history.history.val_loss!.push(logs.val_loss);
+      if ((await options.callbacks?.onEpochEnd?.(epoch, logs)) === false) break;
+    }
+    return history;
+  }
+
+  /** Mean loss over a dataset (forward only). */
+  async evaluate(x: unknown, y: unknown, options: { batchSize?: number } = {}): Promise<number> {
+    this.assertLive();
+    const batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ShapeError(`evaluate: batchSize must be a positive integer, got ${batchSize}`);
+    return this.evaluateSet(this.dataset(x, y, 'evaluate'), batchSize);
+  }
+
+  /**
+   * One training step on one batch, with no readback: the loss is added to the running sum that
+   * readLoss() returns (and resets).
+   */
+  async trainOnBatch(x: unknown, y: unknown): Promise<void> {
+    this.assertLive();
+    const data = this.dataset(x, y, 'trainOnBatch');
+    await this.runTrainingBatch(data, Array.from({ length: data.input.count }, (_, i) => i));
+  }
+
+  /** Mean training loss of the steps since the last readLoss() (or fit epoch). One readback. */
+  async readLoss(): Promise<number> {
+    this.assertLive();
+    if (this.trainSamples === 0) throw new WebRnnError('readLoss: no training step since the last read');
+    const loss = (await this.readAccumulator(this.trainLoss)) / this.trainSamples;
+    this.ctx.write(this.trainLoss, new Float32Array(1));
+    this.trainSamples = 0;
+    return loss;
+  }
+
+  private async runTrainingBatch(data: Dataset, indices: number[]): Promise<void> {
+    const { optimizer } = this.requireCompiled('training');
+    const shape = this.trainingShape(indices.length, data);
+    const plan = await shape.training(optimizer, this.trainLoss);
+    this.upload(shape, data, indices);
+    optimizer.prepareStep();
+    plan.run();
+    this.trainSamples += indices.length;
+  }
+
+  private async evaluateSet(data: Dataset, batchSize: number): Promise<number> {
+    this.ctx.write(this.evalLoss, new Float32Array(1));
+    const count = data.input.count;
+    for (let start = 0; start < count; start += batchSize) {
+      const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+      const shape = this.trainingShape(indices.length, data);
+      const plan = await shape.evaluation(this.evalLoss);
+      this.upload(shape, data, indices);
+      plan.run();
+    }
+    return (await this.readAccumulator(this.evalLoss)) / count;
+  }
+
+  private upload(shape: TrainingShape, data: Dataset, indices: number[]): void {
+    if (data.source) shape.shape.writeInput('encoder', timeMajorBatch(data.source, indices));
+    shape.shape.writeInput('decoder', timeMajorBatch(data.input, indices));
+    const target = timeMajorBatch(data.target, indices);
+    this.ctx.write(shape.target, target);
+    if (shape.rowWeight) {
+      const mask = this.compiled?.maskToken;
+      this.ctx.write(shape.rowWeight, rowWeightsFromMask(Float32Array.from(target, (id) => (id === mask ? 0 : 1))));
+    }
+  }
+
+  private trainingShape(batch: number, data: Dataset): TrainingShape {
+    const { loss } = this.requireCompiled('training');
+    const sourceSteps = data.source?.steps ?? 0;
+    const key = `${batch}:${sourceSteps}:${data.input.steps}`;
+    let shape = this.shapes.get(key);
+    if (!shape) {
+      shape = new TrainingShape(this.ctx, this.network, loss, batch, sourceSteps, data.input.steps);
+      this.shapes.set(key, shape);
+    }
+    return shape;
+  }
+
+  private async readAccumulator(buffer: GPUBuffer): Promise<number> {
+    return new Float32Array(await this.ctx.read(buffer, 4))[0];
+  }
+
+  private requireCompiled(what: string) {
+    if (!this.compiled) throw new WebRnnError(`${what}: call compile({ loss, optimizer }) first`);
+    return this.compiled;
+  }
+
+  /** Every weight, in Keras layout, layer by layer (embedding, recurrent layers, head). */
+  async getWeights(): Promise<Float32Array[]> {
+    this.assertLive();
+    const all: Float32Array[] = [];
+    for (const { layer } of this.network.weightLayers) all.push(...(await layer.getWeights()));
+    return all;
+  }
+
+  /** Sets every weight from getWeights() order; shapes are checked before anything is written. */
+  setWeights(weights: ArrayLike<number>[]): void {
+    this.assertLive();
+    const layers = this.network.weightLayers;
+    const expected = layers.reduce((n, { layer }) => n + layer.weightShapes.length, 0);
+    if (!Array.isArray(weights) || weights.length !== expected) {
+      throw new ShapeError(`setWeights: expected ${expected} arrays, got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    }
+    let k = 0;
+    const perLayer = layers.map(({ name, layer }) => {
+      const part = weights.slice(k, k + layer.weightShapes.length);
+      layer.weightShapes.forEach((shape, i) => {
+        const size = shape.reduce((a, b) => a * b, 1);
+        if (part[i]?.length !== size) throw new ShapeError(`setWeights: ${name} weight ${i} must have shape [${shape.join(', ')}] (${size} values), got ${part[i]?.length}`);
+      });
+      k += layer.weightShapes.length;
+      return part;
+    });
+    layers.forEach(({ layer }, i) => layer.setWeights(perLayer[i]));
+  }
+
+  /** Names and shapes of getWeights(), in order. */
+  get weightSpecs(): { name: string; shape: number[] }[] {
+    return this.network.weightLayers.flatMap(({ layer }) => layer.weightShapes.map((shape, i) => ({ name: layer.weightNames[i], shape })));
+  }
+
+  /** GPU dispatches and submits of one training step for a batch size (tests, benchmarks). */
+  async trainingPlanInfo(x: unknown, y: unknown): Promise<{ dispatches: number }> {
+    const data = this.dataset(x, y, 'trainingPlanInfo');
+    const plan = await this.trainingShape(data.input.count, data).training(this.requireCompiled('training').optimizer, this.trainLoss);
+    return { dispatches: plan.dispatchCount };
+  }
+
+  protected assertLive(): void {
+    if (this.disposed) throw new DisposedError('the model was disposed');
+  }
+
+  private releaseShapes(): void {
+    for (const shape of this.shapes.values()) shape.dispose();
+    this.shapes.clear();
+  }
+
+  /** Releases every GPU buffer the model made. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.releaseShapes();
+    this.compiled?.optimizer.dispose();
+    this.store.dispose();
+    this.ctx.destroyBuffer(this.trainLoss);
+    this.ctx.destroyBuffer(this.evalLoss);
+    this.disposed = true;
+  }
+}
+
+function subset(data: Dataset, from: number, to: number): Dataset {
+  return {
+    ...(data.source ? { source: sliceSet(data.source, from, to) } : {}),
+    input: sliceSet(data.input, from, to),
+    target: sliceSet(data.target, from, to),
+  };
+}
+
+function shuffle(order: number[], random: () => number): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+}

@@ -1,0 +1,61 @@
+// Adam (Keras): m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+// p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps). State: m and v, [N] each.
+// The bias correction is folded into the step's rate on the host, in float64 (shaders/optimizer.wgsl).
+
+import type { Constants, KernelSpec } from '../gpu/kernel-registry.js';
+import {
+  GpuOptimizer, checkOptionNames, checkPositive, checkUnitInterval, type OptimizerOptions, type UpdateConstants,
+} from './optimizer.js';
+
+export interface AdamOptions extends OptimizerOptions {
+  /** Default 1e-3. */
+  learningRate?: number;
+  /** Decay of the first moment, in [0, 1). Default 0.9. */
+  beta1?: number;
+  /** Decay of the second moment, in [0, 1). Default 0.999. */
+  beta2?: number;
+  /** Added to sqrt(v), > 0. Default 1e-7. */
+  epsilon?: number;
+}
+
+const OPTION_NAMES = ['learningRate', 'beta1', 'beta2', 'epsilon', 'clipNorm', 'clipValue'] as const;
+
+export const adamUpdateSpec: KernelSpec<UpdateConstants> = {
+  shader: 'optimizer.wgsl',
+  entry: 'adam',
+  bindingBytes: (c) => ({ params: c.N * 4, gradients: c.N * 4, norm_squared: 4, adam_m: c.N * 4, adam_v: c.N * 4 }),
+};
+
+export class Adam extends GpuOptimizer {
+  readonly name = 'adam' as const;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  protected readonly updateSpec = adamUpdateSpec;
+
+  constructor(options: AdamOptions = {}) {
+    checkOptionNames(options, OPTION_NAMES, 'Adam');
+    const { learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, clipNorm, clipValue } = options;
+    super('Adam', learningRate, { clipNorm, clipValue });
+    checkUnitInterval(beta1, 'Adam: beta1');
+    checkUnitInterval(beta2, 'Adam: beta2');
+    // epsilon = 0 would make 0 / 0 of every zero gradient (alignment padding included).
+    checkPositive(epsilon, 'Adam: epsilon');
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.epsilon = epsilon;
+  }
+
+  protected hyperparameters(): Constants {
+    return { BETA1: this.beta1, BETA2: this.beta2, EPSILON: this.epsilon };
+  }
+
+  protected stateBindings(): Record<string, boolean> {
+    return { adam_m: true, adam_v: true };
+  }
+
+  /** lr sqrt(1 - beta2^t) / (1 - beta1^t): 1 - beta1^t > 0 for t >= 1 since beta1 < 1. */
+  protected override stepRate(t: number): number {
+    return (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
+  }
+}

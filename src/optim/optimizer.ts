@@ -1,0 +1,254 @@
+// The Optimizer interface and what Adam, SGD and RMSprop share: the per-step uniform (learning rate),
+// gradient clipping (Keras global_clipnorm / clipvalue), the state buffers' lifetime, and hyperparameter
+// checks. One update dispatch covers a model's whole parameter buffer (shaders/optimizer.wgsl), so a
+// training step adds at most two dispatches: the global-norm reduction (when clipping by norm) and the
+// update.
+
+import { GpuContext } from '../gpu/context.js';
+import { DisposedError, ShapeError } from '../gpu/errors.js';
+import type { Constants, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
+import { grid1d } from '../kernels/grid.js';
+
+export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
+
+/** What an optimizer updates: values and gradients in two buffers of one layout (a ParameterStore). */
+export interface ParameterBuffers {
+  readonly valueBuffer: GPUBuffer;
+  readonly gradientBuffer: GPUBuffer;
+  /** Bytes of each buffer that hold parameters, alignment padding included (a multiple of 4). */
+  readonly byteLength: number;
+  readonly label: string;
+}
+
+export interface ClipOptions {
+  /** Scale all gradients together so their global L2 norm is at most this (Keras global_clipnorm). */
+  clipNorm?: number;
+  /** Clamp every gradient to [-clipValue, clipValue] (Keras clipvalue). */
+  clipValue?: number;
+}
+
+/** Options every optimizer takes. */
+export interface OptimizerOptions extends ClipOptions {
+  learningRate?: number;
+}
+
+export interface Optimizer {
+  readonly name: OptimizerName;
+  /** The learning rate; a new value takes effect at the next prepareStep(). */
+  learningRate: number;
+  /** Updates prepared since attach() or reset() (Keras optimizer.iterations). */
+  readonly iterations: number;
+  /**
+   * Creates the optimizer's state (zero-filled) for these parameters. Attaching again (or after
+   * dispose()) releases the previous state and starts from step 0.
+   */
+  attach(ctx: GpuContext, registry: KernelRegistry, store: ParameterBuffers): void;
+  /** The dispatches of one update: the global-norm reduction when clipping by norm, then the update. */
+  steps(): Promise<Step[]>;
+  /** Advances the step count and writes this step's learning rate; call once before each submit. */
+  prepareStep(): void;
+  /** Zeroes the state and the step count (the parameters are left as they are). */
+  reset(): void;
+  /** Releases every buffer the optimizer made; attach() may be called again afterwards. */
+  dispose(): void;
+}
+
+/** Overrides of an update entry point that every optimizer sets. */
+export type UpdateConstants = Constants & { N: number };
+
+export const gradientNormSquaredSpec: KernelSpec<{ N: number }> = {
+  shader: 'optimizer.wgsl', entry: 'gradient_norm_squared', bindingBytes: (c) => ({ gradients: c.N * 4, norm_squared: 4 }),
+};
+
+const UPDATE_WORKGROUP = 64;
+// Bytes of the step_params uniform buffer: one f32 used, padded to the 16 bytes of a uniform struct slot.
+const STEP_PARAMS_BYTES = 16;
+const PLACEHOLDER_BYTES = 4;
+
+interface Attachment {
+  ctx: GpuContext;
+  registry: KernelRegistry;
+  store: ParameterBuffers;
+  floats: number;
+  stepParams: GPUBuffer;
+  normSquared: GPUBuffer;
+  /** By binding name: N floats of state, or a 4-byte placeholder for an unused binding. */
+  state: Record<string, GPUBuffer>;
+}
+
+/**
+ * Shared plumbing of the GPU optimizers. A subclass names its update entry point, its hyperparameter
+ * overrides and its state bindings, and (Adam) how the step's rate follows from the learning rate.
+ */
+export abstract class GpuOptimizer implements Optimizer {
+  abstract readonly name: OptimizerName;
+  readonly clipNorm: number | undefined;
+  readonly clipValue: number | undefined;
+  private rate: number;
+  private step = 0;
+  private attachment: Attachment | null = null;
+  // Reused for every prepareStep(), so a training step allocates nothing.
+  private readonly stepParamsData = new Float32Array(STEP_PARAMS_BYTES / 4);
+
+  protected constructor(
+    private readonly displayName: string,
+    learningRate: number,
+    clip: ClipOptions,
+  ) {
+    checkLearningRate(learningRate, displayName);
+    this.rate = learningRate;
+    const { clipNorm, clipValue } = clip;
+    if (clipNorm !== undefined && clipValue !== undefined) {
+      // Keras raises the same: it applies only one kind of clipping.
+      throw new ShapeError(`${displayName}: set at most one of clipNorm and clipValue (got ${clipNorm} and ${clipValue})`);
+    }
+    if (clipNorm !== undefined) checkPositive(clipNorm, `${displayName}: clipNorm`);
+    if (clipValue !== undefined) checkPositive(clipValue, `${displayName}: clipValue`);
+    this.clipNorm = clipNorm;
+    this.clipValue = clipValue;
+  }
+
+  /** The update entry point of this optimizer. */
+  protected abstract readonly updateSpec: KernelSpec<UpdateConstants>;
+  /** Hyperparameter overrides of the update entry point. */
+  protected abstract hyperparameters(): Constants;
+  /** State bindings of the update entry point: true where the optimizer keeps N floats, false if unused. */
+  protected abstract stateBindings(): Record<string, boolean>;
+
+  /**
+   * The rate written to the uniform for step `step` (1-based): the learning rate itself for SGD and
+   * RMSprop; Adam folds its bias correction in.
+   */
+  protected stepRate(step: number): number {
+    return this.rate;
+  }
+
+  get learningRate(): number {
+    return this.rate;
+  }
+
+  set learningRate(value: number) {
+    checkLearningRate(value, this.displayName);
+    this.rate = value;
+  }
+
+  get iterations(): number {
+    return this.step;
+  }
+
+  get attached(): boolean {
+    return this.attachment !== null;
+  }
+
+  attach(ctx: GpuContext, registry: KernelRegistry, store: ParameterBuffers): void {
+    const { byteLength } = store;
+    if (!Number.isInteger(byteLength) || byteLength < 4 || byteLength % 4 !== 0) {
+      throw new ShapeError(`${this.displayName}.attach: byteLength must be a positive multiple of 4, got ${byteLength}`);
+    }
+    for (const [what, buffer] of [['valueBuffer', store.valueBuffer], ['gradientBuffer', store.gradientBuffer]] as const) {
+      if (buffer.size < byteLength) {
+        throw new ShapeError(`${this.displayName}.attach: ${what} '${buffer.label}' has ${buffer.size} bytes, fewer than byteLength ${byteLength}`);
+      }
+    }
+    this.dispose();
+    const floats = byteLength / 4;
+    const prefix = `${store.label}.${this.name}`;
+    const made: GPUBuffer[] = [];
+    const make = (buffer: () => GPUBuffer) => {
+      const b = buffer();
+      made.push(b);
+      return b;
+    };
+    try {
+      const stepParams = make(() => ctx.createBuffer(`${prefix}.step_params`, STEP_PARAMS_BYTES, GpuContext.usage.UNIFORM | GpuContext.usage.COPY_DST));
+      const normSquared = make(() => ctx.createStorageBuffer(`${prefix}.norm_squared`, 4));
+      const state: Record<string, GPUBuffer> = {};
+      for (const [binding, used] of Object.entries(this.stateBindings())) {
+        // WebGPU zero-fills new buffers: the state starts at 0, as Keras' slot variables do.
+        state[binding] = make(() => ctx.createStorageBuffer(`${prefix}.${binding}`, used ? byteLength : PLACEHOLDER_BYTES));
+      }
+      this.attachment = { ctx, registry, store, floats, stepParams, normSquared, state };
+    } catch (error) {
+      for (const buffer of made) ctx.destroyBuffer(buffer);
+      throw error;
+    }
+    this.step = 0;
+  }
+
+  async steps(): Promise<Step[]> {
+    const { registry, store, floats, stepParams, normSquared, state } = this.requireAttached('steps');
+    const label = `${store.label}.${this.name}`;
+    const steps: Step[] = [];
+    const gradients = { buffer: store.gradientBuffer, offset: 0, size: store.byteLength };
+    if (this.clipNorm !== undefined) {
+      const norm = await registry.kernel(gradientNormSquaredSpec, { N: floats });
+      steps.push(norm.step(`${label}.gradient_norm_squared`, { gradients, norm_squared: normSquared }, [1]));
+    }
+    const clip: Constants = {};
+    if (this.clipNorm !== undefined) Object.assign(clip, { CLIP_BY_NORM: true, CLIP_NORM: this.clipNorm });
+    if (this.clipValue !== undefined) Object.assign(clip, { CLIP_BY_VALUE: true, CLIP_VALUE: this.clipValue });
+    const update = await registry.kernel(this.updateSpec, { N: floats, ...this.hyperparameters(), ...clip });
+    const params = { buffer: store.valueBuffer, offset: 0, size: store.byteLength };
+    steps.push(update.step(`${label}.update`, { params, gradients, step_params: stepParams, norm_squared: normSquared, ...state },
+      grid1d(floats, UPDATE_WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension)));
+    return steps;
+  }
+
+  prepareStep(): void {
+    const { ctx, stepParams } = this.requireAttached('prepareStep');
+    this.step++;
+    this.stepParamsData[0] = this.stepRate(this.step);
+    ctx.write(stepParams, this.stepParamsData);
+  }
+
+  reset(): void {
+    this.step = 0;
+    if (!this.attachment) return;
+    const { ctx, state, store } = this.attachment;
+    ctx.assertUsable();
+    const encoder = ctx.device.createCommandEncoder({ label: `${store.label}.${this.name}.reset` });
+    for (const buffer of Object.values(state)) encoder.clearBuffer(buffer);
+    ctx.submit([encoder.finish()]);
+  }
+
+  dispose(): void {
+    const attachment = this.attachment;
+    if (!attachment) return;
+    this.attachment = null;
+    this.step = 0;
+    const { ctx, stepParams, normSquared, state } = attachment;
+    for (const buffer of [stepParams, normSquared, ...Object.values(state)]) ctx.destroyBuffer(buffer);
+  }
+
+  private requireAttached(what: string): Attachment {
+    if (!this.attachment) {
+      throw new DisposedError(`${this.displayName}.${what}: the optimizer is not attached to parameters (call attach(), or it was disposed)`);
+    }
+    return this.attachment;
+  }
+}
+
+/** Throws unless `options` holds only the named keys (catches Keras spellings such as learning_rate). */
+export function checkOptionNames(options: object, known: readonly string[], who: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new ShapeError(`${who}: unknown option '${key}' (known: ${known.join(', ')})`);
+  }
+}
+
+export function checkLearningRate(value: number, who: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ShapeError(`${who}: learningRate must be a finite number >= 0, got ${value}`);
+  }
+}
+
+/** value in [0, 1), or [0, 1] with `closed`. */
+export function checkUnitInterval(value: number, what: string, closed = false): void {
+  const ok = typeof value === 'number' && value >= 0 && (closed ? value <= 1 : value < 1);
+  if (!ok) throw new ShapeError(`${what} must be in [0, 1${closed ? ']' : ')'}, got ${value}`);
+}
+
+export function checkPositive(value: number, what: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ShapeError(`${what} must be a finite number > 0, got ${value}`);
+  }
+}

@@ -1,0 +1,59 @@
+// RMSprop (Keras, not centered): ms = rho ms + (1 - rho) g^2; increment = lr g / sqrt(ms + eps);
+// p -= increment, or with momentum: mom = momentum mom + increment; p -= mom.
+// State: ms [N], and mom [N] only with momentum.
+
+import type { Constants, KernelSpec } from '../gpu/kernel-registry.js';
+import {
+  GpuOptimizer, checkOptionNames, checkPositive, checkUnitInterval, type OptimizerOptions, type UpdateConstants,
+} from './optimizer.js';
+
+export interface RmspropOptions extends OptimizerOptions {
+  /** Default 1e-3. */
+  learningRate?: number;
+  /** Decay of the mean square, in [0, 1). Default 0.9. */
+  rho?: number;
+  /** In [0, 1]. Default 0: no momentum state. */
+  momentum?: number;
+  /** Added to the mean square inside the square root, > 0. Default 1e-7. */
+  epsilon?: number;
+}
+
+const OPTION_NAMES = ['learningRate', 'rho', 'momentum', 'epsilon', 'clipNorm', 'clipValue'] as const;
+
+export const rmspropUpdateSpec: KernelSpec<UpdateConstants> = {
+  shader: 'optimizer.wgsl',
+  entry: 'rmsprop',
+  // Without momentum the momentum binding is a 4-byte placeholder the kernel never touches.
+  bindingBytes: (c) => ({
+    params: c.N * 4, gradients: c.N * 4, norm_squared: 4, rms_mean_square: c.N * 4, rms_momentum: Number(c.MOMENTUM) > 0 ? c.N * 4 : 4,
+  }),
+};
+
+export class RMSprop extends GpuOptimizer {
+  readonly name = 'rmsprop' as const;
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  protected readonly updateSpec = rmspropUpdateSpec;
+
+  constructor(options: RmspropOptions = {}) {
+    checkOptionNames(options, OPTION_NAMES, 'RMSprop');
+    const { learningRate = 1e-3, rho = 0.9, momentum = 0, epsilon = 1e-7, clipNorm, clipValue } = options;
+    super('RMSprop', learningRate, { clipNorm, clipValue });
+    checkUnitInterval(rho, 'RMSprop: rho');
+    checkUnitInterval(momentum, 'RMSprop: momentum', true);
+    // epsilon = 0 would make 0 / 0 of every zero gradient (alignment padding included).
+    checkPositive(epsilon, 'RMSprop: epsilon');
+    this.rho = rho;
+    this.momentum = momentum;
+    this.epsilon = epsilon;
+  }
+
+  protected hyperparameters(): Constants {
+    return { RHO: this.rho, MOMENTUM: this.momentum, EPSILON: this.epsilon };
+  }
+
+  protected stateBindings(): Record<string, boolean> {
+    return { rms_mean_square: true, rms_momentum: this.momentum > 0 };
+  }
+}

@@ -1,0 +1,49 @@
+// SGD (Keras): without momentum p -= lr g. With momentum: velocity = momentum velocity - lr g, then
+// p += velocity, or with Nesterov p += momentum velocity - lr g. State: velocity [N], only with momentum.
+
+import { ShapeError } from '../gpu/errors.js';
+import type { Constants, KernelSpec } from '../gpu/kernel-registry.js';
+import { GpuOptimizer, checkOptionNames, checkUnitInterval, type OptimizerOptions, type UpdateConstants } from './optimizer.js';
+
+export interface SgdOptions extends OptimizerOptions {
+  /** Default 0.01. */
+  learningRate?: number;
+  /** In [0, 1] (as Keras). Default 0: plain gradient descent, no state. */
+  momentum?: number;
+  /** Nesterov momentum; no effect without momentum. Default false. */
+  nesterov?: boolean;
+}
+
+const OPTION_NAMES = ['learningRate', 'momentum', 'nesterov', 'clipNorm', 'clipValue'] as const;
+
+export const sgdUpdateSpec: KernelSpec<UpdateConstants> = {
+  shader: 'optimizer.wgsl',
+  entry: 'sgd',
+  // Without momentum the velocity binding is a 4-byte placeholder the kernel never touches.
+  bindingBytes: (c) => ({ params: c.N * 4, gradients: c.N * 4, norm_squared: 4, sgd_velocity: Number(c.MOMENTUM) > 0 ? c.N * 4 : 4 }),
+};
+
+export class SGD extends GpuOptimizer {
+  readonly name = 'sgd' as const;
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  protected readonly updateSpec = sgdUpdateSpec;
+
+  constructor(options: SgdOptions = {}) {
+    checkOptionNames(options, OPTION_NAMES, 'SGD');
+    const { learningRate = 0.01, momentum = 0, nesterov = false, clipNorm, clipValue } = options;
+    super('SGD', learningRate, { clipNorm, clipValue });
+    checkUnitInterval(momentum, 'SGD: momentum', true);
+    if (typeof nesterov !== 'boolean') throw new ShapeError(`SGD: nesterov must be a boolean, got ${String(nesterov)}`);
+    this.momentum = momentum;
+    this.nesterov = nesterov;
+  }
+
+  protected hyperparameters(): Constants {
+    return { MOMENTUM: this.momentum, NESTEROV: this.nesterov };
+  }
+
+  protected stateBindings(): Record<string, boolean> {
+    return { sgd_velocity: this.momentum > 0 };
+  }
+}
