@@ -44,3 +44,4 @@ export type { FeatureSequences, TokenSequences } from './models/data.js';
 export { saveModel, loadModel, ModelFormatError, MODEL_FORMAT, type ModelArtifacts, type ModelManifest, type WeightEntry } from './models/serialization.js';
 export * from './kernels/loss.js';
 export * from './optim/index.js';
+export { linspace, translationWindows, nextStepWindows, type WindowOptions, type TranslationWindows, type FlatSequences } from './tasks/windows.js';
