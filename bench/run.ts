@@ -36,8 +36,16 @@ for (const adapter of adapters) {
   if (seen.has(lstm.adapter)) continue; // 'auto' is lavapipe on a machine without a GPU: measure it once
   seen.add(lstm.adapter);
   const matmul = runBench('bench/matmul.ts', adapter) as { adapter: string; results: Row[] };
-  report.runs.push({ requested: adapter, adapter: matmul.adapter, matmul: matmul.results, lstm75: lstm.results });
+  const train = runBench('bench/train.ts', adapter) as { results: Row[] };
+  report.runs.push({ requested: adapter, adapter: matmul.adapter, matmul: matmul.results, lstm75: lstm.results, training: train.results });
   log(`\n== ${adapter}: ${matmul.adapter}`);
+  log('training epochs (after a warm-up epoch)');
+  if (!values.json) {
+    console.table(train.results.map((r) => ({
+      workload: r.workload, 'ms/epoch median': Number(r.msMedian).toFixed(1), 'min-max': `${Number(r.msMin).toFixed(1)}-${Number(r.msMax).toFixed(1)}`,
+      'samples/s': r.samplesPerSec, 'dispatches/step': r.dispatchesPerStep, 'submits/step': r.submitsPerStep,
+    })));
+  }
   log('matmul');
   if (!values.json) console.table(matmul.results.map((r) => ({ case: r.case, 'GFLOP/s': r.gflops, 'ms median': Number(r.msMedian).toFixed(2) })));
   log('LSTM(75), batch 10, 24 steps, input 1 (ms median, dispatches)');
