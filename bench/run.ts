@@ -37,8 +37,16 @@ for (const adapter of adapters) {
   seen.add(lstm.adapter);
   const matmul = runBench('bench/matmul.ts', adapter) as { adapter: string; results: Row[] };
   const train = runBench('bench/train.ts', adapter) as { results: Row[] };
-  report.runs.push({ requested: adapter, adapter: matmul.adapter, matmul: matmul.results, lstm75: lstm.results, training: train.results });
+  const decode = runBench('bench/decode.ts', adapter) as { results: Row[] };
+  report.runs.push({ requested: adapter, adapter: matmul.adapter, matmul: matmul.results, lstm75: lstm.results, training: train.results, decoding: decode.results });
   log(`\n== ${adapter}: ${matmul.adapter}`);
+  log('decoding, seed LSTM(75) model, 24 steps (one submit, one readback per call)');
+  if (!values.json) {
+    console.table(decode.results.map((r) => ({
+      workload: r.workload, 'ms median': Number(r.msMedian).toFixed(2), 'min-max': `${Number(r.msMin).toFixed(2)}-${Number(r.msMax).toFixed(2)}`,
+      'windows/s': r.windowsPerSec, dispatches: r.dispatchesPerCall, submits: r.submitsPerCall, readbacks: r.readbacksPerCall,
+    })));
+  }
   log('training epochs (after a warm-up epoch)');
   if (!values.json) {
     console.table(train.results.map((r) => ({

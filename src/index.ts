@@ -45,3 +45,5 @@ export { saveModel, loadModel, ModelFormatError, MODEL_FORMAT, type ModelArtifac
 export * from './kernels/loss.js';
 export * from './optim/index.js';
 export { linspace, translationWindows, nextStepWindows, type WindowOptions, type TranslationWindows, type FlatSequences } from './tasks/windows.js';
+export { DecodePlan, type DecodeOptions } from './models/autoregressive.js';
+export * from './kernels/decode.js';

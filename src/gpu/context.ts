@@ -162,15 +162,17 @@ export class GpuContext {
   /**
    * Copies `byteLength` bytes of `source` (from `offset`) to the host. One staging buffer per call,
    * released before returning. Rejects with DeviceLostError instead of hanging if the device dies.
+   * `before` encodes work into the same command buffer, so running it and reading its result is one submit.
    */
-  async read(source: GPUBuffer, byteLength: number, offset = 0): Promise<ArrayBuffer> {
+  async read(source: GPUBuffer, byteLength: number, offset = 0, before?: { encode(encoder: GPUCommandEncoder): void; dispatchCount: number }): Promise<ArrayBuffer> {
     this.assertUsable();
     const size = Math.max(4, Math.ceil(byteLength / 4) * 4);
     const staging = this.createBuffer(`${source.label}.readback`, size, MAP_READ | COPY_DST);
     try {
       const encoder = this.device.createCommandEncoder({ label: `${source.label}.readback` });
+      before?.encode(encoder); // e.g. a whole plan: work and readback in one submit
       encoder.copyBufferToBuffer(source, offset, staging, 0, size);
-      this.submit([encoder.finish()]);
+      this.submit([encoder.finish()], before?.dispatchCount ?? 0);
       this.counters.readbacks++;
       await Promise.race([
         staging.mapAsync(MAP_READ_MODE),

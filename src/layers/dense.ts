@@ -135,15 +135,16 @@ export class Dense {
     for (const b of new Set([buffers.pre, buffers.y, buffers.dy, buffers.dpre])) this.ctx.destroyBuffer(b);
   }
 
-  /** pre = x . kernel + bias; y = activation(pre). `x` is [rows, inputSize]. */
-  async forwardSteps(buffers: DenseBuffers, x: BufferRange): Promise<Step[]> {
+  /** pre = x . kernel + bias; y = activation(pre) into `output` (default buffers.y). `x` is [rows, inputSize]. */
+  async forwardSteps(buffers: DenseBuffers, x: BufferRange, output: BufferRange = buffers.y, label = `${this.name}.forward`): Promise<Step[]> {
     const [kernel, bias] = this.weightNames;
+    const linear = this.activation === 'linear';
     const steps = [
-      await matmulStep(this.registry, `${this.name}.forward`, { M: buffers.rows, K: this.inputSize, N: this.units },
-        x, this.parameters.value(kernel), buffers.pre, this.parameters.value(bias)),
+      await matmulStep(this.registry, label, { M: buffers.rows, K: this.inputSize, N: this.units },
+        x, this.parameters.value(kernel), linear ? output : buffers.pre, this.parameters.value(bias)),
     ];
-    if (this.activation !== 'linear') {
-      steps.push(await activationStep(this.registry, `${this.name}.forward.${this.activation}`, this.activation, buffers.rows, this.units, buffers.pre, buffers.y));
+    if (!linear) {
+      steps.push(await activationStep(this.registry, `${label}.${this.activation}`, this.activation, buffers.rows, this.units, buffers.pre, output));
     }
     return steps;
   }

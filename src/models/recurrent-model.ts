@@ -10,6 +10,7 @@ import { ParameterStore } from '../layers/parameters.js';
 import { seededRandom } from '../layers/random.js';
 import { createOptimizer, type Optimizer, type OptimizerName } from '../optim/index.js';
 import { featureSequences, sliceSet, timeMajorBatch, tokenSequences, type FeatureSequences, type SequenceSet, type TokenSequences } from './data.js';
+import { DecodePlan, type DecodeOptions } from './autoregressive.js';
 import { Network, type NetworkSpec } from './network.js';
 import { TrainingShape, type LossName } from './training-shape.js';
 
@@ -69,6 +70,7 @@ export abstract class RecurrentModel {
   readonly network: Network;
   private compiled: { loss: LossName; optimizer: Optimizer; maskToken?: number } | null = null;
   private readonly shapes = new Map<string, TrainingShape>();
+  private readonly decodePlans = new Map<string, DecodePlan>();
   private readonly trainLoss: GPUBuffer;
   private readonly evalLoss: GPUBuffer;
   private trainSamples = 0;
@@ -300,6 +302,30 @@ export abstract class RecurrentModel {
     return { dispatches: plan.dispatchCount };
   }
 
+  /**
+   * Autoregressive decoding on the GPU for every sequence of `prime` at once: one submit, one readback.
+   * Returns batch-major outputs ([N, steps, units] numbers, or [N, steps] token ids).
+   */
+  protected async decode(prime: SequenceSet, options: Omit<DecodeOptions, 'batch' | 'primeSteps'>): Promise<Float32Array | Int32Array> {
+    this.assertLive();
+    if (!Number.isInteger(options.outputSteps) || options.outputSteps < 1) {
+      throw new ShapeError(`decode: the number of steps must be a positive integer, got ${options.outputSteps}`);
+    }
+    const full: DecodeOptions = { ...options, batch: prime.count, primeSteps: prime.steps };
+    const key = JSON.stringify(full);
+    let plan = this.decodePlans.get(key);
+    if (!plan) {
+      plan = await DecodePlan.build(this.ctx, this.network, full);
+      this.decodePlans.set(key, plan);
+    }
+    return plan.run(timeMajorBatch(prime, Array.from({ length: prime.count }, (_, i) => i)));
+  }
+
+  /** Dispatches in the decode plan of a call (tests, benchmarks). */
+  decodePlanDispatches(): number[] {
+    return [...this.decodePlans.values()].map((p) => p.plan.dispatchCount);
+  }
+
   protected assertLive(): void {
     if (this.disposed) throw new DisposedError('the model was disposed');
   }
@@ -309,10 +335,16 @@ export abstract class RecurrentModel {
     this.shapes.clear();
   }
 
+  private releaseDecodePlans(): void {
+    for (const plan of this.decodePlans.values()) plan.dispose();
+    this.decodePlans.clear();
+  }
+
   /** Releases every GPU buffer the model made. */
   dispose(): void {
     if (this.disposed) return;
     this.releaseShapes();
+    this.releaseDecodePlans();
     this.compiled?.optimizer.dispose();
     this.store.dispose();
     this.ctx.destroyBuffer(this.trainLoss);

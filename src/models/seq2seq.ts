@@ -39,4 +39,46 @@ export class Seq2Seq extends RecurrentModel {
     const target = this.targetSet(y, what, input.steps, input.count);
     return { source, input, target };
   }
+
+  /**
+   * Translates every encoder input at once (numeric decoder, e.g. sin -> cos): the decoder starts from
+   * input 0 and each step's output is the next step's input, all on the GPU. Returns [N, steps, units].
+   */
+  async predict(encoderInput: FeatureSequences | TokenSequences, options: { steps: number }): Promise<{ data: Float32Array; shape: [number, number, number] }> {
+    const decoder = this.network.decoder;
+    if (decoder.tokens) throw new ShapeError('predict: this decoder takes tokens; use generate()');
+    if (this.network.head.units !== decoder.inputFeatures) {
+      throw new ShapeError(`predict: the head gives ${this.network.head.units} values per step but the decoder takes ${decoder.inputFeatures}; they must match to feed outputs back`);
+    }
+    const source = this.network.encoder!.sequences(encoderInput, 'predict encoder input');
+    const data = (await this.decode(source, { outputSteps: options?.steps, mode: 'seq2seq' })) as Float32Array;
+    return { data, shape: [source.count, options.steps, this.network.head.units] };
+  }
+
+  /**
+   * Greedy decoding of token sequences (addition, rotation): starts every sequence with `startToken`,
+   * feeds each step's argmax back through the decoder's Embedding, stops a sequence at `endToken` (later
+   * positions hold endToken), all on the GPU. Returns token ids [N, maxLength].
+   */
+  async generate(
+    encoderInput: FeatureSequences | TokenSequences,
+    options: { maxLength: number; startToken: number; endToken?: number },
+  ): Promise<{ data: Int32Array; shape: [number, number] }> {
+    const decoder = this.network.decoder;
+    if (!decoder.tokens) throw new ShapeError('generate: this decoder takes numbers; use predict()');
+    const vocab = decoder.embedding!.vocabSize;
+    for (const [name, token] of [['startToken', options.startToken], ['endToken', options.endToken ?? -1]] as const) {
+      if (!Number.isInteger(token) || token < (name === 'endToken' ? -1 : 0) || token >= vocab) {
+        throw new ShapeError(`generate: ${name} ${token} is out of range [0, ${vocab})`);
+      }
+    }
+    if (this.network.head.units !== vocab) {
+      throw new ShapeError(`generate: the head gives ${this.network.head.units} logits but the decoder vocabulary has ${vocab} tokens`);
+    }
+    const source = this.network.encoder!.sequences(encoderInput, 'generate encoder input');
+    const data = (await this.decode(source, {
+      outputSteps: options.maxLength, mode: 'seq2seq', startToken: options.startToken, endToken: options.endToken ?? -1,
+    })) as Int32Array;
+    return { data, shape: [source.count, options.maxLength] };
+  }
 }

@@ -28,12 +28,22 @@ export class Plan {
     }
   }
 
-  /** One command encoder, one compute pass, one submit. */
-  run(): void {
-    const encoder = this.ctx.device.createCommandEncoder({ label: this.label });
+  /** Encodes the plan as one compute pass of an existing command encoder. */
+  encodeInto(encoder: GPUCommandEncoder): void {
     const pass = encoder.beginComputePass({ label: this.label });
     this.encode(pass);
     pass.end();
+  }
+
+  /** One command encoder, one compute pass, one submit. */
+  run(): void {
+    const encoder = this.ctx.device.createCommandEncoder({ label: this.label });
+    this.encodeInto(encoder);
     this.ctx.submit([encoder.finish()], this.steps.length);
+  }
+
+  /** Runs the plan and reads `byteLength` bytes of `source` back, in one submit. */
+  runAndRead(source: GPUBuffer, byteLength: number): Promise<ArrayBuffer> {
+    return this.ctx.read(source, byteLength, 0, { encode: (encoder) => this.encodeInto(encoder), dispatchCount: this.steps.length });
   }
 }

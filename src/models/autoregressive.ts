@@ -1,0 +1,215 @@
+// Autoregressive decoding on the GPU: one plan, one submit, one readback per call, however many steps
+// and sequences. The decoder state never leaves the GPU.
+//
+//   prime:  a branch runs over a whole input sequence (a Seq2Seq's encoder, or a SequenceModel's own
+//           stack over its priming window); its final states become decoder state A.
+//   decode: step t runs every decoder layer for one time step, reading state A and writing state B on
+//           even steps and the reverse on odd ones, then the head. Its output goes into slot t + 1 of an
+//           output buffer, and slot t + 1 is the next step's input:
+//             numbers: the head's output is the next input as it is (the seeds' sin -> cos decoding);
+//             tokens:  argmax of the head's logits is the next token, looked up in the decoder Embedding.
+//   Slots sit at the device's storage offset alignment, so each step binds its own slot directly.
+
+import type { GpuContext } from '../gpu/context.js';
+import type { BufferRange, Step } from '../gpu/kernel-registry.js';
+import { argmaxStep } from '../kernels/decode.js';
+import { gatherStep } from '../kernels/embedding.js';
+import type { DenseBuffers } from '../layers/dense.js';
+import type { RecurrentBuffers, SharedStateBuffers } from '../layers/recurrent.js';
+import { Plan } from '../plan/plan.js';
+import type { Branch, Network } from './network.js';
+
+export interface DecodeOptions {
+  batch: number;
+  /** Steps of the priming sequence (the encoder input, or a SequenceModel's window). */
+  primeSteps: number;
+  /** Outputs to produce. */
+  outputSteps: number;
+  /**
+   * 'seq2seq': the encoder primes, the decoder starts from input 0 (numbers) or `startToken` (tokens);
+   * 'continue': the decoder stack primes itself and its first output is the first prediction.
+   */
+  mode: 'seq2seq' | 'continue';
+  /** Token decoding: the token that starts every sequence, and the one that ends it (-1: none). */
+  startToken?: number;
+  endToken?: number;
+}
+
+/** A decoder state pair (A, B) for one layer. */
+interface StatePair {
+  a: SharedStateBuffers;
+  b: SharedStateBuffers;
+}
+
+export class DecodePlan {
+  readonly plan: Plan;
+  /** Output slots: f32 [slots, batch, units] (numbers) or i32 [slots, batch] (tokens), at `slotStride` bytes apart. */
+  readonly outputs: GPUBuffer;
+  readonly slotStride: number;
+  /** Primed branch input (time-major), or the ids buffer of its Embedding. */
+  readonly primeInput: { buffer: GPUBuffer; tokens: boolean };
+  readonly tokens: boolean;
+  readonly finished?: GPUBuffer;
+  private readonly owned: GPUBuffer[] = [];
+  private readonly recurrentBuffers: { branch: Branch; index: number; buffers: RecurrentBuffers }[] = [];
+  private readonly headBuffers: DenseBuffers;
+  private readonly primeEmbedding?: ReturnType<NonNullable<Branch['embedding']>['createBuffers']>;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly network: Network,
+    readonly options: DecodeOptions,
+    parts: {
+      plan: Plan; outputs: GPUBuffer; slotStride: number; primeInput: { buffer: GPUBuffer; tokens: boolean }; finished?: GPUBuffer;
+      owned: GPUBuffer[]; recurrent: { branch: Branch; index: number; buffers: RecurrentBuffers }[]; head: DenseBuffers;
+      primeEmbedding?: DecodePlan['primeEmbedding'];
+    },
+  ) {
+    this.plan = parts.plan;
+    this.outputs = parts.outputs;
+    this.slotStride = parts.slotStride;
+    this.primeInput = parts.primeInput;
+    this.tokens = network.decoder.tokens;
+    this.finished = parts.finished;
+    this.owned = parts.owned;
+    this.recurrentBuffers = parts.recurrent;
+    this.headBuffers = parts.head;
+    this.primeEmbedding = parts.primeEmbedding;
+  }
+
+  static async build(ctx: GpuContext, network: Network, options: DecodeOptions): Promise<DecodePlan> {
+    const { batch, primeSteps, outputSteps, mode } = options;
+    const decoder = network.decoder;
+    const primeBranch = mode === 'seq2seq' ? network.encoder! : decoder;
+    const tokens = decoder.tokens;
+    const owned: GPUBuffer[] = [];
+    const recurrent: { branch: Branch; index: number; buffers: RecurrentBuffers }[] = [];
+    const storage = (label: string, bytes: number) => {
+      const buffer = ctx.createStorageBuffer(label, bytes);
+      owned.push(buffer);
+      return buffer;
+    };
+    const steps: Step[] = [];
+
+    // State pairs: A is where priming leaves the state, B the other half of the ping-pong.
+    const pairs: StatePair[] = decoder.layers.map((layer, i) => {
+      const bytes = batch * layer.units * 4;
+      const half = (name: string): SharedStateBuffers => {
+        const h = storage(`decode.${i}.h${name}`, bytes);
+        const c = layer.stateCount === 2 ? storage(`decode.${i}.c${name}`, bytes) : undefined;
+        return { h0: h, hT: h, c0: c, cT: c };
+      };
+      return { a: half('A'), b: half('B') };
+    });
+
+    // Prime: the branch over the whole input, final states into A.
+    const primeRows = batch * primeSteps;
+    const primeEmbedding = primeBranch.embedding?.createBuffers(primeRows);
+    const primeInputBuffer = primeEmbedding ? primeEmbedding.ids : storage('decode.prime_input', primeRows * primeBranch.inputFeatures * 4);
+    if (primeBranch.embedding) steps.push(...(await primeBranch.embedding.forwardSteps(primeEmbedding!)));
+    let input: BufferRange = primeEmbedding ? primeEmbedding.out : primeInputBuffer;
+    for (let i = 0; i < primeBranch.layers.length; i++) {
+      const layer = primeBranch.layers[i];
+      const buffers = layer.createBuffers(batch, primeSteps, { hT: pairs[i].a.hT, cT: pairs[i].a.cT });
+      recurrent.push({ branch: primeBranch, index: i, buffers });
+      steps.push(...(await layer.forwardSteps(buffers, input)));
+      input = buffers.hseq;
+    }
+
+    // Output slots, aligned so that every step binds its own.
+    const head = network.head;
+    const slotValues = tokens ? batch : batch * head.units;
+    const alignment = ctx.limits.minStorageBufferOffsetAlignment;
+    const slotStride = Math.ceil((slotValues * 4) / alignment) * alignment;
+    const slotCount = outputSteps + 1;
+    const outputs = storage('decode.outputs', slotStride * slotCount);
+    const slot = (s: number) => ({ buffer: outputs, offset: s * slotStride, size: slotValues * 4 });
+    const headBuffers = head.createBuffers(batch);
+    const finished = tokens ? storage('decode.finished', batch * 4) : undefined;
+    const embeddingOut = tokens ? storage('decode.embedded', batch * decoder.inputFeatures * 4) : undefined;
+
+    // 'continue': the first prediction is the head applied to the primed stack's last output (= its final h).
+    if (mode === 'continue') steps.push(...(await head.forwardSteps(headBuffers, pairs[pairs.length - 1].a.hT!, slot(0), 'decode.head[prime]')));
+
+    const stepBuffers = [0, 1].map((parity) =>
+      decoder.layers.map((layer, i) => {
+        const [from, to] = parity === 0 ? [pairs[i].a, pairs[i].b] : [pairs[i].b, pairs[i].a];
+        const buffers = layer.createBuffers(batch, 1, { h0: from.h0, c0: from.c0, hT: to.hT, cT: to.cT });
+        recurrent.push({ branch: decoder, index: i, buffers });
+        return buffers;
+      }),
+    );
+    // seq2seq: steps 0..N-1 read slots 0..N-1 (slot 0: the start input) and fill slots 1..N;
+    // continue: slot 0 is already the first prediction, so N-1 steps fill slots 1..N-1.
+    const decodeSteps = mode === 'seq2seq' ? outputSteps : outputSteps - 1;
+    for (let t = 0; t < decodeSteps; t++) {
+      const layers = stepBuffers[t % 2];
+      let x: BufferRange = slot(t);
+      if (tokens) {
+        steps.push(await gatherStep(network.registry, `decode.embedding[${t}]`, batch, decoder.embedding!.vocabSize, decoder.inputFeatures,
+          slot(t), network.store.value(decoder.embedding!.weightNames[0]), embeddingOut!));
+        x = embeddingOut!;
+      }
+      for (let i = 0; i < decoder.layers.length; i++) {
+        steps.push(...(await decoder.layers[i].forwardSteps(layers[i], x)));
+        x = layers[i].hseq;
+      }
+      if (tokens) {
+        // Greedy choice from the logits (argmax of softmax = argmax of logits): the head's pre-activation.
+        const logits = headBuffers.pre;
+        steps.push(...(await head.forwardSteps(headBuffers, x, headBuffers.y, `decode.head[${t}]`)));
+        steps.push(await argmaxStep(network.registry, `decode.argmax[${t}]`, batch, head.units, options.endToken ?? -1,
+          { logits, ids: slot(t + 1), finished: finished! }));
+      } else {
+        steps.push(...(await head.forwardSteps(headBuffers, x, slot(t + 1), `decode.head[${t}]`)));
+      }
+    }
+
+    const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps]`, steps);
+    return new DecodePlan(ctx, network, options, {
+      plan, outputs, slotStride, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, finished, owned, recurrent,
+      head: headBuffers, primeEmbedding,
+    });
+  }
+
+  /** Slot of the first output in `outputs`: 1 for seq2seq (slot 0 holds the start input), 0 for 'continue'. */
+  get firstOutputSlot(): number {
+    return this.options.mode === 'seq2seq' ? 1 : 0;
+  }
+
+  /**
+   * Uploads the priming batch (time-major) and the start inputs, runs the plan and reads every output
+   * back, in one submit. Returns values batch-major: [batch, outputSteps, units] or [batch, outputSteps].
+   */
+  async run(primeTimeMajor: Float32Array | Int32Array): Promise<Float32Array | Int32Array> {
+    const { batch, outputSteps, mode } = this.options;
+    const primeBranch = mode === 'seq2seq' ? this.network.encoder! : this.network.decoder;
+    if (primeBranch.embedding) primeBranch.embedding.writeIds(this.primeEmbedding!, primeTimeMajor, 'prime input');
+    else this.ctx.write(this.primeInput.buffer, primeTimeMajor);
+    if (mode === 'seq2seq') {
+      const start = this.tokens ? new Int32Array(batch).fill(this.options.startToken ?? 0) : new Float32Array(batch * this.network.head.units);
+      this.ctx.write(this.outputs, start, 0);
+    }
+    if (this.finished) this.ctx.write(this.finished, new Uint32Array(batch));
+    const first = this.firstOutputSlot;
+    const bytes = await this.plan.runAndRead(this.outputs, this.slotStride * (first + outputSteps));
+    const width = this.tokens ? 1 : this.network.head.units;
+    const out = this.tokens ? new Int32Array(batch * outputSteps) : new Float32Array(batch * outputSteps * width);
+    for (let s = 0; s < outputSteps; s++) {
+      const slot = this.tokens
+        ? new Int32Array(bytes, (first + s) * this.slotStride, batch)
+        : new Float32Array(bytes, (first + s) * this.slotStride, batch * width);
+      for (let b = 0; b < batch; b++) {
+        for (let f = 0; f < width; f++) out[(b * outputSteps + s) * width + f] = slot[b * width + f];
+      }
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const { branch, index, buffers } of this.recurrentBuffers) branch.layers[index].destroyBuffers(buffers);
+    if (this.primeEmbedding) (this.options.mode === 'seq2seq' ? this.network.encoder! : this.network.decoder).embedding!.destroyBuffers(this.primeEmbedding);
+    this.network.head.destroyBuffers(this.headBuffers);
+    for (const buffer of this.owned) this.ctx.destroyBuffer(buffer);
+  }
+}

@@ -1,0 +1,67 @@
+// Step-by-step float64 decoding, as the seeds do it: run one decoder step, read the output, feed it back.
+
+import { denseForward } from './dense.js';
+import { embeddingForward } from './embedding.js';
+import { lstmForward } from './lstm.js';
+import { simpleRnnForward } from './simple-rnn.js';
+
+export interface CellWeights {
+  cell: 'lstm' | 'simple_rnn';
+  kernel: Float64Array;
+  recurrentKernel: Float64Array;
+  bias: Float64Array;
+}
+
+/** Runs a cell over x [B, T, in] from `state` ([h] or [h, c]); returns the final state and hSeq. */
+export function runCell(w: CellWeights, x: Float64Array, B: number, T: number, state?: Float64Array[]) {
+  if (w.cell === 'lstm') {
+    const r = lstmForward(w, x, B, T, { returnSequences: true, h0: state?.[0], c0: state?.[1] });
+    return { state: [r.hT, r.cT], sequence: r.output };
+  }
+  const r = simpleRnnForward(w, x, B, T, { returnSequences: true, h0: state?.[0] });
+  return { state: [r.hT], sequence: r.output };
+}
+
+export interface DecoderWeights {
+  cell: CellWeights;
+  head: { kernel: Float64Array; bias: Float64Array };
+  /** Token decoders: the decoder's embedding table [vocab, dim]. */
+  embedding?: { table: Float64Array; vocab: number };
+}
+
+/** Numeric decoding: input 0 first, each output fed back. Returns [B, steps, units]. */
+export function decodeNumbers(dec: DecoderWeights, state: Float64Array[], B: number, steps: number, units: number, first?: Float64Array): Float64Array {
+  const out = new Float64Array(B * steps * units);
+  let input = first ?? new Float64Array(B * units);
+  for (let s = 0; s < steps; s++) {
+    const step = runCell(dec.cell, input, B, 1, state);
+    state = step.state;
+    const y = denseForward(dec.head, step.state[0], B, 'linear').output;
+    for (let b = 0; b < B; b++) for (let f = 0; f < units; f++) out[(b * steps + s) * units + f] = y[b * units + f];
+    input = y;
+  }
+  return out;
+}
+
+/** Greedy token decoding with an end token (later positions hold endToken). Returns [B, steps]. */
+export function decodeTokens(dec: DecoderWeights, state: Float64Array[], B: number, steps: number, start: number, end: number): Int32Array {
+  const vocab = dec.embedding!.vocab;
+  const out = new Int32Array(B * steps);
+  let ids = new Int32Array(B).fill(start);
+  const finished = new Array<boolean>(B).fill(false);
+  for (let s = 0; s < steps; s++) {
+    const x = embeddingForward(dec.embedding!.table, vocab, ids);
+    const step = runCell(dec.cell, x, B, 1, state);
+    state = step.state;
+    const logits = denseForward(dec.head, step.state[0], B, 'linear').output;
+    ids = new Int32Array(B);
+    for (let b = 0; b < B; b++) {
+      let best = 0;
+      for (let v = 1; v < vocab; v++) if (logits[b * vocab + v] > logits[b * vocab + best]) best = v;
+      ids[b] = finished[b] ? end : best;
+      if (best === end && end >= 0) finished[b] = true;
+      out[b * steps + s] = ids[b];
+    }
+  }
+  return out;
+}
