@@ -55,7 +55,7 @@ export function planRecurrence(
  * batch rows as possible wins (measured on lavapipe, LSTM(75), batch 10: 10 rows in one workgroup 2.2 ms,
  * 5 rows in two 2.5 ms, 1 row in ten 5.5 ms). GPUs want many workgroups, so few rows each.
  */
-function defaultRows(ctx: GpuContext, batch: number): number {
+export function defaultRows(ctx: GpuContext, batch: number): number {
   return ctx.adapterInfo.isFallbackAdapter ? MAX_ROWS : Math.ceil(batch / 64);
 }
 

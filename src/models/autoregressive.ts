@@ -12,7 +12,10 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferRange, Step } from '../gpu/kernel-registry.js';
-import { argmaxStep } from '../kernels/decode.js';
+import { argmaxStep, decodeLoopFits, decodeLoopStep } from '../kernels/decode.js';
+import { defaultRows, MAX_ROWS } from '../kernels/recurrence.js';
+import { ShapeError } from '../gpu/errors.js';
+import type { SimpleRNN } from '../layers/simple-rnn.js';
 import { gatherStep } from '../kernels/embedding.js';
 import type { DenseBuffers } from '../layers/dense.js';
 import type { RecurrentBuffers, SharedStateBuffers } from '../layers/recurrent.js';
@@ -33,6 +36,11 @@ export interface DecodeOptions {
   /** Token decoding: the token that starts every sequence, and the one that ends it (-1: none). */
   startToken?: number;
   endToken?: number;
+  /**
+   * 'loop': the whole decode in one dispatch (one-layer decoders that fit a workgroup); 'step': a few
+   * dispatches per step; 'auto' (default): 'loop' when it fits.
+   */
+  strategy?: 'auto' | 'loop' | 'step';
 }
 
 /** A decoder state pair (A, B) for one layer. */
@@ -49,10 +57,12 @@ export class DecodePlan {
   /** Primed branch input (time-major), or the ids buffer of its Embedding. */
   readonly primeInput: { buffer: GPUBuffer; tokens: boolean };
   readonly tokens: boolean;
+  /** True when the decode loop is one dispatch and `outputs` is batch-major [batch, steps, units] / [batch, steps]. */
+  readonly fused: boolean;
   readonly finished?: GPUBuffer;
   private readonly owned: GPUBuffer[] = [];
   private readonly recurrentBuffers: { branch: Branch; index: number; buffers: RecurrentBuffers }[] = [];
-  private readonly headBuffers: DenseBuffers;
+  private readonly headBuffers?: DenseBuffers;
   private readonly primeEmbedding?: ReturnType<NonNullable<Branch['embedding']>['createBuffers']>;
 
   private constructor(
@@ -60,8 +70,8 @@ export class DecodePlan {
     readonly network: Network,
     readonly options: DecodeOptions,
     parts: {
-      plan: Plan; outputs: GPUBuffer; slotStride: number; primeInput: { buffer: GPUBuffer; tokens: boolean }; finished?: GPUBuffer;
-      owned: GPUBuffer[]; recurrent: { branch: Branch; index: number; buffers: RecurrentBuffers }[]; head: DenseBuffers;
+      plan: Plan; outputs: GPUBuffer; slotStride: number; primeInput: { buffer: GPUBuffer; tokens: boolean }; finished?: GPUBuffer; fused: boolean;
+      owned: GPUBuffer[]; recurrent: { branch: Branch; index: number; buffers: RecurrentBuffers }[]; head?: DenseBuffers;
       primeEmbedding?: DecodePlan['primeEmbedding'];
     },
   ) {
@@ -70,6 +80,7 @@ export class DecodePlan {
     this.slotStride = parts.slotStride;
     this.primeInput = parts.primeInput;
     this.tokens = network.decoder.tokens;
+    this.fused = parts.fused;
     this.finished = parts.finished;
     this.owned = parts.owned;
     this.recurrentBuffers = parts.recurrent;
@@ -116,8 +127,46 @@ export class DecodePlan {
       input = buffers.hseq;
     }
 
-    // Output slots, aligned so that every step binds its own.
     const head = network.head;
+    const layer = decoder.layers[0];
+    const rows = Math.min(MAX_ROWS, batch, defaultRows(ctx, batch));
+    const loopFits = decoder.layers.length === 1 && decodeLoopFits(ctx.limits, layer.units, decoder.inputFeatures, head.units, rows);
+    if (options.strategy === 'loop' && !loopFits) {
+      throw new ShapeError('decode: the one-dispatch decode loop needs a one-layer decoder that fits one workgroup; use strategy \'step\'');
+    }
+    // On CPU drivers the per-step plan's vec4 matmuls beat the loop's scalar gate loads once a batch
+    // spans several workgroups (LSTM(75), 1,000 windows on lavapipe: 466 ms per step vs 1,153 ms loop;
+    // one window: 2.0 ms either way), so 'auto' takes the loop there only for one workgroup of rows.
+    const preferLoop = !ctx.adapterInfo.isFallbackAdapter || batch <= rows;
+    if (loopFits && (options.strategy === 'loop' || (options.strategy !== 'step' && preferLoop))) {
+      const tokenCount = outputSteps * batch;
+      const outputs = storage('decode.outputs', tokens ? tokenCount * 4 : tokenCount * head.units * 4);
+      // Placeholders for bindings this configuration does not read (or write); one of each kind, since a
+      // buffer may not be bound both writable and read-only in one dispatch.
+      const unusedInput = storage('decode.unused_input', 4);
+      const unusedOutput = storage('decode.unused_output', 4);
+      const [kernel, recurrentKernel, bias] = layer.weightNames;
+      const [headKernel, headBias] = head.weightNames;
+      const store = network.store;
+      steps.push(await decodeLoopStep(network.registry, 'decode.loop', {
+        batch, units: layer.units, gates: layer.gates, activation: (layer as SimpleRNN).activation === 'relu' ? 1 : 0,
+        inputSize: decoder.inputFeatures, outputs: head.units, steps: outputSteps, rows, tokens,
+        continuePrimed: mode === 'continue', startToken: options.startToken ?? 0, endToken: options.endToken ?? -1,
+      }, {
+        kernel: store.value(kernel), rk: store.value(recurrentKernel), bias: store.value(bias),
+        head_kernel: store.value(headKernel), head_bias: store.value(headBias),
+        table: decoder.embedding ? store.value(decoder.embedding.weightNames[0]) : unusedInput,
+        h_in: pairs[0].a.hT!, c_in: pairs[0].a.cT ?? unusedInput,
+        out_values: tokens ? unusedOutput : outputs, out_ids: tokens ? outputs : unusedOutput,
+      }));
+      const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, one loop]`, steps);
+      return new DecodePlan(ctx, network, options, {
+        plan, outputs, slotStride: 0, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, owned, recurrent,
+        primeEmbedding, fused: true,
+      });
+    }
+
+    // Output slots, aligned so that every step binds its own.
     const slotValues = tokens ? batch : batch * head.units;
     const alignment = ctx.limits.minStorageBufferOffsetAlignment;
     const slotStride = Math.ceil((slotValues * 4) / alignment) * alignment;
@@ -168,7 +217,7 @@ export class DecodePlan {
     const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps]`, steps);
     return new DecodePlan(ctx, network, options, {
       plan, outputs, slotStride, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, finished, owned, recurrent,
-      head: headBuffers, primeEmbedding,
+      head: headBuffers, primeEmbedding, fused: false,
     });
   }
 
@@ -186,6 +235,10 @@ export class DecodePlan {
     const primeBranch = mode === 'seq2seq' ? this.network.encoder! : this.network.decoder;
     if (primeBranch.embedding) primeBranch.embedding.writeIds(this.primeEmbedding!, primeTimeMajor, 'prime input');
     else this.ctx.write(this.primeInput.buffer, primeTimeMajor);
+    if (this.fused) {
+      const bytes = await this.plan.runAndRead(this.outputs, batch * outputSteps * (this.tokens ? 1 : this.network.head.units) * 4);
+      return this.tokens ? new Int32Array(bytes) : new Float32Array(bytes);
+    }
     if (mode === 'seq2seq') {
       const start = this.tokens ? new Int32Array(batch).fill(this.options.startToken ?? 0) : new Float32Array(batch * this.network.head.units);
       this.ctx.write(this.outputs, start, 0);
@@ -209,7 +262,7 @@ export class DecodePlan {
   dispose(): void {
     for (const { branch, index, buffers } of this.recurrentBuffers) branch.layers[index].destroyBuffers(buffers);
     if (this.primeEmbedding) (this.options.mode === 'seq2seq' ? this.network.encoder! : this.network.decoder).embedding!.destroyBuffers(this.primeEmbedding);
-    this.network.head.destroyBuffers(this.headBuffers);
+    if (this.headBuffers) this.network.head.destroyBuffers(this.headBuffers);
     for (const buffer of this.owned) this.ctx.destroyBuffer(buffer);
   }
 }

@@ -6,6 +6,7 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
+import type { DecodeOptions } from './autoregressive.js';
 import type { FeatureSequences } from './data.js';
 import type { BranchSpec, HeadSpec } from './network.js';
 import { RecurrentModel, type Dataset } from './recurrent-model.js';
@@ -34,14 +35,14 @@ export class SequenceModel extends RecurrentModel {
    * Closed-loop generation (seed 004): primes the stack with each window, then feeds every prediction
    * back as the next input for `steps` steps, all on the GPU. Returns [N, steps, units].
    */
-  async generate(prime: FeatureSequences, options: { steps: number }): Promise<{ data: Float32Array; shape: [number, number, number] }> {
+  async generate(prime: FeatureSequences, options: { steps: number; strategy?: DecodeOptions['strategy'] }): Promise<{ data: Float32Array; shape: [number, number, number] }> {
     const decoder = this.network.decoder;
     if (decoder.tokens) throw new ShapeError('generate: closed-loop generation needs numeric input');
     if (this.network.head.units !== decoder.inputFeatures) {
       throw new ShapeError(`generate: the head gives ${this.network.head.units} values per step but the input has ${decoder.inputFeatures}; they must match to feed outputs back`);
     }
     const set = decoder.sequences(prime, 'generate prime');
-    const data = (await this.decode(set, { outputSteps: options?.steps, mode: 'continue' })) as Float32Array;
+    const data = (await this.decode(set, { outputSteps: options?.steps, mode: 'continue', strategy: options.strategy })) as Float32Array;
     return { data, shape: [set.count, options.steps, this.network.head.units] };
   }
 }

@@ -16,7 +16,8 @@ const tolerance = (steps: number) => ({ atol: 4e-7 * steps, rtol: 1e-5 });
 
 const f64 = (w: Float32Array) => Float64Array.from(w);
 
-describe('decoding on the GPU', () => {
+for (const strategy of ['loop', 'step'] as const)
+describe(`decoding on the GPU (strategy '${strategy}')`, () => {
   let env: Awaited<ReturnType<typeof gpu>>;
   const models: (Seq2Seq | SequenceModel)[] = [];
   beforeAll(async () => {
@@ -43,8 +44,10 @@ describe('decoding on the GPU', () => {
       const source = uniformArray(B * Ts, 1, rng);
 
       const before = env.ctx.stats();
-      const result = await model.predict({ data: source, shape: [B, Ts, 1] }, { steps });
+      const result = await model.predict({ data: source, shape: [B, Ts, 1] }, { steps, strategy });
       const after = env.ctx.stats();
+      // Encoder projection + recurrence, then the loop (one dispatch) or 3 per step.
+      expect(model.decodePlanDispatches()).toEqual([strategy === 'loop' ? 3 : 2 + 3 * steps]);
       expect(after.submits - before.submits).toBe(1); // the decode plan and the readback's copy together
       expect(after.readbacks - before.readbacks).toBe(1);
       expect(result.shape).toEqual([B, steps, 1]);
@@ -57,7 +60,7 @@ describe('decoding on the GPU', () => {
       expectClose(result.data, expected, tolerance(steps), 'decoded sequence');
       // A second call reuses the plan: no new GPU objects.
       const again = env.ctx.stats();
-      await model.predict({ data: source, shape: [B, Ts, 1] }, { steps });
+      await model.predict({ data: source, shape: [B, Ts, 1] }, { steps, strategy });
       expect(env.ctx.stats().bindGroupsCreated).toBe(again.bindGroupsCreated);
     });
   }
@@ -72,7 +75,7 @@ describe('decoding on the GPU', () => {
     const rng = mulberry32(8);
     const source = uniformArray(1000 * 24, 1, rng);
     const before = env.ctx.stats();
-    const result = await model.predict({ data: source, shape: [1000, 24, 1] }, { steps: 24 });
+    const result = await model.predict({ data: source, shape: [1000, 24, 1] }, { steps: 24, strategy });
     expect(env.ctx.stats().readbacks - before.readbacks).toBe(1);
     expect(env.ctx.stats().submits - before.submits).toBe(1);
     expect(result.data).toHaveLength(1000 * 24);
@@ -106,7 +109,7 @@ describe('decoding on the GPU', () => {
     const free = decodeTokens(decoder, state, B, steps, 1, -1);
     const end = free[2];
     const expected = decodeTokens(decoder, state, B, steps, 1, end);
-    const result = await model.generate({ data: source, shape: [B, Ts] }, { maxLength: steps, startToken: 1, endToken: end });
+    const result = await model.generate({ data: source, shape: [B, Ts] }, { maxLength: steps, startToken: 1, endToken: end, strategy });
     expect(Array.from(result.data)).toEqual(Array.from(expected));
     expect(Array.from(expected)).toContain(end);
     await expect(model.generate({ data: source, shape: [B, Ts] }, { maxLength: 3, startToken: V })).rejects.toThrow(/startToken 8 is out of range \[0, 8\)/);
@@ -119,7 +122,7 @@ describe('decoding on the GPU', () => {
       models.push(model);
       const rng = mulberry32(13);
       const prime = uniformArray(B * T, 1, rng);
-      const result = await model.generate({ data: prime, shape: [B, T, 1] }, { steps });
+      const result = await model.generate({ data: prime, shape: [B, T, 1] }, { steps, strategy });
       const w = (await model.getWeights()).map(f64);
       const stack: CellWeights = { cell, kernel: w[0], recurrentKernel: w[1], bias: w[2] };
       const primed = runCell(stack, prime, B, T);
