@@ -47,3 +47,4 @@ export * from './optim/index.js';
 export { linspace, translationWindows, nextStepWindows, type WindowOptions, type TranslationWindows, type FlatSequences } from './tasks/windows.js';
 export { DecodePlan, type DecodeOptions } from './models/autoregressive.js';
 export * from './kernels/decode.js';
+export { Vocabulary, additionTask, rotationTask, type CharacterTask, type AdditionOptions, type RotationOptions } from './tasks/characters.js';
