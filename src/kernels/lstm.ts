@@ -3,10 +3,9 @@
 
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 import {
+  recurrenceBackwardSteps,
   recurrenceConstants,
-  requireStepIndex,
-  sequenceGrid,
-  stepGrid,
+  recurrenceForwardSteps,
   type RecurrenceConstants,
   type RecurrentDims,
   type RecurrentLaunch,
@@ -57,6 +56,14 @@ export const lstmBackwardStepSpec = spec('backward_step', (c) => {
 });
 export const lstmBackwardInitialSpec = spec('backward_initial_state', (c) => ({ rk: c.U * c.U * 16, dz: sequence(c) * 4, dh0: state(c) }));
 
+const SPECS = {
+  forwardSequence: lstmForwardSequenceSpec,
+  forwardStep: lstmForwardStepSpec,
+  backwardSequence: lstmBackwardSequenceSpec,
+  backwardStep: lstmBackwardStepSpec,
+  backwardInitial: lstmBackwardInitialSpec,
+};
+
 export type LstmDims = RecurrentDims;
 
 export interface LstmForwardBuffers {
@@ -96,16 +103,7 @@ export async function lstmForwardSteps(
   stepIndex?: StepIndexBuffer,
 ): Promise<Step[]> {
   const c = recurrenceConstants(dims, launch, false);
-  const bindings = { ...buffers } as Record<string, BufferRange>;
-  if (launch.strategy === 'sequence') {
-    const kernel = await registry.kernel(lstmForwardSequenceSpec, c);
-    return [kernel.step(label, bindings, sequenceGrid(dims, launch))];
-  }
-  const kernel = await registry.kernel(lstmForwardStepSpec, c);
-  const index = requireStepIndex(stepIndex, dims.steps, label);
-  return Array.from({ length: dims.steps }, (_, s) =>
-    kernel.step(`${label}[${s}]`, { ...bindings, params: index.slot(s) }, stepGrid(dims, launch)),
-  );
+  return recurrenceForwardSteps(registry, label, SPECS, c, dims, launch, { ...buffers }, stepIndex);
 }
 
 /** The backward recurrence: 1 dispatch ('sequence') or steps + 1 ('step', needs `stepIndex`). */
@@ -130,18 +128,5 @@ export async function lstmBackwardSteps(
     dh0: buffers.dh0,
     dc0: buffers.dc0,
   };
-  if (launch.strategy === 'sequence') {
-    const kernel = await registry.kernel(lstmBackwardSequenceSpec, c);
-    return [kernel.step(label, bindings, sequenceGrid(dims, launch))];
-  }
-  const kernel = await registry.kernel(lstmBackwardStepSpec, c);
-  const index = requireStepIndex(stepIndex, dims.steps, label);
-  const { dh0: _written, ...stepBindings } = bindings; // dh0 comes from the extra dispatch below
-  const steps = Array.from({ length: dims.steps }, (_, n) => {
-    const s = dims.steps - 1 - n;
-    return kernel.step(`${label}[${s}]`, { ...stepBindings, params: index.slot(s) }, stepGrid(dims, launch));
-  });
-  const initial = await registry.kernel(lstmBackwardInitialSpec, c);
-  steps.push(initial.step(`${label}.initial_state`, { rk: buffers.rk, dz: buffers.dz, dh0: buffers.dh0 }, stepGrid(dims, launch)));
-  return steps;
+  return recurrenceBackwardSteps(registry, label, SPECS, c, dims, launch, bindings, stepIndex);
 }

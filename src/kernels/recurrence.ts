@@ -3,6 +3,7 @@
 // the per-step index buffer the step entry points read.
 
 import type { GpuContext } from '../gpu/context.js';
+import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 import { LimitError } from '../gpu/errors.js';
 
 /**
@@ -135,4 +136,49 @@ export class StepIndexBuffer {
   dispose(): void {
     this.ctx.destroyBuffer(this.buffer);
   }
+}
+
+/** The five entry points every recurrent cell's shader provides. */
+export interface RecurrenceSpecs<C extends RecurrenceConstants> {
+  forwardSequence: KernelSpec<C>;
+  forwardStep: KernelSpec<C>;
+  backwardSequence: KernelSpec<C>;
+  backwardStep: KernelSpec<C>;
+  backwardInitial: KernelSpec<C>;
+}
+
+/** The forward recurrence of any cell: 1 dispatch ('sequence') or one per step ('step', needs `stepIndex`). */
+export async function recurrenceForwardSteps<C extends RecurrenceConstants>(
+  registry: KernelRegistry, label: string, specs: RecurrenceSpecs<C>, constants: C, dims: RecurrentDims, launch: RecurrentLaunch,
+  bindings: Record<string, BufferRange>, stepIndex?: StepIndexBuffer,
+): Promise<Step[]> {
+  if (launch.strategy === 'sequence') {
+    return [(await registry.kernel(specs.forwardSequence, constants)).step(label, bindings, sequenceGrid(dims, launch))];
+  }
+  const kernel = await registry.kernel(specs.forwardStep, constants);
+  const index = requireStepIndex(stepIndex, dims.steps, label);
+  return Array.from({ length: dims.steps }, (_, s) => kernel.step(`${label}[${s}]`, { ...bindings, params: index.slot(s) }, stepGrid(dims, launch)));
+}
+
+/**
+ * The backward recurrence of any cell: 1 dispatch ('sequence'), or one per step in reverse plus one that
+ * computes dh0 from step 0's dz of every unit ('step'). `bindings` must include rk, dz and dh0.
+ */
+export async function recurrenceBackwardSteps<C extends RecurrenceConstants>(
+  registry: KernelRegistry, label: string, specs: RecurrenceSpecs<C>, constants: C, dims: RecurrentDims, launch: RecurrentLaunch,
+  bindings: Record<string, BufferRange>, stepIndex?: StepIndexBuffer,
+): Promise<Step[]> {
+  if (launch.strategy === 'sequence') {
+    return [(await registry.kernel(specs.backwardSequence, constants)).step(label, bindings, sequenceGrid(dims, launch))];
+  }
+  const kernel = await registry.kernel(specs.backwardStep, constants);
+  const index = requireStepIndex(stepIndex, dims.steps, label);
+  const { dh0, ...stepBindings } = bindings; // dh0 is written by the extra dispatch below
+  const steps = Array.from({ length: dims.steps }, (_, n) => {
+    const s = dims.steps - 1 - n;
+    return kernel.step(`${label}[${s}]`, { ...stepBindings, params: index.slot(s) }, stepGrid(dims, launch));
+  });
+  const initial = await registry.kernel(specs.backwardInitial, constants);
+  steps.push(initial.step(`${label}.initial_state`, { rk: bindings.rk, dz: bindings.dz, dh0 }, stepGrid(dims, launch)));
+  return steps;
 }

@@ -4,10 +4,9 @@
 import { ShapeError } from '../gpu/errors.js';
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 import {
+  recurrenceBackwardSteps,
   recurrenceConstants,
-  requireStepIndex,
-  sequenceGrid,
-  stepGrid,
+  recurrenceForwardSteps,
   type RecurrenceConstants,
   type RecurrentDims,
   type RecurrentLaunch,
@@ -56,6 +55,14 @@ export const simpleRnnBackwardStepSpec = spec('backward_step', (c) => {
 });
 export const simpleRnnBackwardInitialSpec = spec('backward_initial_state', (c) => ({ rk: c.U * c.U * 4, dz: sequence(c), dh0: state(c) }));
 
+const SPECS = {
+  forwardSequence: simpleRnnForwardSequenceSpec,
+  forwardStep: simpleRnnForwardStepSpec,
+  backwardSequence: simpleRnnBackwardSequenceSpec,
+  backwardStep: simpleRnnBackwardStepSpec,
+  backwardInitial: simpleRnnBackwardInitialSpec,
+};
+
 export interface SimpleRnnDims extends RecurrentDims {
   activation: SimpleRnnActivation;
 }
@@ -96,16 +103,7 @@ export async function simpleRnnForwardSteps(
   stepIndex?: StepIndexBuffer,
 ): Promise<Step[]> {
   const c = constants(dims, launch, false);
-  const bindings = { ...buffers } as Record<string, BufferRange>;
-  if (launch.strategy === 'sequence') {
-    const kernel = await registry.kernel(simpleRnnForwardSequenceSpec, c);
-    return [kernel.step(label, bindings, sequenceGrid(dims, launch))];
-  }
-  const kernel = await registry.kernel(simpleRnnForwardStepSpec, c);
-  const index = requireStepIndex(stepIndex, dims.steps, label);
-  return Array.from({ length: dims.steps }, (_, s) =>
-    kernel.step(`${label}[${s}]`, { ...bindings, params: index.slot(s) }, stepGrid(dims, launch)),
-  );
+  return recurrenceForwardSteps(registry, label, SPECS, c, dims, launch, { ...buffers }, stepIndex);
 }
 
 /** The backward recurrence: 1 dispatch ('sequence') or steps + 1 ('step', needs `stepIndex`). */
@@ -126,18 +124,5 @@ export async function simpleRnnBackwardSteps(
     dz: buffers.dz,
     dh0: buffers.dh0,
   };
-  if (launch.strategy === 'sequence') {
-    const kernel = await registry.kernel(simpleRnnBackwardSequenceSpec, c);
-    return [kernel.step(label, bindings, sequenceGrid(dims, launch))];
-  }
-  const kernel = await registry.kernel(simpleRnnBackwardStepSpec, c);
-  const index = requireStepIndex(stepIndex, dims.steps, label);
-  const { dh0: _written, ...stepBindings } = bindings; // dh0 comes from the extra dispatch below
-  const steps = Array.from({ length: dims.steps }, (_, n) => {
-    const s = dims.steps - 1 - n;
-    return kernel.step(`${label}[${s}]`, { ...stepBindings, params: index.slot(s) }, stepGrid(dims, launch));
-  });
-  const initial = await registry.kernel(simpleRnnBackwardInitialSpec, c);
-  steps.push(initial.step(`${label}.initial_state`, { rk: buffers.rk, dz: buffers.dz, dh0: buffers.dh0 }, stepGrid(dims, launch)));
-  return steps;
+  return recurrenceBackwardSteps(registry, label, SPECS, c, dims, launch, bindings, stepIndex);
 }
