@@ -48,3 +48,4 @@ export { linspace, translationWindows, nextStepWindows, type WindowOptions, type
 export { DecodePlan, type DecodeOptions } from './models/autoregressive.js';
 export * from './kernels/decode.js';
 export { Vocabulary, additionTask, rotationTask, type CharacterTask, type AdditionOptions, type RotationOptions } from './tasks/characters.js';
+export { lineChart, type LineChartOptions, type LineSeries } from './plot/line-chart.js';
