@@ -1,0 +1,86 @@
+// --help texts: every command, task and option.
+
+import { optionHelp, type CommandName } from './args.js';
+import { COMMON_TRAIN_OPTIONS, TASKS } from './tasks.js';
+
+function taskList(detailed: boolean): string {
+  const width = Math.max(...TASKS.map((t) => t.name.length)) + 2;
+  return TASKS.map((task) => {
+    const head = `  ${task.name.padEnd(width)}${task.summary}`;
+    if (!detailed) return head;
+    const options = task.options.length ? [`options: ${task.options.map((o) => `--${o}`).join(', ')}`] : [];
+    return [head, ...[...task.help, ...options].map((line) => `  ${' '.repeat(width)}${line}`)].join('\n');
+  }).join('\n');
+}
+
+export function mainHelp(): string {
+  return `webrnn - train and run LSTM / SimpleRNN sequence models on WebGPU
+
+Usage:
+  webrnn train <task> [options]        train a task's model, print its metrics, save it and its plots
+  webrnn predict --model DIR [input]   decode with a model saved by train
+  webrnn experiments [--quick]         run every configuration of issue 7 and write REPORT.md
+  webrnn help <command> | <command> --help | --version
+
+Tasks:
+${taskList(false)}
+
+Examples:
+  webrnn train sin-cos                         seed 000: LSTM(75), 35 epochs; greedy decode MSE
+  webrnn train sin-cos --cell rnn              seed 002: SimpleRNN(10), 80 epochs, validation split 0.2
+  webrnn train addition --reverse --json       seed 001 with reversed input; metrics as JSON on stdout
+  webrnn predict --model webrnn-out/addition 12+34 7+8
+
+Run 'webrnn train --help' for every task and option.
+Exit status: 0 done, 1 failed while running (e.g. no WebGPU adapter), 2 bad command line.
+`;
+}
+
+export function commandHelp(command: CommandName): string {
+  if (command === 'train') {
+    const specific = [...new Set(TASKS.flatMap((t) => t.options))];
+    return `Usage: webrnn train <task> [options]
+
+Trains the task's model with its seed's configuration (options override it), with a progress bar on
+stderr, then prints the metrics, saves the model (model.json, weights.bin) with task.json, and writes
+SVG plots into --out: loss.svg, and prediction.svg (function tasks), closed-loop.svg (damped) or
+accuracy.svg (addition, rotate; exact match and per-position accuracy on the test set after each epoch).
+
+Metrics: function tasks: greedy decode MSE over every window (the decoder fed its own outputs);
+damped: closed-loop MSE over the generated steps; addition, rotate: exact-match, per-position and
+character accuracy on the test questions.
+
+Tasks:
+${taskList(true)}
+
+Options:
+${optionHelp('train', COMMON_TRAIN_OPTIONS)}
+
+Task options:
+${optionHelp('train', specific)}
+`;
+  }
+  if (command === 'predict') {
+    return `Usage: webrnn predict --model DIR [input...]
+
+Loads a model written by 'webrnn train' and decodes with it:
+  sin-cos, exp-sin, sqrt   input: window indices (default 0); prints and plots (predict.svg) the
+                           greedy-decoded curve of each window against the correct one
+  damped                   input: steps to generate in closed loop (default: the rest of the series)
+  addition, rotate         input: questions ('12+34', '12345'); default: ten test questions
+
+Options:
+${optionHelp('predict')}
+`;
+  }
+  return `Usage: webrnn experiments [--quick] [--only ID,ID] [--out DIR]
+
+Runs the full configurations of issue 7 one after another (the seeds' experiments, and the targets to
+reach), each into DIR/<id>/ (model, plots), and writes DIR/REPORT.md: the measured numbers against the
+targets, the command of each run, and links to the plots. The 3-digit addition run (50,000 examples,
+LSTM(128)) takes long on a CPU adapter; --quick scales it down (and says so in the report).
+
+Options:
+${optionHelp('experiments')}
+`;
+}
