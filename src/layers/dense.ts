@@ -6,15 +6,14 @@
 //             dx = dpre . kernel^T
 
 import type { GpuContext } from '../gpu/context.js';
-import { DisposedError, ShapeError, WebRnnError } from '../gpu/errors.js';
-import { KernelRegistry, type BufferRange, type Step } from '../gpu/kernel-registry.js';
+import { ShapeError, WebRnnError } from '../gpu/errors.js';
+import type { BufferRange, Step } from '../gpu/kernel-registry.js';
 import { activationBackwardStep, activationStep, ACTIVATIONS, type Activation } from '../kernels/activation.js';
 import { colsumStep } from '../kernels/reduce.js';
 import { matmulStep } from '../kernels/matmul.js';
 import { Plan } from '../plan/plan.js';
 import { glorotUniform } from './initializers.js';
-import { ParameterStore } from './parameters.js';
-import type { LayerOptions } from './recurrent.js';
+import { WeightLayer, type LayerOptions } from './weight-layer.js';
 import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
 
 export interface DenseConfig {
@@ -43,19 +42,12 @@ interface StandaloneRows {
   backward: Plan;
 }
 
-export class Dense {
+export class Dense extends WeightLayer {
   readonly units: number;
   readonly inputSize: number;
   readonly activation: Activation;
-  readonly name: string;
-  readonly parameters: ParameterStore;
-  private readonly ctx: GpuContext;
-  private readonly registry: KernelRegistry;
-  private readonly ownsParameters: boolean;
-  private readonly seed: number;
   private readonly shapes = new Map<number, StandaloneRows>();
   private last: StandaloneRows | null = null;
-  private disposed = false;
 
   private constructor(ctx: GpuContext, config: DenseConfig, options: LayerOptions) {
     expectPositiveInteger('dense units', config.units);
@@ -64,29 +56,20 @@ export class Dense {
     if (!(activation in ACTIVATIONS)) {
       throw new ShapeError(`dense activation must be one of ${Object.keys(ACTIVATIONS).join(', ')}, got '${activation}'`);
     }
-    this.ctx = ctx;
+    super(ctx, config.name ?? 'dense', config.seed ?? 0, options);
     this.units = config.units;
     this.inputSize = config.inputSize;
     this.activation = activation;
-    this.name = config.name ?? 'dense';
-    this.seed = config.seed ?? 0;
-    this.registry = options.registry ?? new KernelRegistry(ctx);
-    this.ownsParameters = options.parameters === undefined;
-    this.parameters = options.parameters ?? new ParameterStore(ctx, this.name);
   }
 
   /** A Dense layer; standalone it owns its weights (glorot_uniform kernel, zero bias, seeded). */
   static create(ctx: GpuContext, config: DenseConfig, options: LayerOptions = {}): Dense {
     const layer = new Dense(ctx, config, options);
-    if (layer.ownsParameters) {
-      layer.declare();
-      layer.parameters.allocate();
-      layer.initialize();
-    }
+    layer.setUpStandalone();
     return layer;
   }
 
-  get weightNames(): [kernel: string, bias: string] {
+  get weightNames(): string[] {
     return [`${this.name}.kernel`, `${this.name}.bias`];
   }
 
@@ -94,31 +77,12 @@ export class Dense {
     return [[this.inputSize, this.units], [this.units]];
   }
 
-  declare(): void {
-    this.weightNames.forEach((name, i) => this.parameters.add(name, this.weightShapes[i]));
+  protected get weightLabels(): string[] {
+    return ['kernel', 'bias'];
   }
 
   initialize(): void {
     this.setWeights([glorotUniform(this.inputSize, this.units, this.seed), new Float32Array(this.units)]);
-  }
-
-  setWeights(weights: ArrayLike<number>[]): void {
-    this.assertLive();
-    if (!Array.isArray(weights) || weights.length !== 2) {
-      throw new ShapeError(`${this.name}.setWeights: expected [kernel, bias], got ${Array.isArray(weights) ? weights.length : typeof weights} arrays`);
-    }
-    const labels = ['kernel', 'bias'];
-    weights.forEach((w, i) => {
-      const shape = this.weightShapes[i];
-      expectLength(`${this.name}.setWeights ${labels[i]}`, w, shape.reduce((a, b) => a * b, 1), `[${shape.join(', ')}]`);
-      expectFinite(`${this.name}.setWeights ${labels[i]}`, w);
-      this.parameters.write(this.weightNames[i], Float32Array.from(w));
-    });
-  }
-
-  async getWeights(): Promise<Float32Array[]> {
-    this.assertLive();
-    return Promise.all(this.weightNames.map((name) => this.parameters.read(name)));
   }
 
   createBuffers(rows: number): DenseBuffers {
@@ -213,12 +177,7 @@ export class Dense {
     return run;
   }
 
-  private assertLive(): void {
-    if (this.disposed) throw new DisposedError(`${this.name} was disposed`);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
+  protected releaseBuffers(): void {
     for (const run of this.shapes.values()) {
       this.destroyBuffers(run.buffers);
       this.ctx.destroyBuffer(run.x);
@@ -226,7 +185,5 @@ export class Dense {
     }
     this.shapes.clear();
     this.last = null;
-    if (this.ownsParameters) this.parameters.dispose();
-    this.disposed = true;
   }
 }

@@ -2,13 +2,12 @@
 // [-0.05, 0.05] as Keras. Ids are checked on the host (they come from the host in training).
 
 import type { GpuContext } from '../gpu/context.js';
-import { DisposedError, ShapeError, WebRnnError } from '../gpu/errors.js';
-import { KernelRegistry, type Step } from '../gpu/kernel-registry.js';
+import { ShapeError, WebRnnError } from '../gpu/errors.js';
+import type { Step } from '../gpu/kernel-registry.js';
 import { gatherStep, groupRowsById, scatterAddStep } from '../kernels/embedding.js';
 import { Plan } from '../plan/plan.js';
-import { ParameterStore } from './parameters.js';
 import { seededRandom } from './random.js';
-import type { LayerOptions } from './recurrent.js';
+import { WeightLayer, type LayerOptions } from './weight-layer.js';
 import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
 
 export interface EmbeddingConfig {
@@ -27,43 +26,27 @@ export interface EmbeddingBuffers {
   readonly rowsById: GPUBuffer;
 }
 
-export class Embedding {
+export class Embedding extends WeightLayer {
   readonly vocabSize: number;
   readonly outputDim: number;
-  readonly name: string;
-  readonly parameters: ParameterStore;
-  private readonly ctx: GpuContext;
-  private readonly registry: KernelRegistry;
-  private readonly ownsParameters: boolean;
-  private readonly seed: number;
   private readonly shapes = new Map<number, { buffers: EmbeddingBuffers; forward: Plan; backward: Plan }>();
   private last: { buffers: EmbeddingBuffers; backward: Plan } | null = null;
-  private disposed = false;
 
   private constructor(ctx: GpuContext, config: EmbeddingConfig, options: LayerOptions) {
     expectPositiveInteger('embedding vocabSize', config.vocabSize);
     expectPositiveInteger('embedding outputDim', config.outputDim);
-    this.ctx = ctx;
+    super(ctx, config.name ?? 'embedding', config.seed ?? 0, options);
     this.vocabSize = config.vocabSize;
     this.outputDim = config.outputDim;
-    this.name = config.name ?? 'embedding';
-    this.seed = config.seed ?? 0;
-    this.registry = options.registry ?? new KernelRegistry(ctx);
-    this.ownsParameters = options.parameters === undefined;
-    this.parameters = options.parameters ?? new ParameterStore(ctx, this.name);
   }
 
   static create(ctx: GpuContext, config: EmbeddingConfig, options: LayerOptions = {}): Embedding {
     const layer = new Embedding(ctx, config, options);
-    if (layer.ownsParameters) {
-      layer.declare();
-      layer.parameters.allocate();
-      layer.initialize();
-    }
+    layer.setUpStandalone();
     return layer;
   }
 
-  get weightNames(): [embeddings: string] {
+  get weightNames(): string[] {
     return [`${this.name}.embeddings`];
   }
 
@@ -71,28 +54,13 @@ export class Embedding {
     return [[this.vocabSize, this.outputDim]];
   }
 
-  declare(): void {
-    this.parameters.add(this.weightNames[0], this.weightShapes[0]);
+  protected get weightLabels(): string[] {
+    return ['embeddings'];
   }
 
   initialize(): void {
     const random = seededRandom(this.seed);
     this.setWeights([Float32Array.from({ length: this.vocabSize * this.outputDim }, () => (2 * random() - 1) * 0.05)]);
-  }
-
-  setWeights(weights: ArrayLike<number>[]): void {
-    this.assertLive();
-    if (!Array.isArray(weights) || weights.length !== 1) {
-      throw new ShapeError(`${this.name}.setWeights: expected [embeddings], got ${Array.isArray(weights) ? weights.length : typeof weights} arrays`);
-    }
-    expectLength(`${this.name}.setWeights embeddings`, weights[0], this.vocabSize * this.outputDim, `[${this.vocabSize}, ${this.outputDim}]`);
-    expectFinite(`${this.name}.setWeights embeddings`, weights[0]);
-    this.parameters.write(this.weightNames[0], Float32Array.from(weights[0]));
-  }
-
-  async getWeights(): Promise<Float32Array[]> {
-    this.assertLive();
-    return [await this.parameters.read(this.weightNames[0])];
   }
 
   /** Throws unless every id is an integer in [0, vocabSize). */
@@ -181,16 +149,9 @@ export class Embedding {
     return run;
   }
 
-  private assertLive(): void {
-    if (this.disposed) throw new DisposedError(`${this.name} was disposed`);
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
+  protected releaseBuffers(): void {
     for (const run of this.shapes.values()) this.destroyBuffers(run.buffers);
     this.shapes.clear();
     this.last = null;
-    if (this.ownsParameters) this.parameters.dispose();
-    this.disposed = true;
   }
 }

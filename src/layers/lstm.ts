@@ -3,7 +3,8 @@
 import type { GpuContext } from '../gpu/context.js';
 import type { Step } from '../gpu/kernel-registry.js';
 import { lstmBackwardSteps, lstmForwardSteps } from '../kernels/lstm.js';
-import { RecurrentLayer, type LayerOptions, type RecurrentBuffers, type RecurrentConfig } from './recurrent.js';
+import type { LayerOptions } from './weight-layer.js';
+import { RecurrentLayer, type RecurrentBuffers, type RecurrentConfig } from './recurrent.js';
 
 export type LSTMConfig = RecurrentConfig;
 

@@ -7,8 +7,8 @@
 //             dBias = colsum(dz), dx = dz . kernel^T (four dispatches)
 
 import type { GpuContext } from '../gpu/context.js';
-import { DisposedError, ShapeError, WebRnnError } from '../gpu/errors.js';
-import { KernelRegistry, type BufferRange, type Step } from '../gpu/kernel-registry.js';
+import { ShapeError, WebRnnError } from '../gpu/errors.js';
+import type { BufferRange, Step } from '../gpu/kernel-registry.js';
 import { colsumStep } from '../kernels/reduce.js';
 import { matmulStep } from '../kernels/matmul.js';
 import { planRecurrence, StepIndexBuffer, type RecurrentLaunch, type RecurrentStrategy } from '../kernels/recurrence.js';
@@ -16,7 +16,7 @@ import { Plan } from '../plan/plan.js';
 import { fromInterleaved, toInterleaved } from './gate-layout.js';
 import { glorotUniform, orthogonal } from './initializers.js';
 import { batchToTimeMajor, timeToBatchMajor } from './layout.js';
-import { ParameterStore } from './parameters.js';
+import { WeightLayer, type LayerOptions } from './weight-layer.js';
 import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
 
 export interface RecurrentConfig {
@@ -37,12 +37,6 @@ export interface RecurrentConfig {
   rowsPerWorkgroup?: number;
   /** Name used in labels and errors. */
   name?: string;
-}
-
-export interface LayerOptions {
-  /** Store to put the weights in (a model shares one); the layer makes its own otherwise. */
-  parameters?: ParameterStore;
-  registry?: KernelRegistry;
 }
 
 /** Buffers of one (batch, steps) shape, time-major. */
@@ -108,14 +102,13 @@ interface StandaloneShape {
   ranForward: boolean;
 }
 
-export abstract class RecurrentLayer {
+export abstract class RecurrentLayer extends WeightLayer {
   readonly units: number;
   readonly inputSize: number;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly strategy: RecurrentStrategy;
-  readonly name: string;
   /** Gates per unit: 4 for LSTM, 1 for SimpleRNN. */
   abstract readonly gates: number;
   /** States per unit: 2 (h, c) for LSTM, 1 (h) for SimpleRNN. */
@@ -123,53 +116,37 @@ export abstract class RecurrentLayer {
   /** Bytes of workgroup memory per (unit, batch row) for the sequence kernels, forward and backward. */
   protected abstract readonly sequenceBytes: { forward: number; backward: number };
 
-  protected readonly ctx: GpuContext;
-  protected readonly registry: KernelRegistry;
-  readonly parameters: ParameterStore;
-  private readonly ownsParameters: boolean;
   private readonly rowsPerWorkgroup?: number;
-  private readonly seed: number;
   private readonly shapes = new Map<string, StandaloneShape>();
   private lastShape: StandaloneShape | null = null;
-  private disposed = false;
 
   protected constructor(ctx: GpuContext, config: RecurrentConfig, defaultName: string, options: LayerOptions) {
     expectPositiveInteger(`${defaultName} units`, config.units);
     expectPositiveInteger(`${defaultName} inputSize`, config.inputSize);
     if (config.rowsPerWorkgroup !== undefined) expectPositiveInteger(`${defaultName} rowsPerWorkgroup`, config.rowsPerWorkgroup);
-    this.ctx = ctx;
+    super(ctx, config.name ?? defaultName, config.seed ?? 0, options);
     this.units = config.units;
     this.inputSize = config.inputSize;
     this.returnSequences = config.returnSequences ?? false;
     this.returnState = config.returnState ?? false;
     this.goBackwards = config.goBackwards ?? false;
     this.strategy = config.strategy ?? 'auto';
-    this.name = config.name ?? defaultName;
     this.rowsPerWorkgroup = config.rowsPerWorkgroup;
-    this.seed = config.seed ?? 0;
-    this.registry = options.registry ?? new KernelRegistry(ctx);
-    this.ownsParameters = options.parameters === undefined;
-    this.parameters = options.parameters ?? new ParameterStore(ctx, this.name);
   }
 
   /** Parameter names in the store. */
-  get weightNames(): [kernel: string, recurrentKernel: string, bias: string] {
+  get weightNames(): string[] {
     return [`${this.name}.kernel`, `${this.name}.recurrent_kernel`, `${this.name}.bias`];
   }
 
-  /** Keras shapes of getWeights(). */
+  /** Keras shapes of getWeights(): kernel [in, G*u], recurrentKernel [u, G*u], bias [G*u]. */
   get weightShapes(): number[][] {
     const g = this.gates * this.units;
     return [[this.inputSize, g], [this.units, g], [g]];
   }
 
-  /** Declares the weights in the store; a model calls this for every layer, then allocates once. */
-  declare(): void {
-    const [k, r, b] = this.weightNames;
-    const [ks, rs, bs] = this.weightShapes;
-    this.parameters.add(k, ks);
-    this.parameters.add(r, rs);
-    this.parameters.add(b, bs);
+  protected get weightLabels(): string[] {
+    return ['kernel', 'recurrentKernel', 'bias'];
   }
 
   /** Writes Keras' default initial weights (seeded). The store must be allocated. */
@@ -180,39 +157,13 @@ export abstract class RecurrentLayer {
 
   protected abstract initialBias(): Float32Array;
 
-  /** Declares, allocates and initializes the layer's own store (standalone use). */
-  protected setUpStandalone(): void {
-    if (!this.ownsParameters) return;
-    this.declare();
-    this.parameters.allocate();
-    this.initialize();
+  // Keras' gate blocks <-> the kernels' gates-per-unit interleaving.
+  protected override toStored(keras: Float32Array, index: number): Float32Array {
+    return toInterleaved(keras, [this.inputSize, this.units, 1][index], this.units, this.gates);
   }
 
-  /** Sets the weights from Keras layout: [kernel [in, G*u], recurrentKernel [u, G*u], bias [G*u]]. */
-  setWeights(weights: ArrayLike<number>[]): void {
-    this.assertLive();
-    if (!Array.isArray(weights) || weights.length !== 3) {
-      throw new ShapeError(`${this.name}.setWeights: expected [kernel, recurrentKernel, bias], got ${Array.isArray(weights) ? weights.length : typeof weights} arrays`);
-    }
-    const shapes = this.weightShapes;
-    const labels = ['kernel', 'recurrentKernel', 'bias'];
-    weights.forEach((w, i) => {
-      expectLength(`${this.name}.setWeights ${labels[i]}`, w, shapes[i].reduce((a, b) => a * b, 1), `[${shapes[i].join(', ')}]`);
-      expectFinite(`${this.name}.setWeights ${labels[i]}`, w);
-    });
-    const rows = [this.inputSize, this.units, 1];
-    this.weightNames.forEach((name, i) => {
-      this.parameters.write(name, toInterleaved(Float32Array.from(weights[i]), rows[i], this.units, this.gates));
-    });
-  }
-
-  /** The weights in Keras layout. */
-  async getWeights(): Promise<Float32Array[]> {
-    this.assertLive();
-    const rows = [this.inputSize, this.units, 1];
-    return Promise.all(
-      this.weightNames.map(async (name, i) => fromInterleaved(await this.parameters.read(name), rows[i], this.units, this.gates)),
-    );
+  protected override fromStored(stored: Float32Array, index: number): Float32Array {
+    return fromInterleaved(stored, [this.inputSize, this.units, 1][index], this.units, this.gates);
   }
 
   /**
@@ -359,11 +310,7 @@ export abstract class RecurrentLayer {
     this.ctx.write(run.buffers.dhT, dh);
     if (run.buffers.dcT) this.ctx.write(run.buffers.dcT, dFinal[1]);
     run.backward.run();
-    const weights = await Promise.all(
-      this.weightNames.map(async (name, i) =>
-        fromInterleaved(await this.parameters.read(name, 'gradient'), [this.inputSize, this.units, 1][i], this.units, this.gates),
-      ),
-    );
+    const weights = await Promise.all(this.weightNames.map(async (name, i) => this.fromStored(await this.parameters.read(name, 'gradient'), i)));
     const input = timeToBatchMajor(new Float32Array(await this.ctx.read(run.dx, batch * steps * this.inputSize * 4)), batch, steps, this.inputSize);
     const initial = ([run.buffers.dh0, run.buffers.dc0].slice(0, this.stateCount) as GPUBuffer[]);
     const initialState = await Promise.all(initial.map(async (b) => new Float32Array(await this.ctx.read(b, batch * this.units * 4))));
@@ -403,13 +350,7 @@ export abstract class RecurrentLayer {
     return shape;
   }
 
-  protected assertLive(): void {
-    if (this.disposed) throw new DisposedError(`${this.name} was disposed`);
-  }
-
-  /** Releases every buffer the layer made (and its parameters, when it owns them). */
-  dispose(): void {
-    if (this.disposed) return;
+  protected releaseBuffers(): void {
     for (const shape of this.shapes.values()) {
       this.destroyBuffers(shape.buffers);
       this.ctx.destroyBuffer(shape.x);
@@ -417,7 +358,5 @@ export abstract class RecurrentLayer {
     }
     this.shapes.clear();
     this.lastShape = null;
-    if (this.ownsParameters) this.parameters.dispose();
-    this.disposed = true;
   }
 }

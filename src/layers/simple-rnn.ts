@@ -4,7 +4,8 @@ import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { Step } from '../gpu/kernel-registry.js';
 import { SIMPLE_RNN_ACTIVATIONS, simpleRnnBackwardSteps, simpleRnnForwardSteps, type SimpleRnnActivation } from '../kernels/simple-rnn.js';
-import { RecurrentLayer, type LayerOptions, type RecurrentBuffers, type RecurrentConfig } from './recurrent.js';
+import type { LayerOptions } from './weight-layer.js';
+import { RecurrentLayer, type RecurrentBuffers, type RecurrentConfig } from './recurrent.js';
 
 export interface SimpleRNNConfig extends RecurrentConfig {
   /** The cell's activation. Default 'tanh', as Keras. */

@@ -152,7 +152,7 @@ describe('optimizers vs float64 reference', () => {
       const reference = c.reference();
       const params = initial.map((p) => Float64Array.from(p));
       const rates = [c.learningRate, c.learningRate, c.learningRate * 0.3];
-      for (const [step, lr] of rates.entries()) {
+      for (const lr of rates) {
         optimizer.learningRate = lr;
         const grads = randomGradients(rng);
         runStep(store, optimizer, plan, grads);

@@ -1,8 +1,8 @@
 // The LSTM layer on the GPU (input projection, recurrence, backward through time, weight gradients)
 // against the float64 reference: outputs, final states and every gradient, both execution strategies.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LSTM, ShapeError } from '../../src/index.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { LSTM } from '../../src/index.js';
 import { gpu } from '../helpers/gpu.js';
 import { lstmBackward, lstmForward } from '../reference/lstm.js';
 import { caseName, checkAgainstReference, makeCaseData, type RecurrentCase } from './recurrent-cases.js';
