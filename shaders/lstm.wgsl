@@ -35,9 +35,10 @@
 //
 // Two execution strategies with identical results:
 //   *_sequence: the whole time loop in one dispatch. A workgroup owns ROWS batch rows and all U units
-//     (invocation j = unit j); h (forward) or dz (backward) of the current step lives in workgroup memory,
-//     one barrier per step (ping-pong buffers). Needs U <= workgroup size and workgroup memory of
-//     2*ROWS*U floats forward, 2*ROWS*U vec4 backward. Grid: [ceil(B / ROWS), 1, 1], workgroup size WG >= U.
+//     (invocation i owns units i, i + S, ..., UNITS_PER_INVOCATION of them, S = ceil(U / UNITS_PER_INVOCATION));
+//     h (forward) or dz (backward) of the current step lives in workgroup memory, one barrier per step
+//     (ping-pong buffers). Needs workgroup memory of 2*ROWS*U floats forward, 2*ROWS*U vec4 backward.
+//     Grid: [ceil(B / ROWS), 1, 1], workgroup size WG >= S.
 //   *_step: one dispatch per time step, state in global memory; backward ends with one more dispatch,
 //     backward_initial_state, for dh0. Grid: [ceil(U / 64), ceil(B / ROWS), 1].
 
@@ -49,6 +50,8 @@ override WG: u32 = 64u;         // workgroup size of the sequence entry points (
 override GO_BACKWARDS: bool = false;
 override HAS_DHSEQ: bool = true;
 const MAX_ROWS: u32 = 16u;
+const MAX_UNITS_PER_INVOCATION: u32 = 4u;
+override UNITS_PER_INVOCATION: u32 = 1u; // <= MAX_UNITS_PER_INVOCATION
 const STEP_WG: u32 = 64u;
 
 struct StepParams { step: u32 }
@@ -124,46 +127,61 @@ fn store_forward(s: u32, b: u32, j: u32, a: vec4<f32>, c: f32, h: f32, h_before:
 
 @compute @workgroup_size(WG)
 fn forward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
-  let j = local.x;
+  // Invocation i owns units i, i + STRIDE, ... (UNITS_PER_INVOCATION of them): every h value loaded from
+  // workgroup memory then feeds that many vec4 FMAs, which matters where loads are the cost (CPU drivers).
+  let stride = (U + UNITS_PER_INVOCATION - 1u) / UNITS_PER_INVOCATION;
   let row0 = group.x * ROWS;
-  let owns_unit = j < U;
-  var c: array<f32, MAX_ROWS>;
-  var h_before: array<f32, MAX_ROWS>;
-  for (var r = 0u; r < ROWS; r++) {
-    let b = row0 + r;
-    if (owns_unit && b < B) {
-      h_shared[r * U + j] = h0[b * U + j];
-      c[r] = c0[b * U + j];
-      h_before[r] = h0[b * U + j];
+  var c: array<f32, MAX_ROWS * MAX_UNITS_PER_INVOCATION>;
+  var h_before: array<f32, MAX_ROWS * MAX_UNITS_PER_INVOCATION>;
+  for (var u = 0u; u < UNITS_PER_INVOCATION; u++) {
+    let j = local.x + u * stride;
+    for (var r = 0u; r < ROWS; r++) {
+      let b = row0 + r;
+      if (local.x < stride && j < U && b < B) {
+        h_shared[r * U + j] = h0[b * U + j];
+        c[u * MAX_ROWS + r] = c0[b * U + j];
+        h_before[u * MAX_ROWS + r] = h0[b * U + j];
+      }
     }
   }
   workgroupBarrier();
   var current = 0u;
   for (var s = 0u; s < T; s++) {
     let next = 1u - current;
-    if (owns_unit) {
+    if (local.x < stride) {
       let t = input_time(s);
-      var z: array<vec4<f32>, MAX_ROWS>;
-      for (var r = 0u; r < ROWS; r++) {
-        z[r] = xw[(t * B + min(row0 + r, B - 1u)) * U + j];
+      var z: array<vec4<f32>, MAX_ROWS * MAX_UNITS_PER_INVOCATION>;
+      for (var u = 0u; u < UNITS_PER_INVOCATION; u++) {
+        let j = min(local.x + u * stride, U - 1u);
+        for (var r = 0u; r < ROWS; r++) {
+          z[u * MAX_ROWS + r] = xw[(t * B + min(row0 + r, B - 1u)) * U + j];
+        }
       }
       let h_base = current * ROWS * U;
       for (var k = 0u; k < U; k++) {
-        let w = rk[k * U + j];
-        for (var r = 0u; r < ROWS; r++) {
-          z[r] += h_shared[h_base + r * U + k] * w;
+        for (var u = 0u; u < UNITS_PER_INVOCATION; u++) {
+          let w = rk[k * U + min(local.x + u * stride, U - 1u)];
+          for (var r = 0u; r < ROWS; r++) {
+            z[u * MAX_ROWS + r] += h_shared[h_base + r * U + k] * w;
+          }
         }
       }
-      for (var r = 0u; r < ROWS; r++) {
-        let b = row0 + r;
-        let a = activate(z[r]);
-        c[r] = a.y * c[r] + a.x * a.z;
-        let h = a.w * stable_tanh(c[r]);
-        h_shared[next * ROWS * U + r * U + j] = h;
-        if (b < B) {
-          store_forward(s, b, j, a, c[r], h, h_before[r]);
+      for (var u = 0u; u < UNITS_PER_INVOCATION; u++) {
+        let j = local.x + u * stride;
+        if (j < U) {
+          for (var r = 0u; r < ROWS; r++) {
+            let b = row0 + r;
+            let i = u * MAX_ROWS + r;
+            let a = activate(z[i]);
+            c[i] = a.y * c[i] + a.x * a.z;
+            let h = a.w * stable_tanh(c[i]);
+            h_shared[next * ROWS * U + r * U + j] = h;
+            if (b < B) {
+              store_forward(s, b, j, a, c[i], h, h_before[i]);
+            }
+            h_before[i] = h;
+          }
         }
-        h_before[r] = h;
       }
     }
     current = next;
@@ -215,53 +233,68 @@ fn saved_c_before(s: u32, b: u32, j: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn backward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>) {
-  let j = local.x;
+  // Units as in forward_sequence: invocation i owns units i, i + stride, ...
+  let stride = (U + UNITS_PER_INVOCATION - 1u) / UNITS_PER_INVOCATION;
   let row0 = group.x * ROWS;
-  let owns_unit = j < U;
-  var dc: array<f32, MAX_ROWS>;
-  var dh_rec: array<f32, MAX_ROWS>;
-  for (var r = 0u; r < ROWS; r++) {
-    let b = min(row0 + r, B - 1u);
-    dc[r] = select(0.0, dcT[b * U + min(j, U - 1u)], owns_unit && row0 + r < B);
-    dh_rec[r] = 0.0;
+  let active_lane = local.x < stride;
+  var dc: array<f32, MAX_ROWS * MAX_UNITS_PER_INVOCATION>;
+  var dh_rec: array<f32, MAX_ROWS * MAX_UNITS_PER_INVOCATION>;
+  for (var u = 0u; u < UNITS_PER_INVOCATION; u++) {
+    let j = local.x + u * stride;
+    for (var r = 0u; r < ROWS; r++) {
+      let b = min(row0 + r, B - 1u);
+      dc[u * MAX_ROWS + r] = select(0.0, dcT[b * U + min(j, U - 1u)], active_lane && j < U && row0 + r < B);
+      dh_rec[u * MAX_ROWS + r] = 0.0;
+    }
   }
   var current = 0u;
   for (var n = 0u; n < T; n++) {
     let s = T - 1u - n;
-    if (owns_unit) {
+    if (active_lane) {
       let t = input_time(s);
-      for (var r = 0u; r < ROWS; r++) {
-        let b = row0 + r;
-        var d = vec4<f32>(0.0);
-        if (b < B) {
-          let at = (s * B + b) * U + j;
-          let dh = dh_from_outside(s, b, j) + dh_rec[r];
-          d = cell_backward(dh, &dc[r], saved_gates[at], saved_cseq[at], saved_c_before(s, b, j));
-          dz[(t * B + b) * U + j] = d;
+      for (var u = 0u; u < UNITS_PER_INVOCATION; u++) {
+        let j = local.x + u * stride;
+        if (j < U) {
+          for (var r = 0u; r < ROWS; r++) {
+            let b = row0 + r;
+            let i = u * MAX_ROWS + r;
+            var d = vec4<f32>(0.0);
+            if (b < B) {
+              let at = (s * B + b) * U + j;
+              let dh = dh_from_outside(s, b, j) + dh_rec[i];
+              d = cell_backward(dh, &dc[i], saved_gates[at], saved_cseq[at], saved_c_before(s, b, j));
+              dz[(t * B + b) * U + j] = d;
+            }
+            dz_shared[current * ROWS * U + r * U + j] = d;
+          }
         }
-        dz_shared[current * ROWS * U + r * U + j] = d;
       }
     }
     workgroupBarrier();
-    if (owns_unit) {
+    if (active_lane) {
       // dh_rec[b, j] = sum_m dot(dz[b, m], rk[j, m]): row j of rk is contiguous.
       let base = current * ROWS * U;
-      for (var r = 0u; r < ROWS; r++) { dh_rec[r] = 0.0; }
+      for (var i = 0u; i < ROWS * UNITS_PER_INVOCATION; i++) { dh_rec[(i / ROWS) * MAX_ROWS + i % ROWS] = 0.0; }
       for (var m = 0u; m < U; m++) {
-        let w = rk[j * U + m];
-        for (var r = 0u; r < ROWS; r++) {
-          dh_rec[r] += dot(dz_shared[base + r * U + m], w);
+        for (var u = 0u; u < UNITS_PER_INVOCATION; u++) {
+          let w = rk[min(local.x + u * stride, U - 1u) * U + m];
+          for (var r = 0u; r < ROWS; r++) {
+            dh_rec[u * MAX_ROWS + r] += dot(dz_shared[base + r * U + m], w);
+          }
         }
       }
     }
     current = 1u - current;
   }
-  if (owns_unit) {
-    for (var r = 0u; r < ROWS; r++) {
-      let b = row0 + r;
-      if (b < B) {
-        dh0[b * U + j] = dh_rec[r];
-        dc0[b * U + j] = dc[r];
+  if (active_lane) {
+    for (var u = 0u; u < UNITS_PER_INVOCATION; u++) {
+      let j = local.x + u * stride;
+      for (var r = 0u; r < ROWS; r++) {
+        let b = row0 + r;
+        if (j < U && b < B) {
+          dh0[b * U + j] = dh_rec[u * MAX_ROWS + r];
+          dc0[b * U + j] = dc[u * MAX_ROWS + r];
+        }
       }
     }
   }

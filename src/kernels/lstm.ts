@@ -12,7 +12,7 @@ import {
   type StepIndexBuffer,
 } from './recurrence.js';
 
-type LstmConstants = RecurrenceConstants;
+type LstmConstants = RecurrenceConstants & { UNITS_PER_INVOCATION: number };
 
 const state = (c: LstmConstants) => c.B * c.U * 4;
 const sequence = (c: LstmConstants) => c.T * c.B * c.U * 4;
@@ -102,7 +102,7 @@ export async function lstmForwardSteps(
   buffers: LstmForwardBuffers,
   stepIndex?: StepIndexBuffer,
 ): Promise<Step[]> {
-  const c = recurrenceConstants(dims, launch, false);
+  const c = { ...recurrenceConstants(dims, launch, false), UNITS_PER_INVOCATION: launch.unitsPerInvocation };
   return recurrenceForwardSteps(registry, label, SPECS, c, dims, launch, { ...buffers }, stepIndex);
 }
 
@@ -115,7 +115,7 @@ export async function lstmBackwardSteps(
   buffers: LstmBackwardBuffers,
   stepIndex?: StepIndexBuffer,
 ): Promise<Step[]> {
-  const c = recurrenceConstants(dims, launch, buffers.dhseq !== undefined);
+  const c = { ...recurrenceConstants(dims, launch, buffers.dhseq !== undefined), UNITS_PER_INVOCATION: launch.unitsPerInvocation };
   const bindings: Record<string, BufferRange> = {
     rk: buffers.rk,
     c0: buffers.c0,

@@ -21,8 +21,10 @@ export interface RecurrentLaunch {
   strategy: 'sequence' | 'step';
   /** Batch rows per workgroup. */
   rows: number;
-  /** Workgroup size of the sequence entry point (units rounded up to 8). */
+  /** Workgroup size of the sequence entry point (invocations needed, rounded up to 8). */
   workgroupSize: number;
+  /** Units each invocation of a sequence kernel owns (cells whose shader supports it; else 1). */
+  unitsPerInvocation: number;
 }
 
 /**
@@ -36,8 +38,10 @@ export function planRecurrence(
   bytesPerUnitRow: number,
   requested: RecurrentStrategy,
   rowsOverride?: number,
+  unitsPerInvocation = 1,
 ): RecurrentLaunch {
-  const workgroupSize = Math.ceil(units / 8) * 8;
+  // A sequence kernel's invocation owns `unitsPerInvocation` units (see forward_sequence in lstm.wgsl).
+  const workgroupSize = Math.ceil(Math.ceil(units / unitsPerInvocation) / 8) * 8;
   const memoryRows = Math.floor(ctx.limits.maxComputeWorkgroupStorageSize / (units * bytesPerUnitRow));
   const fits = workgroupSize <= ctx.limits.maxComputeInvocationsPerWorkgroup && memoryRows >= 1;
   if (requested === 'sequence' && !fits) {
@@ -48,7 +52,7 @@ export function planRecurrence(
   }
   const strategy = requested === 'auto' ? (fits ? 'sequence' : 'step') : requested;
   const rows = Math.max(1, Math.min(rowsOverride ?? defaultRows(ctx, batch), MAX_ROWS, batch, strategy === 'sequence' ? memoryRows : MAX_ROWS));
-  return { strategy, rows, workgroupSize };
+  return { strategy, rows, workgroupSize, unitsPerInvocation };
 }
 
 /**

@@ -28,6 +28,14 @@ export class LSTM extends RecurrentLayer {
     return layer;
   }
 
+  /**
+   * CPU drivers: 4 units per invocation, so every h value read feeds 4 vec4 FMAs (LSTM(75), batch 10,
+   * 24 steps on lavapipe: forward 2.2 -> 1.34 ms, backward 3.5 -> 1.73 ms). GPUs: 1, for parallelism.
+   */
+  protected override unitsPerInvocation(): number {
+    return this.requestedUnitsPerInvocation ?? (this.ctx.adapterInfo.isFallbackAdapter ? 4 : 1);
+  }
+
   protected initialBias(): Float32Array {
     const bias = new Float32Array(4 * this.units);
     bias.fill(1, this.units, 2 * this.units); // Keras unit_forget_bias: gate block f

@@ -35,6 +35,8 @@ export interface RecurrentConfig {
   strategy?: RecurrentStrategy;
   /** Batch rows per workgroup (tuning); default from the adapter. */
   rowsPerWorkgroup?: number;
+  /** LSTM: units each invocation of the in-kernel time loop owns, 1 to 4 (tuning); default from the adapter. */
+  unitsPerInvocation?: number;
   /** Name used in labels and errors. */
   name?: string;
 }
@@ -117,6 +119,7 @@ export abstract class RecurrentLayer extends WeightLayer {
   protected abstract readonly sequenceBytes: { forward: number; backward: number };
 
   private readonly rowsPerWorkgroup?: number;
+  protected readonly requestedUnitsPerInvocation?: number;
   private readonly shapes = new Map<string, StandaloneShape>();
   private lastShape: StandaloneShape | null = null;
 
@@ -132,6 +135,10 @@ export abstract class RecurrentLayer extends WeightLayer {
     this.goBackwards = config.goBackwards ?? false;
     this.strategy = config.strategy ?? 'auto';
     this.rowsPerWorkgroup = config.rowsPerWorkgroup;
+    if (config.unitsPerInvocation !== undefined && (!Number.isInteger(config.unitsPerInvocation) || config.unitsPerInvocation < 1 || config.unitsPerInvocation > 4)) {
+      throw new ShapeError(`${this.name} unitsPerInvocation must be an integer from 1 to 4, got ${config.unitsPerInvocation}`);
+    }
+    this.requestedUnitsPerInvocation = config.unitsPerInvocation;
   }
 
   /** Parameter names in the store. */
@@ -157,6 +164,11 @@ export abstract class RecurrentLayer extends WeightLayer {
 
   protected abstract initialBias(): Float32Array;
 
+  /** Units per invocation of the sequence kernels: 1 unless a cell's shader can take more. */
+  protected unitsPerInvocation(): number {
+    return 1;
+  }
+
   // Keras' gate blocks <-> the kernels' gates-per-unit interleaving.
   protected override toStored(keras: Float32Array, index: number): Float32Array {
     return toInterleaved(keras, [this.inputSize, this.units, 1][index], this.units, this.gates);
@@ -174,8 +186,9 @@ export abstract class RecurrentLayer extends WeightLayer {
   createBuffers(batch: number, steps: number, shared: SharedStateBuffers = {}): RecurrentBuffers {
     expectPositiveInteger(`${this.name} batch`, batch);
     expectPositiveInteger(`${this.name} steps`, steps);
-    const forwardLaunch = planRecurrence(this.ctx, batch, this.units, this.sequenceBytes.forward, this.strategy, this.rowsPerWorkgroup);
-    const backwardLaunch = planRecurrence(this.ctx, batch, this.units, this.sequenceBytes.backward, this.strategy, this.rowsPerWorkgroup);
+    const perInvocation = this.unitsPerInvocation();
+    const forwardLaunch = planRecurrence(this.ctx, batch, this.units, this.sequenceBytes.forward, this.strategy, this.rowsPerWorkgroup, perInvocation);
+    const backwardLaunch = planRecurrence(this.ctx, batch, this.units, this.sequenceBytes.backward, this.strategy, this.rowsPerWorkgroup, perInvocation);
     const seq = batch * steps * this.units * 4;
     const state = batch * this.units * 4;
     const owned: GPUBuffer[] = [];

@@ -17,6 +17,12 @@ const CASES: RecurrentCase[] = [
   { batch: 10, steps: 5, inputSize: 64, units: 300, returnSequences: true, initialState: true, stateGradient: true },
   { batch: 3, steps: 1, inputSize: 64, units: 10, returnSequences: true, stateGradient: true, strategy: 'sequence' },
   { batch: 10, steps: 5, inputSize: 3, units: 1, returnSequences: true, goBackwards: true, strategy: 'step' },
+  // The in-kernel loop with each invocation owning 1, 2, 3 or 4 units (GPUs default to 1, CPU drivers to 4),
+  // on unit counts that do not divide evenly.
+  { batch: 10, steps: 24, inputSize: 1, units: 75, returnSequences: true, initialState: true, stateGradient: true, strategy: 'sequence', unitsPerInvocation: 1 },
+  { batch: 3, steps: 5, inputSize: 3, units: 10, returnSequences: true, goBackwards: true, stateGradient: true, strategy: 'sequence', unitsPerInvocation: 2 },
+  { batch: 7, steps: 5, inputSize: 2, units: 11, returnSequences: true, initialState: true, strategy: 'sequence', unitsPerInvocation: 3 },
+  { batch: 3, steps: 5, inputSize: 2, units: 2, returnSequences: true, stateGradient: true, strategy: 'sequence', unitsPerInvocation: 4 },
 ];
 
 describe('LSTM layer vs float64 reference', () => {

@@ -16,6 +16,8 @@ export interface RecurrentCase {
   /** Gradient also arrives at the final state. */
   stateGradient?: boolean;
   strategy?: 'auto' | 'sequence' | 'step';
+  /** LSTM tuning: units per invocation of the in-kernel loop. */
+  unitsPerInvocation?: number;
   /** Scale of the random weights (1/sqrt(units) by default: unsaturated gates). */
   weightScale?: number;
 }
@@ -27,6 +29,7 @@ export function caseName(c: RecurrentCase): string {
     c.initialState && 'initialState',
     c.stateGradient && 'dState',
     c.strategy && c.strategy !== 'auto' && c.strategy,
+    c.unitsPerInvocation && `${c.unitsPerInvocation} units per invocation`,
   ].filter(Boolean);
   return `B${c.batch} T${c.steps} in${c.inputSize} u${c.units}${flags.length ? ' ' + flags.join(' ') : ''}`;
 }
