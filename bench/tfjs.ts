@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { ADDITION_BATCH, ADDITION_EMBEDDING, ADDITION_EPOCH_SAMPLES, additionBatches, decodeWindows, sinCos, type Measurement, type Workload } from './workloads.js';
+import { samples } from './timing.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,16 +56,7 @@ function trainingModel(spec: ReturnType<typeof seq2seq>, sourceSteps: number, ta
   return { model, encoderInput, encoderStates: encoderOut.slice(1), decoderLayer, dense };
 }
 
-async function timeIt(once: () => Promise<void>): Promise<number[]> {
-  await once(); // warm-up: kernels compiled, memory allocated
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await once();
-    samples.push(performance.now() - start);
-  }
-  return samples;
-}
+const timeIt = (once: () => Promise<void>) => samples(once, repeats);
 
 async function run(): Promise<Measurement> {
   const impl = values.backend === 'webgpu' ? 'tfjs-webgpu' : 'tfjs-cpu';

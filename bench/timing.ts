@@ -7,15 +7,20 @@ export interface Timing {
   runs: number;
 }
 
-/** Runs `once` `warmup` times untimed, then `runs` times, each awaited; returns median / min / max in ms. */
-export async function time(once: () => Promise<void>, runs = 7, warmup = 2): Promise<Timing> {
+/** Runs `once` `warmup` times untimed, then `runs` times, each awaited; returns each run's ms. */
+export async function samples(once: () => Promise<void>, runs: number, warmup = 1): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await once();
-  const samples: number[] = [];
+  const out: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     await once();
-    samples.push(performance.now() - start);
+    out.push(performance.now() - start);
   }
-  samples.sort((a, b) => a - b);
-  return { msMedian: samples[Math.floor(samples.length / 2)], msMin: samples[0], msMax: samples[samples.length - 1], runs };
+  return out;
+}
+
+/** As samples(), summarized: median / min / max in ms. */
+export async function time(once: () => Promise<void>, runs = 7, warmup = 2): Promise<Timing> {
+  const sorted = (await samples(once, runs, warmup)).sort((a, b) => a - b);
+  return { msMedian: sorted[Math.floor(sorted.length / 2)], msMin: sorted[0], msMax: sorted[sorted.length - 1], runs };
 }

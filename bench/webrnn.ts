@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { requestGpu, Seq2Seq, type CellType } from 'webrnn';
 import { ADDITION_BATCH, ADDITION_EMBEDDING, ADDITION_EPOCH_SAMPLES, additionBatches, decodeWindows, sinCos, type Measurement, type Workload } from './workloads.js';
+import { samples } from './timing.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,16 +18,7 @@ const workload = values.workload as Workload;
 const repeats = Number(values.repeats);
 const gpu = await requestGpu({ adapter: values.adapter });
 
-async function timeIt(once: () => Promise<void>): Promise<number[]> {
-  await once();
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await once();
-    samples.push(performance.now() - start);
-  }
-  return samples;
-}
+const timeIt = (once: () => Promise<void>) => samples(once, repeats);
 
 function numericSeq2Seq(cell: CellType, units: number) {
   return new Seq2Seq(gpu, {

@@ -1,16 +1,7 @@
 // Seeded pseudo-random numbers for tests, so every run sees the same data.
 
-/** mulberry32: a tiny 32-bit PRNG; returns a function yielding floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the library's seeded generator): floats in [0, 1). */
+export { seededRandom as mulberry32 } from '../../src/layers/random.js';
 
 /** A Float64Array of n values drawn uniformly from [-a, a). */
 export function uniformArray(n: number, a: number, rng: () => number): Float64Array {
