@@ -1,9 +1,10 @@
 // LSTM recurrence dispatches (shaders/lstm.wgsl): forward and backward through time, either as one
 // dispatch with the time loop inside or one dispatch per step. Buffers are described in the shader.
 
-import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
+import type { BufferRange, KernelRegistry, Step } from '../gpu/kernel-registry.js';
 import {
   recurrenceBackwardSteps,
+  recurrenceSpecs,
   recurrenceConstants,
   recurrenceForwardSteps,
   type RecurrenceConstants,
@@ -42,27 +43,8 @@ const backwardBytes = (c: LstmConstants) => ({
   dc0: state(c),
 });
 
-const spec = (entry: string, bytes: (c: LstmConstants) => Record<string, number>): KernelSpec<LstmConstants> => ({
-  shader: 'lstm.wgsl',
-  entry,
-  bindingBytes: bytes,
-});
-export const lstmForwardSequenceSpec = spec('forward_sequence', forwardBytes);
-export const lstmForwardStepSpec = spec('forward_step', forwardBytes);
-export const lstmBackwardSequenceSpec = spec('backward_sequence', backwardBytes);
-export const lstmBackwardStepSpec = spec('backward_step', (c) => {
-  const { dh0: _unused, ...bytes } = backwardBytes(c); // dh0 is written by backward_initial_state
-  return bytes;
-});
-export const lstmBackwardInitialSpec = spec('backward_initial_state', (c) => ({ rk: c.U * c.U * 16, dz: sequence(c) * 4, dh0: state(c) }));
-
-const SPECS = {
-  forwardSequence: lstmForwardSequenceSpec,
-  forwardStep: lstmForwardStepSpec,
-  backwardSequence: lstmBackwardSequenceSpec,
-  backwardStep: lstmBackwardStepSpec,
-  backwardInitial: lstmBackwardInitialSpec,
-};
+/** The five entry points of shaders/lstm.wgsl. */
+export const lstmSpecs = recurrenceSpecs<LstmConstants>('lstm.wgsl', forwardBytes, backwardBytes, (c) => ({ rk: c.U * c.U * 16, dz: sequence(c) * 4, dh0: state(c) }));
 
 export type LstmDims = RecurrentDims;
 
@@ -103,7 +85,7 @@ export async function lstmForwardSteps(
   stepIndex?: StepIndexBuffer,
 ): Promise<Step[]> {
   const c = { ...recurrenceConstants(dims, launch, false), UNITS_PER_INVOCATION: launch.unitsPerInvocation };
-  return recurrenceForwardSteps(registry, label, SPECS, c, dims, launch, { ...buffers }, stepIndex);
+  return recurrenceForwardSteps(registry, label, lstmSpecs, c, dims, launch, { ...buffers }, stepIndex);
 }
 
 /** The backward recurrence: 1 dispatch ('sequence') or steps + 1 ('step', needs `stepIndex`). */
@@ -128,5 +110,5 @@ export async function lstmBackwardSteps(
     dh0: buffers.dh0,
     dc0: buffers.dc0,
   };
-  return recurrenceBackwardSteps(registry, label, SPECS, c, dims, launch, bindings, stepIndex);
+  return recurrenceBackwardSteps(registry, label, lstmSpecs, c, dims, launch, bindings, stepIndex);
 }

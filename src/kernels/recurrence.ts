@@ -151,6 +151,29 @@ export interface RecurrenceSpecs<C extends RecurrenceConstants> {
   backwardInitial: KernelSpec<C>;
 }
 
+/**
+ * The five specs of a cell's shader from its binding sizes. backward_step writes no dh0 (the extra
+ * backward_initial_state dispatch does), so its spec sizes everything backward does except dh0.
+ */
+export function recurrenceSpecs<C extends RecurrenceConstants>(
+  shader: string,
+  forwardBytes: (c: C) => Record<string, number>,
+  backwardBytes: (c: C) => Record<string, number>,
+  initialBytes: (c: C) => Record<string, number>,
+): RecurrenceSpecs<C> {
+  const spec = (entry: string, bindingBytes: (c: C) => Record<string, number>): KernelSpec<C> => ({ shader, entry, bindingBytes });
+  return {
+    forwardSequence: spec('forward_sequence', forwardBytes),
+    forwardStep: spec('forward_step', forwardBytes),
+    backwardSequence: spec('backward_sequence', backwardBytes),
+    backwardStep: spec('backward_step', (c) => {
+      const { dh0: _written, ...bytes } = backwardBytes(c);
+      return bytes;
+    }),
+    backwardInitial: spec('backward_initial_state', initialBytes),
+  };
+}
+
 /** The forward recurrence of any cell: 1 dispatch ('sequence') or one per step ('step', needs `stepIndex`). */
 export async function recurrenceForwardSteps<C extends RecurrenceConstants>(
   registry: KernelRegistry, label: string, specs: RecurrenceSpecs<C>, constants: C, dims: RecurrentDims, launch: RecurrentLaunch,

@@ -2,9 +2,10 @@
 // one dispatch with the time loop inside or one dispatch per step. Buffers are described in the shader.
 
 import { ShapeError } from '../gpu/errors.js';
-import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
+import type { BufferRange, KernelRegistry, Step } from '../gpu/kernel-registry.js';
 import {
   recurrenceBackwardSteps,
+  recurrenceSpecs,
   recurrenceConstants,
   recurrenceForwardSteps,
   type RecurrenceConstants,
@@ -41,27 +42,8 @@ const backwardBytes = (c: SimpleRnnConstants) => ({
   dh0: state(c),
 });
 
-const spec = (entry: string, bytes: (c: SimpleRnnConstants) => Record<string, number>): KernelSpec<SimpleRnnConstants> => ({
-  shader: 'simple_rnn.wgsl',
-  entry,
-  bindingBytes: bytes,
-});
-export const simpleRnnForwardSequenceSpec = spec('forward_sequence', forwardBytes);
-export const simpleRnnForwardStepSpec = spec('forward_step', forwardBytes);
-export const simpleRnnBackwardSequenceSpec = spec('backward_sequence', backwardBytes);
-export const simpleRnnBackwardStepSpec = spec('backward_step', (c) => {
-  const { dh0: _unused, ...bytes } = backwardBytes(c); // dh0 is written by backward_initial_state
-  return bytes;
-});
-export const simpleRnnBackwardInitialSpec = spec('backward_initial_state', (c) => ({ rk: c.U * c.U * 4, dz: sequence(c), dh0: state(c) }));
-
-const SPECS = {
-  forwardSequence: simpleRnnForwardSequenceSpec,
-  forwardStep: simpleRnnForwardStepSpec,
-  backwardSequence: simpleRnnBackwardSequenceSpec,
-  backwardStep: simpleRnnBackwardStepSpec,
-  backwardInitial: simpleRnnBackwardInitialSpec,
-};
+/** The five entry points of shaders/simple_rnn.wgsl. */
+export const simpleRnnSpecs = recurrenceSpecs<SimpleRnnConstants>('simple_rnn.wgsl', forwardBytes, backwardBytes, (c) => ({ rk: c.U * c.U * 4, dz: sequence(c), dh0: state(c) }));
 
 export interface SimpleRnnDims extends RecurrentDims {
   activation: SimpleRnnActivation;
@@ -103,7 +85,7 @@ export async function simpleRnnForwardSteps(
   stepIndex?: StepIndexBuffer,
 ): Promise<Step[]> {
   const c = constants(dims, launch, false);
-  return recurrenceForwardSteps(registry, label, SPECS, c, dims, launch, { ...buffers }, stepIndex);
+  return recurrenceForwardSteps(registry, label, simpleRnnSpecs, c, dims, launch, { ...buffers }, stepIndex);
 }
 
 /** The backward recurrence: 1 dispatch ('sequence') or steps + 1 ('step', needs `stepIndex`). */
@@ -124,5 +106,5 @@ export async function simpleRnnBackwardSteps(
     dz: buffers.dz,
     dh0: buffers.dh0,
   };
-  return recurrenceBackwardSteps(registry, label, SPECS, c, dims, launch, bindings, stepIndex);
+  return recurrenceBackwardSteps(registry, label, simpleRnnSpecs, c, dims, launch, bindings, stepIndex);
 }
