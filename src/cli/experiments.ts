@@ -29,27 +29,40 @@ export interface Experiment {
   /** The number to report, and the target it must reach (if any). */
   metric: keyof Metrics;
   target?: Target;
+  /**
+   * Train it with --seed 0 .. seeds-1 and judge the median: on these small data sets the final numbers
+   * move by 2x from one initialization to the next, so one seed proves little either way.
+   */
+  seeds?: number;
+  /** What another implementation measured on the same configuration (and how to measure it again). */
+  reference?: string;
 }
 
 export const EXPERIMENTS: readonly Experiment[] = [
   {
-    id: 'sin-cos-lstm', title: 'sin -> cos, LSTM(75), seed 000 configuration', args: ['sin-cos'],
+    id: 'sin-cos-lstm', title: 'sin -> cos, LSTM(75), seed 000 configuration', args: ['sin-cos'], seeds: 8,
+    metric: 'decode_mse', target: { metric: 'decode_mse', op: '<=', value: 1e-4, source: 'issue 7' },
+    reference: 'TensorFlow.js, the same configuration and scoring over 8 seeds: median 1.19e-4, 7.08e-5 .. 1.64e-4, 3 of 8 meet the target (`node --import tsx bench/tfjs-accuracy.ts --config lstm`)',
+  },
+  {
+    id: 'sin-cos-lstm-70', title: 'sin -> cos, LSTM(75), seed 000 configuration trained for 70 epochs instead of 35', args: ['sin-cos', '--epochs', '70'], seeds: 8,
     metric: 'decode_mse', target: { metric: 'decode_mse', op: '<=', value: 1e-4, source: 'issue 7' },
   },
   {
-    id: 'sin-cos-lstm-70', title: 'sin -> cos, LSTM(75), seed 000 configuration trained for 70 epochs instead of 35', args: ['sin-cos', '--epochs', '70'],
-    metric: 'decode_mse', target: { metric: 'decode_mse', op: '<=', value: 1e-4, source: 'issue 7' },
+    id: 'sin-cos-rnn', title: 'sin -> cos, SimpleRNN(10), seed 002 configuration', args: ['sin-cos', '--cell', 'rnn'], seeds: 8,
+    metric: 'val_loss', target: { metric: 'val_loss', op: '<=', value: 2.1e-3, source: 'issue 7: one TensorFlow.js run on this machine' },
+    reference: 'TensorFlow.js, the same configuration over 8 seeds: median 6.97e-3, 2.89e-3 .. 0.0143, none meets the target (`node --import tsx bench/tfjs-accuracy.ts --config rnn`)',
   },
   {
-    id: 'sin-cos-rnn', title: 'sin -> cos, SimpleRNN(10), seed 002 configuration', args: ['sin-cos', '--cell', 'rnn'],
-    metric: 'val_loss', target: { metric: 'val_loss', op: '<=', value: 2.1e-3, source: 'TensorFlow.js on this machine' },
+    id: 'sin-cos-rnn-lr', title: 'sin -> cos, SimpleRNN(10), seed 002 configuration with Adam at 0.01 instead of 0.001', args: ['sin-cos', '--cell', 'rnn', '--lr', '0.01'], seeds: 8,
+    metric: 'val_loss', target: { metric: 'val_loss', op: '<=', value: 2.1e-3, source: 'issue 7: one TensorFlow.js run on this machine' },
   },
   {
-    id: 'exp-sin', title: 'exp(-x/5)cos(x) -> exp(-x/5)sin(x)', args: ['exp-sin'],
+    id: 'exp-sin', title: 'exp(-x/5)cos(x) -> exp(-x/5)sin(x)', args: ['exp-sin'], seeds: 8,
     metric: 'decode_mse', target: { metric: 'decode_mse', op: '<=', value: 1e-2, source: 'issue 7; the seed gave up' },
   },
   {
-    id: 'sqrt', title: 'x^2 -> x^0.5', args: ['sqrt'],
+    id: 'sqrt', title: 'x^2 -> x^0.5', args: ['sqrt'], seeds: 8,
     metric: 'decode_mse', target: { metric: 'decode_mse', op: '<=', value: 1e-2, source: 'issue 7; the seed gave up' },
   },
   {
@@ -89,27 +102,62 @@ export interface ExperimentOptions {
   gpu: () => Promise<GpuContext>;
 }
 
+/** One `webrnn train` run of an experiment. */
+interface Run {
+  /** The --seed given (experiments with `seeds`), else undefined. */
+  seed?: number;
+  args: string[];
+  /** Its output directory, relative to the report. */
+  dir: string;
+  result: TrainResult;
+}
+
 interface Outcome {
   experiment: Experiment;
-  args: string[];
   quick: boolean;
-  result?: TrainResult;
+  /** Every run (one per seed); the first one's plots illustrate the report. */
+  runs: Run[];
   error?: string;
+}
+
+/** The commands of an experiment: one, or one per seed. */
+function runArgs(experiment: Experiment, quick: boolean): { seed?: number; args: string[]; dir: string }[] {
+  const args = quick && experiment.quickArgs ? experiment.quickArgs : experiment.args;
+  if (!experiment.seeds) return [{ args, dir: experiment.id }];
+  return Array.from({ length: experiment.seeds }, (_, seed) => ({ seed, args: [...args, '--seed', String(seed)], dir: `${experiment.id}/seed-${seed}` }));
+}
+
+/** The number an experiment is judged by: its metric, or the median of its metric over the seeds. */
+function measured(outcome: Outcome): number | null {
+  const values = metricValues(outcome);
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function metricValues(outcome: Outcome): number[] {
+  return outcome.runs.map((run) => run.result.metrics[outcome.experiment.metric] as number | null | undefined)
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
 }
 
 export async function experiments(options: ExperimentOptions): Promise<number> {
   const unknown = (options.only ?? []).filter((id) => !EXPERIMENTS.some((e) => e.id === id));
   if (unknown.length) throw new UsageError(`--only: unknown experiment ${unknown.join(', ')}; the ids are: ${EXPERIMENTS.map((e) => e.id).join(', ')}`, 'experiments');
   const chosen = EXPERIMENTS.filter((e) => !options.only?.length || options.only.includes(e.id));
-  const argsOf = (e: Experiment) => (options.quick && e.quickArgs ? e.quickArgs : e.args);
   // Check every command line before running anything.
-  const settings = chosen.map((e) => {
-    const { values, positionals } = parseCommand('train', argsOf(e));
-    return resolveSettings(positionals[0], values);
+  const plans = chosen.map((experiment) => {
+    const quick = options.quick && experiment.quickArgs !== undefined;
+    const runs = runArgs(experiment, options.quick).map((run) => {
+      const { values, positionals } = parseCommand('train', run.args);
+      return { ...run, settings: resolveSettings(positionals[0], values) };
+    });
+    return { experiment, quick, runs };
   });
   if (options.list) {
-    for (const [i, e] of chosen.entries()) {
-      process.stdout.write(`${e.id.padEnd(18)} ${command(argsOf(e), options.out, e.id)}\n${' '.repeat(19)}${describeSettings(settings[i])}\n`);
+    for (const { experiment, runs } of plans) {
+      process.stdout.write(`${experiment.id.padEnd(18)} ${command(runs[0].args, options.out, runs[0].dir)}${runs.length > 1 ? ` (and --seed 1 .. ${runs.length - 1})` : ''}\n` +
+        `${' '.repeat(19)}${describeSettings(runs[0].settings)}\n`);
     }
     return 0;
   }
@@ -120,18 +168,20 @@ export async function experiments(options: ExperimentOptions): Promise<number> {
   const outcomes: Outcome[] = [];
   const started = performance.now();
   try {
-    for (const [i, experiment] of chosen.entries()) {
-      const args = argsOf(experiment);
-      const quick = options.quick && experiment.quickArgs !== undefined;
-      process.stderr.write(`\n[${i + 1}/${chosen.length}] ${experiment.id}: ${command(args, options.out, experiment.id)}\n`);
-      const outcome: Outcome = { experiment, args, quick };
-      try {
-        outcome.result = await train(ctx, settings[i], { out: join(options.out, experiment.id), progress: options.progress, label: experiment.id });
-        const value = outcome.result.metrics[experiment.metric] as number;
-        process.stderr.write(`${experiment.id}: ${experiment.metric} ${formatValue(experiment.metric, value)} (${formatSeconds(outcome.result.seconds)})\n`);
-      } catch (error) {
-        outcome.error = (error as Error).message;
-        process.stderr.write(`${experiment.id} failed: ${outcome.error}\n`);
+    for (const [i, plan] of plans.entries()) {
+      const { experiment } = plan;
+      const outcome: Outcome = { experiment, quick: plan.quick, runs: [] };
+      for (const run of plan.runs) {
+        process.stderr.write(`\n[${i + 1}/${plans.length}] ${experiment.id}: ${command(run.args, options.out, run.dir)}\n`);
+        try {
+          const result = await train(ctx, run.settings, { out: join(options.out, run.dir), progress: options.progress, label: experiment.id });
+          outcome.runs.push({ seed: run.seed, args: run.args, dir: run.dir, result });
+          process.stderr.write(`${experiment.id}: ${experiment.metric} ${formatValue(experiment.metric, result.metrics[experiment.metric] as number)} (${formatSeconds(result.seconds)})\n`);
+        } catch (error) {
+          outcome.error = (error as Error).message;
+          process.stderr.write(`${experiment.id} failed: ${outcome.error}\n`);
+          break;
+        }
       }
       outcomes.push(outcome);
       writeReport(options, outcomes, (performance.now() - started) / 1000, adapter);
@@ -144,8 +194,27 @@ export async function experiments(options: ExperimentOptions): Promise<number> {
   return outcomes.some((o) => o.error) ? 1 : 0;
 }
 
-function command(args: string[], out: string, id: string): string {
-  return `webrnn train ${args.join(' ')} --out ${join(out, id)}`;
+function command(args: string[], out: string, dir: string): string {
+  return `webrnn train ${args.join(' ')} --out ${join(out, dir)}`;
+}
+
+/** The command line of an experiment, with `--seed K` standing for its seeds. */
+function experimentCommand(outcome: Outcome, out: string): string {
+  const { experiment: e } = outcome;
+  const [first] = runArgs(e, outcome.quick && e.quickArgs !== undefined);
+  if (!e.seeds) return command(first.args, out, first.dir);
+  return command([...first.args.slice(0, -1), 'K'], out, `${e.id}/seed-K`) + ` (K = 0 .. ${e.seeds - 1})`;
+}
+
+/** Measured value with, for several seeds, their spread and how many met the target. */
+function measuredText(outcome: Outcome): string {
+  const { experiment: e } = outcome;
+  const value = formatValue(e.metric, measured(outcome));
+  const values = metricValues(outcome);
+  if (!e.seeds || values.length < 2) return value;
+  const spread = `${formatValue(e.metric, Math.min(...values))} .. ${formatValue(e.metric, Math.max(...values))}`;
+  const meeting = e.target ? `, ${values.filter((v) => met(e.target!, v)).length} of ${values.length} meet it` : '';
+  return `median ${value} (${values.length} seeds: ${spread}${meeting})`;
 }
 
 function formatValue(metric: keyof Metrics, value: number | null | undefined): string {
@@ -160,19 +229,35 @@ function met(target: Target, value: number | null | undefined): boolean {
 
 function table(outcomes: Outcome[], out: string, markdown: boolean): string {
   const header = ['experiment', 'metric', 'measured', 'target', 'met', 'time', 'command'];
-  const rows = outcomes.map(({ experiment: e, args, quick, result, error }) => {
-    const value = result?.metrics[e.metric] as number | null | undefined;
+  const rows = outcomes.map((outcome) => {
+    const { experiment: e, quick, error } = outcome;
     const target = e.target ? `${e.target.op} ${formatValue(e.metric, e.target.value)}` : '-';
-    const verdict = error ? 'failed' : !e.target ? '-' : quick ? 'scaled down (--quick)' : met(e.target, value) ? 'yes' : 'NO';
-    const cmd = markdown ? `\`${command(args, out, e.id)}\`` : command(args, out, e.id);
-    return [markdown ? `[${e.id}](#${e.id})` : e.id, e.metric, error ? `error: ${error}` : formatValue(e.metric, value), target, verdict,
-      result ? formatSeconds(result.seconds) : '-', cmd];
+    const verdict = error ? 'failed' : !e.target ? '-' : quick ? 'scaled down (--quick)' : met(e.target, measured(outcome)) ? 'yes' : 'NO';
+    const cmd = experimentCommand(outcome, out);
+    return [markdown ? `[${e.id}](#${e.id})` : e.id, e.metric, error ? `error: ${error}` : measuredText(outcome), target, verdict,
+      outcome.runs.length ? formatSeconds(totalSeconds(outcome)) : '-', markdown ? `\`${cmd}\`` : cmd];
   });
   if (markdown) {
     return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`)].join('\n');
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+}
+
+function totalSeconds(outcome: Outcome): number {
+  return outcome.runs.reduce((sum, run) => sum + run.result.seconds, 0);
+}
+
+/** The numbers of one run, as a sentence. */
+function runFacts(e: Experiment, m: Metrics): string[] {
+  const facts = [`training loss ${formatNumber(m.loss)}`];
+  if (m.val_loss !== null) facts.push(`validation loss ${formatNumber(m.val_loss)}`);
+  if (m.decode_mse !== undefined) facts.push(`greedy decode MSE ${formatNumber(m.decode_mse)}`);
+  if (m.closed_loop_mse !== undefined) facts.push(`closed-loop MSE over ${m.closed_loop_steps} steps ${formatNumber(m.closed_loop_mse)}`);
+  if (m.exact_match !== undefined) {
+    facts.push(`exact match ${formatPercent(m.exact_match)} of ${m.test_size} test questions`, `per position ${m.per_position!.map(formatPercent).join(' / ')}`);
+  }
+  return facts;
 }
 
 function writeReport(options: ExperimentOptions, outcomes: Outcome[], seconds: number, adapter: string): void {
@@ -187,31 +272,34 @@ function writeReport(options: ExperimentOptions, outcomes: Outcome[], seconds: n
     '',
     'Metrics: `decode_mse`: greedy decoding of every window, the decoder fed its own outputs (the seeds\' inference loop); ' +
       '`val_loss`: MSE on the last 20% of the windows (Keras validation_split); `closed_loop_mse`: primed with the first window, ' +
-      'the model predicts every later sample from its own predictions; `exact_match`: whole answers right, greedy decoding of every test question.',
+      'the model predicts every later sample from its own predictions; `exact_match`: whole answers right, greedy decoding of every test question. ' +
+      'Experiments run with several seeds (weights, shuffling) are judged by the median over the seeds.',
     '',
   ];
-  for (const { experiment: e, args, quick, result, error } of outcomes) {
-    lines.push(`## ${e.id}`, '', `${e.title}${quick ? ' - **scaled down by --quick**' : ''}.`, '', `\`${command(args, out, e.id)}\``, '');
-    if (error || !result) {
-      lines.push(`Failed: ${error}`, '');
-      continue;
+  for (const outcome of outcomes) {
+    const { experiment: e, quick, runs, error } = outcome;
+    lines.push(`## ${e.id}`, '', `${e.title}${quick ? ' - **scaled down by --quick**' : ''}.`, '', `\`${experimentCommand(outcome, out)}\``, '');
+    if (error) lines.push(`Failed: ${error}`, '');
+    if (!runs.length) continue;
+    const [first] = runs;
+    lines.push(`${describeSettings(first.result.settings)}; ${formatSeconds(totalSeconds(outcome))}${runs.length > 1 ? ` for ${runs.length} seeds` : ''}.`, '');
+    const target = e.target ? `target: ${e.metric} ${e.target.op} ${formatValue(e.metric, e.target.value)} (${e.target.source})` : undefined;
+    if (e.reference) lines.push(`Reference: ${e.reference}.`, '');
+    if (runs.length === 1) {
+      lines.push(`${[...runFacts(e, first.result.metrics), ...(target ? [target] : [])].join('; ')}.`, '');
+    } else {
+      lines.push(`${e.metric}: ${measuredText(outcome)}${target ? `; ${target}` : ''}.`, '', '| seed | result | met |', '|---|---|---|');
+      for (const run of runs) {
+        const verdict = e.target ? (met(e.target, run.result.metrics[e.metric] as number) ? 'yes' : 'no') : '-';
+        lines.push(`| ${run.seed} | ${runFacts(e, run.result.metrics).join('; ')} | ${verdict} |`);
+      }
+      lines.push('', `The plots are seed ${first.seed}'s.`, '');
     }
-    lines.push(`${describeSettings(result.settings)}; ${formatSeconds(result.seconds)}.`, '');
-    const m = result.metrics;
-    const facts = [`training loss ${formatNumber(m.loss)}`];
-    if (m.val_loss !== null) facts.push(`validation loss ${formatNumber(m.val_loss)}`);
-    if (m.decode_mse !== undefined) facts.push(`greedy decode MSE ${formatNumber(m.decode_mse)}`);
-    if (m.closed_loop_mse !== undefined) facts.push(`closed-loop MSE over ${m.closed_loop_steps} steps ${formatNumber(m.closed_loop_mse)}`);
-    if (m.exact_match !== undefined) {
-      facts.push(`exact match ${formatPercent(m.exact_match)} of ${m.test_size} test questions`, `per position ${m.per_position!.map(formatPercent).join(' / ')}`);
-    }
-    if (e.target) facts.push(`target: ${e.metric} ${e.target.op} ${formatValue(e.metric, e.target.value)} (${e.target.source})`);
-    lines.push(`${facts.join('; ')}.`, '');
-    for (const file of result.files.filter((f) => f.endsWith('.svg'))) lines.push(`![${e.id} ${file}](${e.id}/${file})`, '');
+    for (const file of first.result.files.filter((f) => f.endsWith('.svg'))) lines.push(`![${e.id} ${file}](${first.dir}/${file})`, '');
   }
 
   // Figures comparing runs, as the seeds draw them.
-  const byId = new Map(outcomes.filter((o) => o.result).map((o) => [o.experiment.id, o.result!]));
+  const byId = new Map(outcomes.filter((o) => o.runs.length).map((o) => [o.experiment.id, o.runs[0].result]));
   const comparisons: string[] = [];
   const plain = byId.get('addition-plain');
   const reversed = byId.get('addition-reversed');
@@ -243,8 +331,9 @@ function writeReport(options: ExperimentOptions, outcomes: Outcome[], seconds: n
     for (const file of comparisons) lines.push(`![${file}](${file})`, '');
   }
   writeFileSync(join(out, 'REPORT.md'), `${lines.join('\n')}\n`);
-  writeFileSync(join(out, 'results.json'), `${JSON.stringify(outcomes.map(({ experiment, args, quick, result, error }) => ({
-    id: experiment.id, command: command(args, out, experiment.id), quick, metric: experiment.metric, target: experiment.target ?? null,
-    ...(result ? { settings: result.settings, metrics: result.metrics, seconds: result.seconds } : { error }),
+  writeFileSync(join(out, 'results.json'), `${JSON.stringify(outcomes.map((outcome) => ({
+    id: outcome.experiment.id, command: experimentCommand(outcome, out), quick: outcome.quick, metric: outcome.experiment.metric,
+    target: outcome.experiment.target ?? null, measured: measured(outcome), seconds: totalSeconds(outcome), ...(outcome.error ? { error: outcome.error } : {}),
+    runs: outcome.runs.map((run) => ({ seed: run.seed ?? null, settings: run.result.settings, metrics: run.result.metrics, seconds: run.result.seconds })),
   })), null, 1)}\n`);
 }

@@ -77,8 +77,10 @@ ${optionHelp('predict')}
 
 Runs the full configurations of issue 7 one after another (the seeds' experiments, and the targets to
 reach), each into DIR/<id>/ (model, plots), and writes DIR/REPORT.md: the measured numbers against the
-targets, the command of each run, and links to the plots. The 3-digit addition run (50,000 examples,
-LSTM(128)) takes long on a CPU adapter; --quick scales it down (and says so in the report).
+targets, the command of each run, and links to the plots. The small function tasks run with 8 seeds each
+(--seed 0 .. 7, into DIR/<id>/seed-K/) and are judged by the median, since one seed moves their numbers
+by 2x. The 3-digit addition run (50,000 examples, LSTM(128)) takes about 30 minutes on a CPU adapter;
+--quick scales it down (and says so in the report).
 
 Options:
 ${optionHelp('experiments')}

@@ -196,4 +196,26 @@ describe('webrnn command line', () => {
     expect(m.exact_match).toBeGreaterThanOrEqual(0.8);
     expect(Math.min(...m.per_position)).toBeGreaterThanOrEqual(0.85);
   });
+
+  it('experiments: a multi-seed experiment runs every seed, reports each, and is judged by their median', async () => {
+    const out = join(work, 'experiments');
+    const listed = await webrnn(['experiments', '--list', '--only', 'sin-cos-rnn']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('webrnn train sin-cos --cell rnn --seed 0 --out experiments/sin-cos-rnn/seed-0 (and --seed 1 .. 7)');
+
+    const run = await webrnn(['experiments', '--only', 'sin-cos-rnn', '--quiet', '--out', out], 300_000);
+    expect(run.code, run.stderr).toBe(0);
+    const [outcome] = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(outcome.runs.map((r: { seed: number }) => r.seed)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const values = outcome.runs.map((r: { metrics: { val_loss: number } }) => r.metrics.val_loss).sort((a: number, b: number) => a - b);
+    expect(new Set(values).size, 'the seeds train different models').toBe(8);
+    expect(outcome.measured).toBeCloseTo((values[3] + values[4]) / 2, 12);
+    for (const r of outcome.runs) expect(existsSync(join(out, 'sin-cos-rnn', `seed-${r.seed}`, 'model.json'))).toBe(true);
+
+    const report = readFileSync(join(out, 'REPORT.md'), 'utf8');
+    const verdict = outcome.measured <= 2.1e-3 ? 'yes' : 'NO';
+    expect(report).toMatch(new RegExp(`\\| val_loss \\| median [^|]+\\(8 seeds: [^|]+, \\d of 8 meet it\\) \\| <= 2\\.10e-3 \\| ${verdict} \\|`));
+    expect(report.match(/^\| [0-7] \| training loss /gm)).toHaveLength(8);
+    expect(report).toContain('](sin-cos-rnn/seed-0/loss.svg)');
+  });
 });
