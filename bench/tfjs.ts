@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { ADDITION_BATCH, ADDITION_EMBEDDING, ADDITION_EPOCH_SAMPLES, additionBatches, decodeWindows, sinCos, type Measurement, type Workload } from './workloads.js';
 import { samples } from './timing.js';
+import { greedyDecode, trainingModel, type ModelSpec } from './tfjs-models.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,28 +35,6 @@ const tf = await import('@tensorflow/tfjs');
 await tf.setBackend(values.backend!);
 await tf.ready();
 
-function seq2seq(cell: 'lstm' | 'simpleRNN', units: number, input: { features?: number; vocab?: number; embedding?: number }, outputs: number) {
-  const layer = (extra: Record<string, unknown>) =>
-    cell === 'lstm' ? tf.layers.lstm({ units, recurrentActivation: 'sigmoid', ...extra }) : tf.layers.simpleRNN({ units, ...extra });
-  const inputOf = (steps: number) => tf.input({ shape: input.vocab ? [steps] : [steps, input.features!] });
-  const embed = (x: ReturnType<typeof tf.input>) =>
-    input.vocab ? (tf.layers.embedding({ inputDim: input.vocab, outputDim: input.embedding! }).apply(x) as ReturnType<typeof tf.input>) : x;
-  return { layer, inputOf, embed, outputs, cell, units };
-}
-
-function trainingModel(spec: ReturnType<typeof seq2seq>, sourceSteps: number, targetSteps: number, head: 'linear' | 'softmax') {
-  const encoderInput = spec.inputOf(sourceSteps);
-  const encoderOut = spec.layer({ returnState: true }).apply(spec.embed(encoderInput)) as unknown as ReturnType<typeof tf.input>[];
-  const decoderInput = spec.inputOf(targetSteps);
-  const decoderLayer = spec.layer({ returnSequences: true, returnState: true });
-  const decoderOut = decoderLayer.apply(spec.embed(decoderInput), { initialState: encoderOut.slice(1) }) as unknown as ReturnType<typeof tf.input>[];
-  const dense = tf.layers.dense({ units: spec.outputs, activation: head });
-  const output = dense.apply(decoderOut[0]) as ReturnType<typeof tf.input>;
-  const model = tf.model({ inputs: [encoderInput, decoderInput], outputs: output });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: head === 'linear' ? 'meanSquaredError' : 'sparseCategoricalCrossentropy' });
-  return { model, encoderInput, encoderStates: encoderOut.slice(1), decoderLayer, dense };
-}
-
 const timeIt = (once: () => Promise<void>) => samples(once, repeats);
 
 async function run(): Promise<Measurement> {
@@ -63,7 +42,7 @@ async function run(): Promise<Measurement> {
   if (workload === 'train-lstm75-epoch' || workload === 'train-rnn10-epoch') {
     const lstm = workload === 'train-lstm75-epoch';
     const data = sinCos(lstm ? 2 : 3);
-    const { model } = trainingModel(seq2seq(lstm ? 'lstm' : 'simpleRNN', lstm ? 75 : 10, { features: 1 }, 1), 24, 24, 'linear');
+    const { model } = trainingModel(tf, { cell: lstm ? 'lstm' : 'simpleRNN', units: lstm ? 75 : 10, input: { features: 1 }, outputs: 1 }, 24, 24, 'linear');
     const x = data.x.map((s) => tf.tensor3d(s.data, s.shape));
     const y = tf.tensor3d(data.y.data, data.y.shape);
     const options = { epochs: 1, batchSize: lstm ? 10 : 16, validationSplit: lstm ? 0 : 0.2, verbose: 0 as const };
@@ -85,7 +64,7 @@ async function run(): Promise<Measurement> {
   if (workload === 'train-addition3-epoch') {
     const steps = Math.max(1, Number(values.steps) || 10);
     const { task, vocab } = additionBatches(steps);
-    const { model } = trainingModel(seq2seq('lstm', 128, { vocab, embedding: ADDITION_EMBEDDING }, vocab), task.sourceLength, task.targetLength, 'softmax');
+    const { model } = trainingModel(tf, { cell: 'lstm', units: 128, input: { vocab, embedding: ADDITION_EMBEDDING }, outputs: vocab }, task.sourceLength, task.targetLength, 'softmax');
     const batch = (rows: number[][], from: number, dtype: 'int32' | 'float32' = 'int32') =>
       tf.tensor2d(rows.slice(from, from + ADDITION_BATCH), [ADDITION_BATCH, rows[0].length], dtype);
     const batches = Array.from({ length: steps }, (_, i) => ({
@@ -101,29 +80,12 @@ async function run(): Promise<Measurement> {
   }
   // Decoding as the seeds do it: encoder model, then a one-step decoder model, one call per step.
   const count = workload === 'decode-lstm75-1' ? 1 : 1000;
-  const built = trainingModel(seq2seq('lstm', 75, { features: 1 }, 1), 24, 24, 'linear');
-  const encoder = tf.model({ inputs: built.encoderInput, outputs: built.encoderStates });
-  const stepInput = tf.input({ shape: [1, 1] });
-  const stateInputs = [tf.input({ shape: [75] }), tf.input({ shape: [75] })];
-  const stepOut = built.decoderLayer.apply(stepInput, { initialState: stateInputs }) as unknown as ReturnType<typeof tf.input>[];
-  const stepModel = tf.model({ inputs: [stepInput, ...stateInputs], outputs: [built.dense.apply(stepOut[0]) as ReturnType<typeof tf.input>, ...stepOut.slice(1)] });
+  const spec: ModelSpec = { cell: 'lstm', units: 75, input: { features: 1 }, outputs: 1 };
+  const built = trainingModel(tf, spec, 24, 24, 'linear');
   const windows = tf.tensor3d(decodeWindows(count), [count, 24, 1]);
-  let readbacks = 0;
-  const samples = await timeIt(async () => {
-    let states = encoder.predict(windows) as ReturnType<typeof tf.tensor>[];
-    let input = tf.zeros([count, 1, 1]);
-    const outputs: number[][] = [];
-    for (let t = 0; t < 24; t++) {
-      const [y, h, c] = stepModel.predict([input, ...states]) as ReturnType<typeof tf.tensor>[];
-      outputs.push(Array.from(await y.data())); // the seeds read each step's output back to feed it in
-      readbacks++;
-      tf.dispose([input, ...states]);
-      input = y;
-      states = [h, c];
-    }
-    tf.dispose([input, ...states]);
-  });
-  return { workload, impl, samplesMs: samples, items: count, readbacksPerCall: readbacks / (repeats + 1) };
+  const samples = await timeIt(async () => void (await greedyDecode(tf, built, spec, windows, 24)));
+  const readbacks = 24; // greedyDecode reads each step's output back to feed it in, as the seeds do
+  return { workload, impl, samplesMs: samples, items: count, readbacksPerCall: readbacks };
 }
 
 const result = await run();
