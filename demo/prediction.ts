@@ -106,7 +106,7 @@ export class PredictionPanel {
       ],
     });
     showStatus('prediction-status',
-      `${values.length} steps in closed loop: ${formatMs(ms)} (${mode === 'carry' ? 'one generate() call, on the GPU' : `${values.length} generate() calls`}); ` +
+      `${values.length} steps in closed loop: ${formatMs(ms)} (one generate() call, on the GPU${mode === 'carry' ? ', state carried' : `, re-reading a ${steps}-step window each step`}); ` +
       `MSE against the true curve ${formatLoss(meanSquaredError(values, series.slice(steps)))}.`);
   }
 }

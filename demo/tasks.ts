@@ -131,25 +131,19 @@ export function trainingData(task: Task): { x: unknown; y: unknown; count: numbe
 export type ClosedLoopMode = 'carry' | 'reprime';
 
 /**
- * Closed-loop generation from the first window: the model's predictions become its inputs.
- * 'carry': one generate() call, the recurrent state carried through all steps, all on the GPU.
- * 'reprime': seed 004's loop, each step a fresh zero-state pass over the last `steps` values (one call per step).
+ * Closed-loop generation from the first window: the model's predictions become its inputs, in one
+ * generate() call, all on the GPU.
+ * 'carry': the recurrent state carried through all steps (mode 'continue').
+ * 'reprime': seed 004's loop, each step a fresh zero-state pass over the last `steps` values (mode 'window').
  * Returns the generated values and the milliseconds spent.
  */
 export async function closedLoop(model: SequenceModel, task: Extract<Task, { kind: 'next-step' }>, mode: ClosedLoopMode): Promise<{ values: number[]; ms: number }> {
   const { steps, series } = task;
   const total = series.length - steps;
   const start = performance.now();
-  if (mode === 'carry') {
-    const out = await model.generate({ data: Float32Array.from(series.slice(0, steps)), shape: [1, steps, 1] }, { steps: total });
-    return { values: Array.from(out.data), ms: performance.now() - start };
-  }
-  const values = series.slice(0, steps);
-  for (let k = 0; k < total; k++) {
-    const out = await model.generate({ data: Float32Array.from(values.slice(-steps)), shape: [1, steps, 1] }, { steps: 1 });
-    values.push(out.data[0]);
-  }
-  return { values: values.slice(steps), ms: performance.now() - start };
+  const out = await model.generate({ data: Float32Array.from(series.slice(0, steps)), shape: [1, steps, 1] },
+    { steps: total, mode: mode === 'carry' ? 'continue' : 'window' });
+  return { values: Array.from(out.data), ms: performance.now() - start };
 }
 
 export function meanSquaredError(a: ArrayLike<number>, b: ArrayLike<number>): number {

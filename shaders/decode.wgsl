@@ -188,3 +188,31 @@ fn decode_loop(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocatio
     workgroupBarrier();
   }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// slide_window: the sliding window of closed-loop generation that re-reads its window every step (seed
+// 004's inference loop: the model sees the last STEPS values, from a zero state, and predicts the next).
+// After a prediction, the window drops its oldest step and appends the prediction:
+//   window_out[t, b, f] = window_in[t + 1, b, f]   for t < STEPS - 1
+//   window_out[STEPS - 1, b, f] = next_value[b, f]
+//
+// Buffers: window_in, window_out: [STEPS, B, F] (time-major, distinct buffers), next_value: [B, F]
+// Dispatch: ceil(STEPS * B * F / 64) workgroups of 64, folded into a 2-D grid past the per-dimension
+// limit; element index = global id x + global id y * (workgroups in x * 64).
+
+@group(0) @binding(13) var<storage, read> window_in: array<f32>;
+@group(0) @binding(14) var<storage, read> next_value: array<f32>;
+@group(0) @binding(15) var<storage, read_write> window_out: array<f32>;
+
+@compute @workgroup_size(64)
+fn slide_window(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = id.x + id.y * groups.x * 64u;
+  let row = B * F;
+  let last = (STEPS - 1u) * row;
+  if (i >= STEPS * row) { return; }
+  if (i < last) {
+    window_out[i] = window_in[i + row];
+  } else {
+    window_out[i] = next_value[i - last];
+  }
+}

@@ -28,16 +28,12 @@ export interface ClosedLoopResult {
 /**
  * Closed-loop generation as seed 004 runs it: the model sees the last `steps` samples (the first window of
  * the series, then more and more of its own predictions), from a zero state as in training, and its
- * prediction for the step after them is the next sample. One GPU call per generated sample.
+ * prediction for the step after them is the next sample. One GPU call for all of it
+ * (SequenceModel.generate, mode 'window').
  */
 export async function closedLoop(model: SequenceModel, series: ArrayLike<number>, steps: number, horizon = series.length - steps): Promise<ClosedLoopResult> {
-  const values = Float32Array.from({ length: steps + horizon }, (_, i) => (i < steps ? series[i] : 0));
-  for (let t = steps; t < steps + horizon; t++) {
-    const window: FlatSequences = { data: values.subarray(t - steps, t), shape: [1, steps, 1] };
-    const { data } = await model.generate(window, { steps: 1 });
-    values[t] = data[0];
-  }
-  const generated = values.slice(steps);
+  const prime: FlatSequences = { data: Float32Array.from({ length: steps }, (_, i) => series[i]), shape: [1, steps, 1] };
+  const { data: generated } = await model.generate(prime, { steps: horizon, mode: 'window' });
   const known = Math.max(0, Math.min(horizon, series.length - steps));
   const truth = Float32Array.from({ length: known }, (_, i) => series[steps + i]);
   return { generated, mse: meanSquaredError(generated.subarray(0, known), truth) };

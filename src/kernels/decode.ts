@@ -1,6 +1,8 @@
-// Greedy token choice (shaders/decode.wgsl) for decoding on the GPU.
+// Decoding on the GPU (shaders/decode.wgsl): greedy token choice, the one-dispatch decode loop, and the
+// sliding window of re-primed closed-loop generation.
 
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
+import { grid1d } from './grid.js';
 
 type ArgmaxConstants = { B: number; V: number; END_TOKEN: number };
 
@@ -79,4 +81,21 @@ export function decodeLoopFits(limits: GPUSupportedLimits, units: number, inputS
   const workgroup = Math.ceil(Math.max(units, outputs, rows) / 8) * 8;
   const memory = rows * (units + inputSize + outputs) * 4;
   return workgroup <= limits.maxComputeInvocationsPerWorkgroup && memory <= limits.maxComputeWorkgroupStorageSize;
+}
+
+type SlideWindowConstants = { B: number; F: number; STEPS: number };
+
+export const slideWindowSpec: KernelSpec<SlideWindowConstants> = {
+  shader: 'decode.wgsl',
+  entry: 'slide_window',
+  bindingBytes: (c) => ({ window_in: c.STEPS * c.B * c.F * 4, next_value: c.B * c.F * 4, window_out: c.STEPS * c.B * c.F * 4 }),
+};
+
+/** window_out = window_in without its first step, with `next_value` [batch, features] appended (time-major). */
+export async function slideWindowStep(
+  registry: KernelRegistry, label: string, steps: number, batch: number, features: number,
+  buffers: { window_in: BufferRange; next_value: BufferRange; window_out: BufferRange },
+): Promise<Step> {
+  const kernel = await registry.kernel(slideWindowSpec, { B: batch, F: features, STEPS: steps });
+  return kernel.step(label, buffers, grid1d(steps * batch * features, 64, registry.limits.maxComputeWorkgroupsPerDimension));
 }

@@ -9,10 +9,13 @@
 //             numbers: the head's output is the next input as it is (the seeds' sin -> cos decoding);
 //             tokens:  argmax of the head's logits is the next token, looked up in the decoder Embedding.
 //   Slots sit at the device's storage offset alignment, so each step binds its own slot directly.
+//   window: (SequenceModel, numbers) seed 004's loop without its host round trips: each prediction runs
+//           the whole stack from a zero state over the last `primeSteps` values, then the window slides
+//           by one step (slide_window), its newest step being that prediction. Two window buffers ping-pong.
 
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferRange, Step } from '../gpu/kernel-registry.js';
-import { argmaxStep, decodeLoopFits, decodeLoopStep } from '../kernels/decode.js';
+import { argmaxStep, decodeLoopFits, decodeLoopStep, slideWindowStep } from '../kernels/decode.js';
 import { defaultRows, MAX_ROWS } from '../kernels/recurrence.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { SimpleRNN } from '../layers/simple-rnn.js';
@@ -30,9 +33,10 @@ export interface DecodeOptions {
   outputSteps: number;
   /**
    * 'seq2seq': the encoder primes, the decoder starts from input 0 (numbers) or `startToken` (tokens);
-   * 'continue': the decoder stack primes itself and its first output is the first prediction.
+   * 'continue': the decoder stack primes itself and its first output is the first prediction;
+   * 'window': every prediction re-reads the last primeSteps values from a zero state (numbers only).
    */
-  mode: 'seq2seq' | 'continue';
+  mode: 'seq2seq' | 'continue' | 'window';
   /** Token decoding: the token that starts every sequence, and the one that ends it (-1: none). */
   startToken?: number;
   endToken?: number;
@@ -89,6 +93,7 @@ export class DecodePlan {
   }
 
   static async build(ctx: GpuContext, network: Network, options: DecodeOptions): Promise<DecodePlan> {
+    if (options.mode === 'window') return DecodePlan.buildWindow(ctx, network, options);
     const { batch, primeSteps, outputSteps, mode } = options;
     const decoder = network.decoder;
     const primeBranch = mode === 'seq2seq' ? network.encoder! : decoder;
@@ -221,7 +226,62 @@ export class DecodePlan {
     });
   }
 
-  /** Slot of the first output in `outputs`: 1 for seq2seq (slot 0 holds the start input), 0 for 'continue'. */
+  /**
+   * 'window' mode: per prediction, the stack over the current window (zero initial state), the head on
+   * its final h into output slot t, then the window slides onto the other window buffer.
+   */
+  private static async buildWindow(ctx: GpuContext, network: Network, options: DecodeOptions): Promise<DecodePlan> {
+    const { batch, primeSteps, outputSteps } = options;
+    const stack = network.decoder;
+    const head = network.head;
+    if (stack.tokens || head.units !== stack.inputFeatures) {
+      throw new ShapeError(`decode: window mode feeds the head's ${head.units} outputs back as the ${stack.inputFeatures} input features of a numeric stack`);
+    }
+    const owned: GPUBuffer[] = [];
+    const storage = (label: string, bytes: number) => {
+      const buffer = ctx.createStorageBuffer(label, bytes);
+      owned.push(buffer);
+      return buffer;
+    };
+    const windowBytes = primeSteps * batch * stack.inputFeatures * 4;
+    const windows = [storage('decode.window_a', windowBytes), storage('decode.window_b', windowBytes)];
+    // Fresh state buffers that nothing writes: every window starts from a zero state.
+    const recurrent = stack.layers.map((layer, index) => ({ branch: stack, index, buffers: layer.createBuffers(batch, primeSteps) }));
+    const headBuffers = head.createBuffers(batch);
+    const slotValues = batch * head.units;
+    const alignment = ctx.limits.minStorageBufferOffsetAlignment;
+    const slotStride = Math.ceil((slotValues * 4) / alignment) * alignment;
+    const outputs = storage('decode.outputs', slotStride * outputSteps);
+    const slot = (t: number) => ({ buffer: outputs, offset: t * slotStride, size: slotValues * 4 });
+
+    // The stack's dispatches read one window or the other: built once for each.
+    const stackSteps = await Promise.all(windows.map(async (window) => {
+      const steps: Step[] = [];
+      let x: BufferRange = window;
+      for (const { index, buffers } of recurrent) {
+        steps.push(...(await stack.layers[index].forwardSteps(buffers, x)));
+        x = buffers.hseq;
+      }
+      return steps;
+    }));
+    const last = recurrent[recurrent.length - 1].buffers;
+    const steps: Step[] = [];
+    for (let t = 0; t < outputSteps; t++) {
+      const [current, next] = t % 2 === 0 ? [0, 1] : [1, 0];
+      steps.push(...stackSteps[current]);
+      steps.push(...(await head.forwardSteps(headBuffers, last.hT, slot(t), `decode.head[${t}]`)));
+      if (t + 1 < outputSteps) {
+        steps.push(await slideWindowStep(network.registry, `decode.slide[${t}]`, primeSteps, batch, stack.inputFeatures,
+          { window_in: windows[current], next_value: slot(t), window_out: windows[next] }));
+      }
+    }
+    const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, window of ${primeSteps}]`, steps);
+    return new DecodePlan(ctx, network, options, {
+      plan, outputs, slotStride, primeInput: { buffer: windows[0], tokens: false }, owned, recurrent, head: headBuffers, fused: false,
+    });
+  }
+
+  /** Slot of the first output in `outputs`: 1 for seq2seq (slot 0 holds the start input), 0 otherwise. */
   get firstOutputSlot(): number {
     return this.options.mode === 'seq2seq' ? 1 : 0;
   }

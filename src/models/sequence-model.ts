@@ -32,17 +32,31 @@ export class SequenceModel extends RecurrentModel {
   }
 
   /**
-   * Closed-loop generation (seed 004): primes the stack with each window, then feeds every prediction
-   * back as the next input for `steps` steps, all on the GPU. Returns [N, steps, units].
+   * Closed-loop generation (seed 004): the model predicts the step after each priming window, and every
+   * prediction becomes input, `steps` times, all on the GPU in one submit. Returns [N, steps, units].
+   *   mode 'continue' (default): the stack primes itself on the window and carries its state on, one
+   *     step per prediction;
+   *   mode 'window': seed 004's own loop. Every prediction re-reads the last T values (T = the window's
+   *     length) from a zero state, as the model saw them in training, so models trained on T-step windows
+   *     stay on track; it costs a pass over T steps per prediction.
+   * `strategy` picks how 'continue' runs its steps (see DecodeOptions).
    */
-  async generate(prime: FeatureSequences, options: { steps: number; strategy?: DecodeOptions['strategy'] }): Promise<{ data: Float32Array; shape: [number, number, number] }> {
+  async generate(
+    prime: FeatureSequences,
+    options: { steps: number; mode?: 'continue' | 'window'; strategy?: DecodeOptions['strategy'] },
+  ): Promise<{ data: Float32Array; shape: [number, number, number] }> {
     const decoder = this.network.decoder;
     if (decoder.tokens) throw new ShapeError('generate: closed-loop generation needs numeric input');
     if (this.network.head.units !== decoder.inputFeatures) {
       throw new ShapeError(`generate: the head gives ${this.network.head.units} values per step but the input has ${decoder.inputFeatures}; they must match to feed outputs back`);
     }
+    const mode = options.mode ?? 'continue';
+    if (mode !== 'continue' && mode !== 'window') throw new ShapeError(`generate: mode must be 'continue' or 'window', got '${String(mode)}'`);
+    if (mode === 'window' && options.strategy === 'loop') {
+      throw new ShapeError("generate: strategy 'loop' decodes by carrying the state; mode 'window' re-reads each window instead");
+    }
     const set = decoder.sequences(prime, 'generate prime');
-    const data = (await this.decode(set, { outputSteps: options?.steps, mode: 'continue', strategy: options.strategy })) as Float32Array;
+    const data = (await this.decode(set, { outputSteps: options?.steps, mode, strategy: options.strategy })) as Float32Array;
     return { data, shape: [set.count, options.steps, this.network.head.units] };
   }
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Seq2Seq, SequenceModel, ShapeError, type CellType } from '../../src/index.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
-import { decodeNumbers, decodeTokens, runCell, type CellWeights } from '../reference/decode.js';
+import { decodeNumbers, decodeTokens, runCell, windowLoop, type CellWeights } from '../reference/decode.js';
 import { embeddingForward } from '../reference/embedding.js';
 import { mulberry32, randomInts, uniformArray } from '../reference/random.js';
 
@@ -154,3 +154,85 @@ describe(`decoding on the GPU (strategy '${strategy}')`, () => {
     await expect(s2s.generate({ data: new Float32Array(3), shape: [1, 3, 1] }, { maxLength: 2, startToken: 0 })).rejects.toThrow(/use predict/);
   });
 });
+
+describe("closed-loop generation re-reading a sliding window (SequenceModel.generate, mode 'window')", () => {
+  let env: Awaited<ReturnType<typeof gpu>>;
+  const models: SequenceModel[] = [];
+  beforeAll(async () => {
+    env = await gpu();
+  });
+  afterAll(() => models.forEach((m) => m.dispose()));
+
+  // Odd sizes; two-layer stacks; two features fed back. Each prediction is a T-step pass from a zero
+  // state whose window holds up to T earlier predictions, so rounding compounds over steps + T cell steps:
+  // the per-step allowance of the decoding tests above, times steps + T.
+  const cases: { cell: CellType; units: number[]; B: number; T: number; F: number; steps: number }[] = [
+    { cell: 'lstm', units: [9], B: 3, T: 7, F: 1, steps: 11 },
+    { cell: 'simple_rnn', units: [13], B: 5, T: 5, F: 1, steps: 9 },
+    { cell: 'lstm', units: [6, 11], B: 2, T: 6, F: 2, steps: 8 },
+    { cell: 'simple_rnn', units: [7, 5], B: 3, T: 4, F: 2, steps: 10 },
+  ];
+  for (const { cell, units, B, T, F, steps } of cases) {
+    it(`${cell} ${units.join('+')} units, batch ${B}, window ${T}, ${F} feature(s), ${steps} steps: equals seed 004's loop, one submit and one readback`, async () => {
+      const model = new SequenceModel(env.ctx, { inputSize: F, layers: units.map((u) => ({ cell, units: u })), head: { units: F }, seed: 6 });
+      models.push(model);
+      const rng = mulberry32(21);
+      const weights = await model.getWeights();
+      for (let l = 0; l < units.length; l++) weights[l * 3 + 2] = Float32Array.from(uniformArray(weights[l * 3 + 2].length, 0.3, rng));
+      model.setWeights(weights);
+      const prime = uniformArray(B * T * F, 1, rng);
+
+      const before = env.ctx.stats();
+      const result = await model.generate({ data: prime, shape: [B, T, F] }, { steps, mode: 'window' });
+      const after = env.ctx.stats();
+      expect(after.submits - before.submits).toBe(1);
+      expect(after.readbacks - before.readbacks).toBe(1);
+      expect(result.shape).toEqual([B, steps, F]);
+
+      const w = weights.map(f64);
+      expect(w).toHaveLength(units.length * 3 + 2);
+      const stack: CellWeights[] = units.map((_, l) => ({ cell, kernel: w[l * 3], recurrentKernel: w[l * 3 + 1], bias: w[l * 3 + 2] }));
+      const expected = windowLoop(stack, { kernel: w[units.length * 3], bias: w[units.length * 3 + 1] }, prime, B, T, F, steps);
+      expectClose(result.data, expected, tolerance(steps + T), 'window loop');
+
+      // Not the state-carrying loop: the two modes must differ on these weights.
+      const carried = await model.generate({ data: prime, shape: [B, T, F] }, { steps });
+      expect(Math.max(...carried.data.map((v, i) => Math.abs(v - result.data[i])))).toBeGreaterThan(1e-3);
+    });
+  }
+
+  it('matches one generate call per step, each on the window it would see (how the CLI measured it before)', async () => {
+    const [B, T, steps] = [2, 8, 6];
+    const model = new SequenceModel(env.ctx, { inputSize: 1, layers: [{ units: 10 }], head: { units: 1 }, seed: 2 });
+    models.push(model);
+    const prime = uniformArray(B * T, 1, mulberry32(3));
+    const { data } = await model.generate({ data: prime, shape: [B, T, 1] }, { steps, mode: 'window' });
+    const values = Array.from({ length: B }, (_, b) => Array.from(prime.subarray(b * T, (b + 1) * T)));
+    for (let s = 0; s < steps; s++) {
+      const window = Float32Array.from(values.flatMap((v) => v.slice(v.length - T)));
+      const next = await model.generate({ data: window, shape: [B, T, 1] }, { steps: 1 });
+      values.forEach((v, b) => v.push(next.data[b]));
+    }
+    const stepwise = Float32Array.from({ length: B * steps }, (_, i) => values[Math.floor(i / steps)][T + (i % steps)]);
+    expectClose(data, stepwise, tolerance(steps + T), 'one call against a call per step');
+  });
+
+  it('refuses what it cannot run', async () => {
+    const model = new SequenceModel(env.ctx, { inputSize: 1, layers: [{ units: 4 }], head: { units: 1 } });
+    models.push(model);
+    const prime = { data: new Float32Array(3), shape: [1, 3, 1] as [number, number, number] };
+    await expect(model.generate(prime, { steps: 2, mode: 'window', strategy: 'loop' })).rejects.toThrow(/strategy 'loop'.*mode 'window'/);
+    await expect(model.generate(prime, { steps: 2, mode: 'sliding' as 'window' })).rejects.toThrow(/mode must be 'continue' or 'window', got 'sliding'/);
+    await expect(model.generate(prime, { steps: 0, mode: 'window' })).rejects.toThrow(/positive integer/);
+  });
+
+  it('releases everything it allocated when the model is disposed', async () => {
+    const live = env.ctx.liveBuffers;
+    const model = new SequenceModel(env.ctx, { inputSize: 1, layers: [{ units: 5 }, { cell: 'simple_rnn', units: 3 }], head: { units: 1 } });
+    await model.generate({ data: new Float32Array(8), shape: [2, 4, 1] }, { steps: 3, mode: 'window' });
+    expect(env.ctx.liveBuffers).toBeGreaterThan(live);
+    model.dispose();
+    expect(env.ctx.liveBuffers).toBe(live);
+  });
+});
+

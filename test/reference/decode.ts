@@ -65,3 +65,29 @@ export function decodeTokens(dec: DecoderWeights, state: Float64Array[], B: numb
   }
   return out;
 }
+
+/**
+ * Seed 004's closed loop in float64: each prediction runs the stack over the last T values from a zero
+ * state, the head reads the last layer's final h, and the prediction is appended to the values.
+ * `prime` [B, T, F] batch-major; returns [B, steps, F].
+ */
+export function windowLoop(stack: CellWeights[], head: { kernel: Float64Array; bias: Float64Array }, prime: Float64Array, B: number, T: number, F: number, steps: number): Float64Array {
+  const values = Array.from({ length: B }, (_, b) => Array.from(prime.subarray(b * T * F, (b + 1) * T * F)));
+  const out = new Float64Array(B * steps * F);
+  for (let s = 0; s < steps; s++) {
+    let x: Float64Array = new Float64Array(B * T * F);
+    for (let b = 0; b < B; b++) x.set(values[b].slice(values[b].length - T * F), b * T * F);
+    let h: Float64Array = new Float64Array(0);
+    for (const layer of stack) {
+      const run = runCell(layer, x, B, T);
+      x = run.sequence;
+      h = run.state[0];
+    }
+    const y = denseForward(head, h, B, 'linear').output;
+    for (let b = 0; b < B; b++) {
+      for (let f = 0; f < F; f++) out[(b * steps + s) * F + f] = y[b * F + f];
+      values[b].push(...y.subarray(b * F, (b + 1) * F));
+    }
+  }
+  return out;
+}
