@@ -238,47 +238,57 @@ export class DecodePlan {
       throw new ShapeError(`decode: window mode feeds the head's ${head.units} outputs back as the ${stack.inputFeatures} input features of a numeric stack`);
     }
     const owned: GPUBuffer[] = [];
+    const recurrent: { branch: Branch; index: number; buffers: RecurrentBuffers }[] = [];
+    let headBuffers: DenseBuffers | undefined;
     const storage = (label: string, bytes: number) => {
       const buffer = ctx.createStorageBuffer(label, bytes);
       owned.push(buffer);
       return buffer;
     };
-    const windowBytes = primeSteps * batch * stack.inputFeatures * 4;
-    const windows = [storage('decode.window_a', windowBytes), storage('decode.window_b', windowBytes)];
-    // Fresh state buffers that nothing writes: every window starts from a zero state.
-    const recurrent = stack.layers.map((layer, index) => ({ branch: stack, index, buffers: layer.createBuffers(batch, primeSteps) }));
-    const headBuffers = head.createBuffers(batch);
-    const slotValues = batch * head.units;
-    const alignment = ctx.limits.minStorageBufferOffsetAlignment;
-    const slotStride = Math.ceil((slotValues * 4) / alignment) * alignment;
-    const outputs = storage('decode.outputs', slotStride * outputSteps);
-    const slot = (t: number) => ({ buffer: outputs, offset: t * slotStride, size: slotValues * 4 });
+    try {
+      const windowBytes = primeSteps * batch * stack.inputFeatures * 4;
+      const windows = [storage('decode.window_a', windowBytes), storage('decode.window_b', windowBytes)];
+      // Fresh state buffers that nothing writes: every window starts from a zero state.
+      stack.layers.forEach((layer, index) => recurrent.push({ branch: stack, index, buffers: layer.createBuffers(batch, primeSteps) }));
+      headBuffers = head.createBuffers(batch);
+      const slotValues = batch * head.units;
+      const alignment = ctx.limits.minStorageBufferOffsetAlignment;
+      const slotStride = Math.ceil((slotValues * 4) / alignment) * alignment;
+      const outputs = storage('decode.outputs', slotStride * outputSteps);
+      const slot = (t: number) => ({ buffer: outputs, offset: t * slotStride, size: slotValues * 4 });
 
-    // The stack's dispatches read one window or the other: built once for each.
-    const stackSteps = await Promise.all(windows.map(async (window) => {
+      // The stack's dispatches read one window or the other: built once for each.
+      const stackSteps = await Promise.all(windows.map(async (window) => {
+        const steps: Step[] = [];
+        let x: BufferRange = window;
+        for (const { index, buffers } of recurrent) {
+          steps.push(...(await stack.layers[index].forwardSteps(buffers, x)));
+          x = buffers.hseq;
+        }
+        return steps;
+      }));
+      const last = recurrent[recurrent.length - 1].buffers;
       const steps: Step[] = [];
-      let x: BufferRange = window;
-      for (const { index, buffers } of recurrent) {
-        steps.push(...(await stack.layers[index].forwardSteps(buffers, x)));
-        x = buffers.hseq;
+      for (let t = 0; t < outputSteps; t++) {
+        const [current, next] = t % 2 === 0 ? [0, 1] : [1, 0];
+        steps.push(...stackSteps[current]);
+        steps.push(...(await head.forwardSteps(headBuffers, last.hT, slot(t), `decode.head[${t}]`)));
+        if (t + 1 < outputSteps) {
+          steps.push(await slideWindowStep(network.registry, `decode.slide[${t}]`, primeSteps, batch, stack.inputFeatures,
+            { window_in: windows[current], next_value: slot(t), window_out: windows[next] }));
+        }
       }
-      return steps;
-    }));
-    const last = recurrent[recurrent.length - 1].buffers;
-    const steps: Step[] = [];
-    for (let t = 0; t < outputSteps; t++) {
-      const [current, next] = t % 2 === 0 ? [0, 1] : [1, 0];
-      steps.push(...stackSteps[current]);
-      steps.push(...(await head.forwardSteps(headBuffers, last.hT, slot(t), `decode.head[${t}]`)));
-      if (t + 1 < outputSteps) {
-        steps.push(await slideWindowStep(network.registry, `decode.slide[${t}]`, primeSteps, batch, stack.inputFeatures,
-          { window_in: windows[current], next_value: slot(t), window_out: windows[next] }));
-      }
+      const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, window of ${primeSteps}]`, steps);
+      return new DecodePlan(ctx, network, options, {
+        plan, outputs, slotStride, primeInput: { buffer: windows[0], tokens: false }, owned, recurrent, head: headBuffers, fused: false,
+      });
+    } catch (error) {
+      // Nothing half-built stays allocated.
+      for (const { index, buffers } of recurrent) stack.layers[index].destroyBuffers(buffers);
+      if (headBuffers) head.destroyBuffers(headBuffers);
+      for (const buffer of owned) ctx.destroyBuffer(buffer);
+      throw error;
     }
-    const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, window of ${primeSteps}]`, steps);
-    return new DecodePlan(ctx, network, options, {
-      plan, outputs, slotStride, primeInput: { buffer: windows[0], tokens: false }, owned, recurrent, head: headBuffers, fused: false,
-    });
   }
 
   /** Slot of the first output in `outputs`: 1 for seq2seq (slot 0 holds the start input), 0 otherwise. */

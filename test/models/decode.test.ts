@@ -3,7 +3,7 @@
 // generation of a SequenceModel.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Seq2Seq, SequenceModel, ShapeError, type CellType } from '../../src/index.js';
+import { LimitError, Seq2Seq, SequenceModel, ShapeError, type CellType } from '../../src/index.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
 import { decodeNumbers, decodeTokens, runCell, windowLoop, type CellWeights } from '../reference/decode.js';
@@ -229,8 +229,13 @@ describe("closed-loop generation re-reading a sliding window (SequenceModel.gene
   it('releases everything it allocated when the model is disposed', async () => {
     const live = env.ctx.liveBuffers;
     const model = new SequenceModel(env.ctx, { inputSize: 1, layers: [{ units: 5 }, { cell: 'simple_rnn', units: 3 }], head: { units: 1 } });
+    const withModel = env.ctx.liveBuffers;
+    // Ten million output slots are over the device's buffer size: a LimitError, and the window plan's
+    // buffers made before it are released.
+    await expect(model.generate({ data: new Float32Array(8), shape: [2, 4, 1] }, { steps: 10_000_000, mode: 'window' })).rejects.toThrow(LimitError);
+    expect(env.ctx.liveBuffers).toBe(withModel);
     await model.generate({ data: new Float32Array(8), shape: [2, 4, 1] }, { steps: 3, mode: 'window' });
-    expect(env.ctx.liveBuffers).toBeGreaterThan(live);
+    expect(env.ctx.liveBuffers).toBeGreaterThan(withModel);
     model.dispose();
     expect(env.ctx.liveBuffers).toBe(live);
   });
