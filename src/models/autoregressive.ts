@@ -53,6 +53,22 @@ interface StatePair {
   b: SharedStateBuffers;
 }
 
+/** The GPU memory a decode plan holds, released together by dispose() or by a build that fails. */
+interface Allocations {
+  owned: GPUBuffer[];
+  recurrent: { branch: Branch; index: number; buffers: RecurrentBuffers }[];
+  head?: DenseBuffers;
+  /** The priming branch's Embedding buffers (token input). */
+  primeEmbedding?: { branch: Branch; buffers: ReturnType<NonNullable<Branch['embedding']>['createBuffers']> };
+}
+
+function release(ctx: GpuContext, network: Network, made: Allocations): void {
+  for (const { branch, index, buffers } of made.recurrent) branch.layers[index].destroyBuffers(buffers);
+  if (made.primeEmbedding) made.primeEmbedding.branch.embedding!.destroyBuffers(made.primeEmbedding.buffers);
+  if (made.head) network.head.destroyBuffers(made.head);
+  for (const buffer of made.owned) ctx.destroyBuffer(buffer);
+}
+
 export class DecodePlan {
   readonly plan: Plan;
   /** Output slots: f32 [slots, batch, units] (numbers) or i32 [slots, batch] (tokens), at `slotStride` bytes apart. */
@@ -64,10 +80,7 @@ export class DecodePlan {
   /** True when the decode loop is one dispatch and `outputs` is batch-major [batch, steps, units] / [batch, steps]. */
   readonly fused: boolean;
   readonly finished?: GPUBuffer;
-  private readonly owned: GPUBuffer[] = [];
-  private readonly recurrentBuffers: { branch: Branch; index: number; buffers: RecurrentBuffers }[] = [];
-  private readonly headBuffers?: DenseBuffers;
-  private readonly primeEmbedding?: ReturnType<NonNullable<Branch['embedding']>['createBuffers']>;
+  private readonly made: Allocations;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -75,8 +88,7 @@ export class DecodePlan {
     readonly options: DecodeOptions,
     parts: {
       plan: Plan; outputs: GPUBuffer; slotStride: number; primeInput: { buffer: GPUBuffer; tokens: boolean }; finished?: GPUBuffer; fused: boolean;
-      owned: GPUBuffer[]; recurrent: { branch: Branch; index: number; buffers: RecurrentBuffers }[]; head?: DenseBuffers;
-      primeEmbedding?: DecodePlan['primeEmbedding'];
+      made: Allocations;
     },
   ) {
     this.plan = parts.plan;
@@ -86,23 +98,31 @@ export class DecodePlan {
     this.tokens = network.decoder.tokens;
     this.fused = parts.fused;
     this.finished = parts.finished;
-    this.owned = parts.owned;
-    this.recurrentBuffers = parts.recurrent;
-    this.headBuffers = parts.head;
-    this.primeEmbedding = parts.primeEmbedding;
+    this.made = parts.made;
   }
 
   static async build(ctx: GpuContext, network: Network, options: DecodeOptions): Promise<DecodePlan> {
-    if (options.mode === 'window') return DecodePlan.buildWindow(ctx, network, options);
+    const made: Allocations = { owned: [], recurrent: [] };
+    try {
+      return options.mode === 'window'
+        ? await DecodePlan.buildWindow(ctx, network, options, made)
+        : await DecodePlan.buildDecode(ctx, network, options, made);
+    } catch (error) {
+      release(ctx, network, made); // nothing half-built stays allocated
+      throw error;
+    }
+  }
+
+  /** 'seq2seq' and 'continue': prime, then the decode loop (one dispatch) or a few dispatches per step. */
+  private static async buildDecode(ctx: GpuContext, network: Network, options: DecodeOptions, made: Allocations): Promise<DecodePlan> {
     const { batch, primeSteps, outputSteps, mode } = options;
     const decoder = network.decoder;
     const primeBranch = mode === 'seq2seq' ? network.encoder! : decoder;
     const tokens = decoder.tokens;
-    const owned: GPUBuffer[] = [];
-    const recurrent: { branch: Branch; index: number; buffers: RecurrentBuffers }[] = [];
+    const { recurrent } = made;
     const storage = (label: string, bytes: number) => {
       const buffer = ctx.createStorageBuffer(label, bytes);
-      owned.push(buffer);
+      made.owned.push(buffer);
       return buffer;
     };
     const steps: Step[] = [];
@@ -121,6 +141,7 @@ export class DecodePlan {
     // Prime: the branch over the whole input, final states into A.
     const primeRows = batch * primeSteps;
     const primeEmbedding = primeBranch.embedding?.createBuffers(primeRows);
+    if (primeEmbedding) made.primeEmbedding = { branch: primeBranch, buffers: primeEmbedding };
     const primeInputBuffer = primeEmbedding ? primeEmbedding.ids : storage('decode.prime_input', primeRows * primeBranch.inputFeatures * 4);
     if (primeBranch.embedding) steps.push(...(await primeBranch.embedding.forwardSteps(primeEmbedding!)));
     let input: BufferRange = primeEmbedding ? primeEmbedding.out : primeInputBuffer;
@@ -166,8 +187,7 @@ export class DecodePlan {
       }));
       const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, one loop]`, steps);
       return new DecodePlan(ctx, network, options, {
-        plan, outputs, slotStride: 0, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, owned, recurrent,
-        primeEmbedding, fused: true,
+        plan, outputs, slotStride: 0, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, made, fused: true,
       });
     }
 
@@ -179,6 +199,7 @@ export class DecodePlan {
     const outputs = storage('decode.outputs', slotStride * slotCount);
     const slot = (s: number) => ({ buffer: outputs, offset: s * slotStride, size: slotValues * 4 });
     const headBuffers = head.createBuffers(batch);
+    made.head = headBuffers;
     const finished = tokens ? storage('decode.finished', batch * 4) : undefined;
     const embeddingOut = tokens ? storage('decode.embedded', batch * decoder.inputFeatures * 4) : undefined;
 
@@ -221,8 +242,7 @@ export class DecodePlan {
 
     const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps]`, steps);
     return new DecodePlan(ctx, network, options, {
-      plan, outputs, slotStride, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, finished, owned, recurrent,
-      head: headBuffers, primeEmbedding, fused: false,
+      plan, outputs, slotStride, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, finished, made, fused: false,
     });
   }
 
@@ -230,65 +250,53 @@ export class DecodePlan {
    * 'window' mode: per prediction, the stack over the current window (zero initial state), the head on
    * its final h into output slot t, then the window slides onto the other window buffer.
    */
-  private static async buildWindow(ctx: GpuContext, network: Network, options: DecodeOptions): Promise<DecodePlan> {
+  private static async buildWindow(ctx: GpuContext, network: Network, options: DecodeOptions, made: Allocations): Promise<DecodePlan> {
     const { batch, primeSteps, outputSteps } = options;
     const stack = network.decoder;
     const head = network.head;
     if (stack.tokens || head.units !== stack.inputFeatures) {
       throw new ShapeError(`decode: window mode feeds the head's ${head.units} outputs back as the ${stack.inputFeatures} input features of a numeric stack`);
     }
-    const owned: GPUBuffer[] = [];
-    const recurrent: { branch: Branch; index: number; buffers: RecurrentBuffers }[] = [];
-    let headBuffers: DenseBuffers | undefined;
     const storage = (label: string, bytes: number) => {
       const buffer = ctx.createStorageBuffer(label, bytes);
-      owned.push(buffer);
+      made.owned.push(buffer);
       return buffer;
     };
-    try {
-      const windowBytes = primeSteps * batch * stack.inputFeatures * 4;
-      const windows = [storage('decode.window_a', windowBytes), storage('decode.window_b', windowBytes)];
-      // Fresh state buffers that nothing writes: every window starts from a zero state.
-      stack.layers.forEach((layer, index) => recurrent.push({ branch: stack, index, buffers: layer.createBuffers(batch, primeSteps) }));
-      headBuffers = head.createBuffers(batch);
-      const slotValues = batch * head.units;
-      const alignment = ctx.limits.minStorageBufferOffsetAlignment;
-      const slotStride = Math.ceil((slotValues * 4) / alignment) * alignment;
-      const outputs = storage('decode.outputs', slotStride * outputSteps);
-      const slot = (t: number) => ({ buffer: outputs, offset: t * slotStride, size: slotValues * 4 });
+    const windowBytes = primeSteps * batch * stack.inputFeatures * 4;
+    const windows = [storage('decode.window_a', windowBytes), storage('decode.window_b', windowBytes)];
+    // Fresh state buffers that nothing writes: every window starts from a zero state.
+    stack.layers.forEach((layer, index) => made.recurrent.push({ branch: stack, index, buffers: layer.createBuffers(batch, primeSteps) }));
+    const headBuffers = head.createBuffers(batch);
+    made.head = headBuffers;
+    const slotValues = batch * head.units;
+    const alignment = ctx.limits.minStorageBufferOffsetAlignment;
+    const slotStride = Math.ceil((slotValues * 4) / alignment) * alignment;
+    const outputs = storage('decode.outputs', slotStride * outputSteps);
+    const slot = (t: number) => ({ buffer: outputs, offset: t * slotStride, size: slotValues * 4 });
 
-      // The stack's dispatches read one window or the other: built once for each.
-      const stackSteps = await Promise.all(windows.map(async (window) => {
-        const steps: Step[] = [];
-        let x: BufferRange = window;
-        for (const { index, buffers } of recurrent) {
-          steps.push(...(await stack.layers[index].forwardSteps(buffers, x)));
-          x = buffers.hseq;
-        }
-        return steps;
-      }));
-      const last = recurrent[recurrent.length - 1].buffers;
+    // The stack's dispatches read one window or the other: built once for each.
+    const stackSteps = await Promise.all(windows.map(async (window) => {
       const steps: Step[] = [];
-      for (let t = 0; t < outputSteps; t++) {
-        const [current, next] = t % 2 === 0 ? [0, 1] : [1, 0];
-        steps.push(...stackSteps[current]);
-        steps.push(...(await head.forwardSteps(headBuffers, last.hT, slot(t), `decode.head[${t}]`)));
-        if (t + 1 < outputSteps) {
-          steps.push(await slideWindowStep(network.registry, `decode.slide[${t}]`, primeSteps, batch, stack.inputFeatures,
-            { window_in: windows[current], next_value: slot(t), window_out: windows[next] }));
-        }
+      let x: BufferRange = window;
+      for (const { index, buffers } of made.recurrent) {
+        steps.push(...(await stack.layers[index].forwardSteps(buffers, x)));
+        x = buffers.hseq;
       }
-      const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, window of ${primeSteps}]`, steps);
-      return new DecodePlan(ctx, network, options, {
-        plan, outputs, slotStride, primeInput: { buffer: windows[0], tokens: false }, owned, recurrent, head: headBuffers, fused: false,
-      });
-    } catch (error) {
-      // Nothing half-built stays allocated.
-      for (const { index, buffers } of recurrent) stack.layers[index].destroyBuffers(buffers);
-      if (headBuffers) head.destroyBuffers(headBuffers);
-      for (const buffer of owned) ctx.destroyBuffer(buffer);
-      throw error;
+      return steps;
+    }));
+    const last = made.recurrent[made.recurrent.length - 1].buffers;
+    const steps: Step[] = [];
+    for (let t = 0; t < outputSteps; t++) {
+      const [current, next] = t % 2 === 0 ? [0, 1] : [1, 0];
+      steps.push(...stackSteps[current]);
+      steps.push(...(await head.forwardSteps(headBuffers, last.hT, slot(t), `decode.head[${t}]`)));
+      if (t + 1 < outputSteps) {
+        steps.push(await slideWindowStep(network.registry, `decode.slide[${t}]`, primeSteps, batch, stack.inputFeatures,
+          { window_in: windows[current], next_value: slot(t), window_out: windows[next] }));
+      }
     }
+    const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, window of ${primeSteps}]`, steps);
+    return new DecodePlan(ctx, network, options, { plan, outputs, slotStride, primeInput: { buffer: windows[0], tokens: false }, made, fused: false });
   }
 
   /** Slot of the first output in `outputs`: 1 for seq2seq (slot 0 holds the start input), 0 otherwise. */
@@ -303,7 +311,7 @@ export class DecodePlan {
   async run(primeTimeMajor: Float32Array | Int32Array): Promise<Float32Array | Int32Array> {
     const { batch, outputSteps, mode } = this.options;
     const primeBranch = mode === 'seq2seq' ? this.network.encoder! : this.network.decoder;
-    if (primeBranch.embedding) primeBranch.embedding.writeIds(this.primeEmbedding!, primeTimeMajor, 'prime input');
+    if (primeBranch.embedding) primeBranch.embedding.writeIds(this.made.primeEmbedding!.buffers, primeTimeMajor, 'prime input');
     else this.ctx.write(this.primeInput.buffer, primeTimeMajor);
     if (this.fused) {
       const bytes = await this.plan.runAndRead(this.outputs, batch * outputSteps * (this.tokens ? 1 : this.network.head.units) * 4);
@@ -330,9 +338,6 @@ export class DecodePlan {
   }
 
   dispose(): void {
-    for (const { branch, index, buffers } of this.recurrentBuffers) branch.layers[index].destroyBuffers(buffers);
-    if (this.primeEmbedding) (this.options.mode === 'seq2seq' ? this.network.encoder! : this.network.decoder).embedding!.destroyBuffers(this.primeEmbedding);
-    if (this.headBuffers) this.network.head.destroyBuffers(this.headBuffers);
-    for (const buffer of this.owned) this.ctx.destroyBuffer(buffer);
+    release(this.ctx, this.network, this.made);
   }
 }

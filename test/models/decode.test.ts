@@ -239,5 +239,25 @@ describe("closed-loop generation re-reading a sliding window (SequenceModel.gene
     model.dispose();
     expect(env.ctx.liveBuffers).toBe(live);
   });
+
+  it('a seq2seq decode plan that cannot be built (numbers, tokens) releases what it made before failing', async () => {
+    const numbers = new Seq2Seq(env.ctx, { encoder: { inputSize: 1, layers: [{ units: 6 }] }, decoder: { inputSize: 1, layers: [{ units: 6 }] }, head: { units: 1 } });
+    const tokens = new Seq2Seq(env.ctx, {
+      encoder: { vocabSize: 7, embeddingDim: 3, layers: [{ units: 5 }] }, decoder: { vocabSize: 7, embeddingDim: 3, layers: [{ units: 5 }] },
+      head: { units: 7, activation: 'softmax' },
+    });
+    try {
+      const live = env.ctx.liveBuffers;
+      // A billion steps of output are over any device's buffer size, in either strategy.
+      for (const strategy of ['loop', 'step'] as const) {
+        await expect(numbers.predict({ data: new Float32Array(4), shape: [2, 2, 1] }, { steps: 1e9, strategy })).rejects.toThrow(LimitError);
+        await expect(tokens.generate([[1, 2], [3, 4]], { maxLength: 1e9, startToken: 0, strategy })).rejects.toThrow(LimitError);
+        expect(env.ctx.liveBuffers, strategy).toBe(live);
+      }
+    } finally {
+      numbers.dispose();
+      tokens.dispose();
+    }
+  });
 });
 
