@@ -53,6 +53,8 @@ export class GpuContext {
     readbacks: 0,
   };
   private readonly liveBufferSet = new Set<GPUBuffer>();
+  /** Buffers created inside each running allocating() call. */
+  private readonly allocationScopes: GPUBuffer[][] = [];
   private lostInfo: { reason: string; message: string } | null = null;
   private firstUncapturedError: string | null = null;
   private destroyed = false;
@@ -125,7 +127,25 @@ export class GpuContext {
     }
     this.counters.buffersCreated++;
     this.liveBufferSet.add(buffer);
+    for (const scope of this.allocationScopes) scope.push(buffer);
     return buffer;
+  }
+
+  /**
+   * Runs a synchronous build; if it throws (a size over a device limit, bad input), every buffer it
+   * created is destroyed before the error goes on, so nothing half-built stays allocated.
+   */
+  allocating<T>(build: () => T): T {
+    const scope: GPUBuffer[] = [];
+    this.allocationScopes.push(scope);
+    try {
+      return build();
+    } catch (error) {
+      for (const buffer of scope) this.destroyBuffer(buffer);
+      throw error;
+    } finally {
+      this.allocationScopes.splice(this.allocationScopes.lastIndexOf(scope), 1);
+    }
   }
 
   /** A storage buffer that can also be copied from and to (the usage of every tensor). */

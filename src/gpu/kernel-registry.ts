@@ -7,7 +7,7 @@
 
 import { WgslReflect, ResourceType, type VariableInfo } from 'wgsl_reflect';
 import type { GpuContext } from './context.js';
-import { BindingError, ShaderError } from './errors.js';
+import { BindingError, LimitError, ShaderError } from './errors.js';
 import { shaderSources } from './shader-sources.js';
 import { Tensor } from './tensor.js';
 
@@ -110,7 +110,7 @@ export class Kernel<C extends Constants = Constants> {
     const [x, y = 1, z = 1] = workgroups;
     const max = this.ctx.limits.maxComputeWorkgroupsPerDimension;
     if (x > max || y > max || z > max) {
-      throw new BindingError(`${label}: dispatch of ${x}x${y}x${z} workgroups exceeds this device's ${max} per dimension`);
+      throw new LimitError(`${label}: dispatch of ${x}x${y}x${z} workgroups exceeds this device's maxComputeWorkgroupsPerDimension of ${max}`);
     }
     return { label, pipeline: this.pipeline, bindGroup: this.bind(label, buffers), workgroups: [x, y, z] };
   }

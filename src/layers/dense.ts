@@ -89,10 +89,12 @@ export class Dense extends WeightLayer {
     expectPositiveInteger(`${this.name} rows`, rows);
     const bytes = rows * this.units * 4;
     const buffer = (what: string) => this.ctx.createStorageBuffer(`${this.name}.${what}`, bytes);
-    const y = buffer('y');
-    const dy = buffer('dy');
     const linear = this.activation === 'linear';
-    return { rows, y, dy, pre: linear ? y : buffer('pre'), dpre: linear ? dy : buffer('dpre') };
+    return this.ctx.allocating(() => {
+      const y = buffer('y');
+      const dy = buffer('dy');
+      return { rows, y, dy, pre: linear ? y : buffer('pre'), dpre: linear ? dy : buffer('dpre') };
+    });
   }
 
   destroyBuffers(buffers: DenseBuffers): void {

@@ -76,14 +76,14 @@ export class Embedding extends WeightLayer {
   createBuffers(rows: number): EmbeddingBuffers {
     expectPositiveInteger(`${this.name} rows`, rows);
     const label = (what: string) => `${this.name}.${what}`;
-    return {
+    return this.ctx.allocating(() => ({
       rows,
       ids: this.ctx.createStorageBuffer(label('ids'), rows * 4),
       out: this.ctx.createStorageBuffer(label('out'), rows * this.outputDim * 4),
       dout: this.ctx.createStorageBuffer(label('dout'), rows * this.outputDim * 4),
       rowStart: this.ctx.createStorageBuffer(label('row_start'), (this.vocabSize + 1) * 4),
       rowsById: this.ctx.createStorageBuffer(label('rows_by_id'), rows * 4),
-    };
+    }));
   }
 
   destroyBuffers(buffers: EmbeddingBuffers): void {

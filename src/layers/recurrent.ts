@@ -205,28 +205,31 @@ export abstract class RecurrentLayer extends WeightLayer {
       return given ?? buffer(what, state);
     };
     const needsStepIndex = forwardLaunch.strategy === 'step' || backwardLaunch.strategy === 'step';
-    const stepIndex = needsStepIndex ? new StepIndexBuffer(this.ctx, steps, `${this.name}.step_index`) : undefined;
-    return {
-      batch,
-      steps,
-      xw: buffer('xw', seq * this.gates),
-      hseq: buffer('hseq', seq),
-      hprev: buffer('hprev', seq),
-      saved: this.createSavedBuffers(batch, steps, buffer),
-      h0: stateBuffer('h0'),
-      hT: stateBuffer('hT'),
-      dhseq: buffer('dhseq', seq),
-      dhT: stateBuffer('dhT'),
-      dz: buffer('dz', seq * this.gates),
-      dh0: stateBuffer('dh0'),
-      ...(this.stateCount === 2
-        ? { c0: stateBuffer('c0'), cT: stateBuffer('cT'), dcT: stateBuffer('dcT'), dc0: stateBuffer('dc0') }
-        : {}),
-      ...(stepIndex ? { stepIndex } : {}),
-      forwardLaunch,
-      backwardLaunch,
-      owned,
-    };
+    // A shape over a device limit fails at its first big buffer: allocating() releases the ones before it.
+    return this.ctx.allocating((): RecurrentBuffers => {
+      const stepIndex = needsStepIndex ? new StepIndexBuffer(this.ctx, steps, `${this.name}.step_index`) : undefined;
+      return {
+        batch,
+        steps,
+        xw: buffer('xw', seq * this.gates),
+        hseq: buffer('hseq', seq),
+        hprev: buffer('hprev', seq),
+        saved: this.createSavedBuffers(batch, steps, buffer),
+        h0: stateBuffer('h0'),
+        hT: stateBuffer('hT'),
+        dhseq: buffer('dhseq', seq),
+        dhT: stateBuffer('dhT'),
+        dz: buffer('dz', seq * this.gates),
+        dh0: stateBuffer('dh0'),
+        ...(this.stateCount === 2
+          ? { c0: stateBuffer('c0'), cT: stateBuffer('cT'), dcT: stateBuffer('dcT'), dc0: stateBuffer('dc0') }
+          : {}),
+        ...(stepIndex ? { stepIndex } : {}),
+        forwardLaunch,
+        backwardLaunch,
+        owned,
+      };
+    });
   }
 
   protected abstract createSavedBuffers(
@@ -353,14 +356,23 @@ export abstract class RecurrentLayer extends WeightLayer {
     const key = `${batch}x${steps}`;
     const cached = this.shapes.get(key);
     if (cached) return cached;
-    const buffers = this.createBuffers(batch, steps);
-    const x = this.ctx.createStorageBuffer(`${this.name}.x`, batch * steps * this.inputSize * 4);
-    const dx = this.ctx.createStorageBuffer(`${this.name}.dx`, batch * steps * this.inputSize * 4);
-    const forward = new Plan(this.ctx, `${this.name}.forward`, await this.forwardSteps(buffers, x));
-    const backward = new Plan(this.ctx, `${this.name}.backward`, await this.backwardSteps(buffers, x, dx, this.returnSequences));
-    const shape = { buffers, x, dx, forward, backward, ranForward: false };
-    this.shapes.set(key, shape);
-    return shape;
+    const { buffers, x, dx } = this.ctx.allocating(() => ({
+      buffers: this.createBuffers(batch, steps),
+      x: this.ctx.createStorageBuffer(`${this.name}.x`, batch * steps * this.inputSize * 4),
+      dx: this.ctx.createStorageBuffer(`${this.name}.dx`, batch * steps * this.inputSize * 4),
+    }));
+    try {
+      const forward = new Plan(this.ctx, `${this.name}.forward`, await this.forwardSteps(buffers, x));
+      const backward = new Plan(this.ctx, `${this.name}.backward`, await this.backwardSteps(buffers, x, dx, this.returnSequences));
+      const shape = { buffers, x, dx, forward, backward, ranForward: false };
+      this.shapes.set(key, shape);
+      return shape;
+    } catch (error) {
+      this.destroyBuffers(buffers);
+      this.ctx.destroyBuffer(x);
+      this.ctx.destroyBuffer(dx);
+      throw error;
+    }
   }
 
   protected releaseBuffers(): void {

@@ -246,7 +246,7 @@ export abstract class RecurrentModel {
     const key = `${batch}:${sourceSteps}:${data.input.steps}`;
     let shape = this.shapes.get(key);
     if (!shape) {
-      shape = new TrainingShape(this.ctx, this.network, loss, batch, sourceSteps, data.input.steps);
+      shape = this.ctx.allocating(() => new TrainingShape(this.ctx, this.network, loss, batch, sourceSteps, data.input.steps));
       this.shapes.set(key, shape);
     }
     return shape;

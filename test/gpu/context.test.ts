@@ -50,6 +50,24 @@ describe('GpuContext and Tensor', () => {
     expect(env.ctx.liveBuffers).toBe(live);
   });
 
+  it('allocating(): a build that throws leaves none of its buffers behind; one that succeeds keeps them', () => {
+    const live = env.ctx.liveBuffers;
+    const max = env.ctx.limits.maxStorageBufferBindingSize;
+    expect(() => env.ctx.allocating(() => {
+      env.ctx.createStorageBuffer('first', 64);
+      env.ctx.allocating(() => env.ctx.createStorageBuffer('inner', 64)); // a nested build that succeeded
+      env.ctx.createStorageBuffer('too big', max + 4);
+    })).toThrow(/buffer 'too big' needs/);
+    expect(env.ctx.liveBuffers).toBe(live);
+    const kept = env.ctx.allocating(() => [env.ctx.createStorageBuffer('a', 16), env.ctx.createStorageBuffer('b', 16)]);
+    expect(env.ctx.liveBuffers).toBe(live + 2);
+    // A later failure elsewhere does not touch what an earlier build kept.
+    expect(() => env.ctx.allocating(() => env.ctx.createStorageBuffer('too big', max + 4))).toThrow(LimitError);
+    expect(env.ctx.liveBuffers).toBe(live + 2);
+    kept.forEach((b) => env.ctx.destroyBuffer(b));
+    expect(env.ctx.liveBuffers).toBe(live);
+  });
+
   it('counts live buffers; dispose releases them; a disposed tensor says so', async () => {
     const before = env.ctx.liveBuffers;
     const tensors = [Tensor.zeros(env.ctx, [10]), Tensor.zeros(env.ctx, [20]), Tensor.from(env.ctx, [1], [1])];

@@ -2,7 +2,7 @@
 // weight round trips, saturation, stacking, bad input, and release of every buffer.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LSTM, ShapeError, WebRnnError, orthogonal } from '../../src/index.js';
+import { LimitError, LSTM, ShapeError, WebRnnError, orthogonal } from '../../src/index.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
 import { lstmBackward, lstmForward } from '../reference/lstm.js';
@@ -143,6 +143,19 @@ describe('recurrent layer API', () => {
     const ok = await layer.forward(new Float32Array(12).fill(0.5), { batch: 2, steps: 3 });
     expect(ok.output).toHaveLength(18);
     await expect(layer.backward(new Float32Array(5))).rejects.toThrow(/encoder.backward dOutput: expected shape \[2, 3, 3\]/);
+  });
+
+  it('a shape over a device limit is a LimitError that leaves nothing allocated (step strategy: its step-index buffer too)', async () => {
+    const layer = LSTM.create(env.ctx, { units: 64, inputSize: 1, strategy: 'step' }, { registry: env.registry });
+    const before = env.ctx.liveBuffers;
+    // 4,000 x 200 steps x 256 gate values = 819 MB of pre-activations: over lavapipe's storage binding
+    // limit; SwiftShader allows the buffer, then the projection's 100,000 rows of workgroups are over its
+    // per-dimension dispatch limit. Either is a LimitError, after buffers were made.
+    await expect(layer.forward(new Float32Array(4000 * 200), { batch: 4000, steps: 200 })).rejects.toThrow(LimitError);
+    expect(env.ctx.liveBuffers).toBe(before);
+    const ok = await layer.forward(new Float32Array(2 * 3).fill(0.5), { batch: 2, steps: 3 });
+    expect(ok.output).toHaveLength(2 * 64);
+    layer.dispose();
   });
 
   it('releases every buffer on dispose()', async () => {

@@ -108,6 +108,21 @@ describe('model API', () => {
     expect(Number.isFinite(history.history.loss[0])).toBe(true);
   });
 
+  it('a batch over a device limit is a LimitError that leaves nothing allocated, and the model still trains', async () => {
+    const model = track(new SequenceModel(env.ctx, { inputSize: 1, layers: [{ units: 64 }], head: { units: 1 } }));
+    model.compile({ loss: 'mse' });
+    // Gate pre-activations of 4,000 x 200 steps x 256 values: 819 MB, over any storage binding limit here;
+    // the input buffer before them fits and must be released.
+    const [N, T] = [4000, 200];
+    const big = { data: new Float32Array(N * T), shape: [N, T, 1] as [number, number, number] };
+    const live = env.ctx.liveBuffers;
+    await expect(model.fit(big, big, { batchSize: N })).rejects.toThrow(/buffer 'rnn\.lstm_\d+\.xw' needs 819200000 bytes, over this device's max/);
+    expect(env.ctx.liveBuffers).toBe(live);
+    const small = { data: new Float32Array(2 * 5), shape: [2, 5, 1] as [number, number, number] };
+    const history = await model.fit(small, small, { epochs: 1 });
+    expect(Number.isFinite(history.history.loss[0])).toBe(true);
+  });
+
   it('rejects token ids out of range', async () => {
     const model = track(new SequenceModel(env.ctx, { vocabSize: 5, embeddingDim: 3, layers: [{ units: 4 }], head: { units: 5, activation: 'softmax' } }));
     model.compile({ loss: 'sparse_categorical_crossentropy' });
