@@ -2,12 +2,15 @@
 //
 //   C = op(A) . op(B)            (entry point `matmul`)
 //   C = op(A) . op(B) + bias     (entry point `matmul_bias`, bias broadcast over rows)
-//   with ACCUMULATE = true:  C += ...  instead of  C = ...
+//   C = op(A) . B  and  colsum[j] = sum_k B[k, j]   (entry point `matmul_colsum`, TRANS_B = false: a
+//                                 layer's weight gradient x^T . dz and its bias gradient in one dispatch)
+//   with ACCUMULATE = true:  C += ...  (and colsum += ...)  instead of  C = ...
 //
 //   a    : [M, K] row-major       ([K, M] when TRANS_A, i.e. op(A) = A^T)
 //   b    : [K, N] row-major       ([N, K] when TRANS_B, i.e. op(B) = B^T)
 //   c    : [M, N] row-major
 //   bias : [N]                    (only bound/used by `matmul_bias`)
+//   colsum : [N]                  (only bound/used by `matmul_colsum`)
 //
 // Overrides: M, N, K (u32, required, >= 1), TRANS_A, TRANS_B, ACCUMULATE (bool, default false).
 // Dispatch:  workgroups = [ceil(N / 64), ceil(M / 8), 1]   (workgroup = 8 invocations, tile 8 rows x 64 cols).
@@ -24,6 +27,8 @@
 //   (clamped rows/columns compute duplicates that are simply not stored). K needs no padding since the
 //   K loop is exact. The store is bounds-checked.
 // - The K loop is not unrolled: manual unrolling by 4 measured slower (more register spills).
+// - matmul_colsum sums the B values the K loop loads anyway (two vec4 adds per k, compiled out of the
+//   other entry points by the COLSUM override), so the bias gradient costs no extra loads or dispatch.
 
 override M: u32;
 override N: u32;
@@ -31,11 +36,16 @@ override K: u32;
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override ACCUMULATE: bool = false;
+override COLSUM: bool = false;
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> colsum: array<f32>;
+
+// Column sums of the B columns j0 .. j0+7 over k, gathered by compute() when COLSUM.
+var<private> b_sums: array<vec4<f32>, 2>;
 
 // Offset of op(A)[i, 0] in `a` (row clamped into range); consecutive k are ASTEP apart.
 fn a_base(i: u32) -> u32 { let ic = min(i, M - 1u); return select(ic * K, ic, TRANS_A); }
@@ -61,6 +71,10 @@ fn compute(o: vec2<u32>) -> array<vec4<f32>, 16> {
   for (var k = 0u; k < K; k++) {
     let b0 = vec4<f32>(b[pb[0] + kb], b[pb[1] + kb], b[pb[2] + kb], b[pb[3] + kb]);
     let b1 = vec4<f32>(b[pb[4] + kb], b[pb[5] + kb], b[pb[6] + kb], b[pb[7] + kb]);
+    if (COLSUM) {
+      b_sums[0] += b0;
+      b_sums[1] += b1;
+    }
     for (var r = 0u; r < 8u; r++) {
       let av = vec4<f32>(a[pa[r] + ka]);
       acc[2u * r] = fma(av, b0, acc[2u * r]);
@@ -105,4 +119,20 @@ fn matmul_bias(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_i
   let bv0 = vec4<f32>(bias[min(j, n1)], bias[min(j + 1u, n1)], bias[min(j + 2u, n1)], bias[min(j + 3u, n1)]);
   let bv1 = vec4<f32>(bias[min(j + 4u, n1)], bias[min(j + 5u, n1)], bias[min(j + 6u, n1)], bias[min(j + 7u, n1)]);
   store(o, acc, bv0, bv1);
+}
+
+// The first row of tiles also writes the column sums of its 8 columns (every row of tiles computes them).
+@compute @workgroup_size(8)
+fn matmul_colsum(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let o = tile_origin(wg, lane);
+  store(o, compute(o), vec4<f32>(), vec4<f32>());
+  if (wg.y != 0u) { return; }
+  for (var q = 0u; q < 8u; q++) {
+    let j = o.y + q;
+    if (j < N) {
+      var v = b_sums[q / 4u][q % 4u];
+      if (ACCUMULATE) { v += colsum[j]; }
+      colsum[j] = v;
+    }
+  }
 }

@@ -19,7 +19,7 @@ export interface MatmulShape {
   accumulate?: boolean;
 }
 
-type MatmulConstants = { M: number; K: number; N: number; TRANS_A: boolean; TRANS_B: boolean; ACCUMULATE: boolean };
+type MatmulConstants = { M: number; K: number; N: number; TRANS_A: boolean; TRANS_B: boolean; ACCUMULATE: boolean; COLSUM?: boolean };
 
 const sizes = (c: MatmulConstants) => ({ a: c.M * c.K * 4, b: c.K * c.N * 4, c: c.M * c.N * 4 });
 
@@ -28,6 +28,12 @@ export const matmulBiasSpec: KernelSpec<MatmulConstants> = {
   shader: 'matmul.wgsl',
   entry: 'matmul_bias',
   bindingBytes: (c) => ({ ...sizes(c), bias: c.N * 4 }),
+};
+
+export const matmulColsumSpec: KernelSpec<MatmulConstants> = {
+  shader: 'matmul.wgsl',
+  entry: 'matmul_colsum',
+  bindingBytes: (c) => ({ ...sizes(c), colsum: c.N * 4 }),
 };
 
 /** Each workgroup computes an 8-row x 64-column tile of c (8 invocations, 8x8 each). */
@@ -44,10 +50,7 @@ export async function matmulStep(
   c: BufferRange,
   bias?: BufferRange,
 ): Promise<Step> {
-  const { M, K, N } = shape;
-  for (const [name, value] of Object.entries({ M, K, N })) {
-    if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${label}: matmul ${name} must be a positive integer, got ${value}`);
-  }
+  const { M, K, N } = checkShape(label, shape);
   const constants: MatmulConstants = {
     M, K, N,
     TRANS_A: shape.transA ?? false,
@@ -59,4 +62,31 @@ export async function matmulStep(
     return (await registry.kernel(matmulSpec, constants)).step(label, { a, b, c }, grid);
   }
   return (await registry.kernel(matmulBiasSpec, constants)).step(label, { a, b, c, bias }, grid);
+}
+
+/**
+ * c (+)= op(a) . b and colsum (+)= the column sums of b [K, N], in one dispatch: a layer's weight gradient
+ * x^T . dz (transA) with its bias gradient sum over rows of dz.
+ */
+export async function matmulColsumStep(
+  registry: KernelRegistry,
+  label: string,
+  shape: MatmulShape,
+  a: BufferRange,
+  b: BufferRange,
+  c: BufferRange,
+  colsum: BufferRange,
+): Promise<Step> {
+  const { M, K, N } = checkShape(label, shape);
+  if (shape.transB) throw new ShapeError(`${label}: the column sums are of b as stored [K, N]; transB is not supported`);
+  const constants: MatmulConstants = { M, K, N, TRANS_A: shape.transA ?? false, TRANS_B: false, ACCUMULATE: shape.accumulate ?? false, COLSUM: true };
+  const grid: [number, number] = [Math.ceil(N / TILE_COLS), Math.ceil(M / TILE_ROWS)];
+  return (await registry.kernel(matmulColsumSpec, constants)).step(label, { a, b, c, colsum }, grid);
+}
+
+function checkShape(label: string, shape: MatmulShape): MatmulShape {
+  for (const [name, value] of Object.entries({ M: shape.M, K: shape.K, N: shape.N })) {
+    if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${label}: matmul ${name} must be a positive integer, got ${value}`);
+  }
+  return shape;
 }

@@ -9,8 +9,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { ShapeError, WebRnnError } from '../gpu/errors.js';
 import type { BufferRange, Step } from '../gpu/kernel-registry.js';
 import { activationBackwardStep, activationStep, ACTIVATIONS, type Activation } from '../kernels/activation.js';
-import { colsumStep } from '../kernels/reduce.js';
-import { matmulStep } from '../kernels/matmul.js';
+import { matmulColsumStep, matmulStep } from '../kernels/matmul.js';
 import { Plan } from '../plan/plan.js';
 import { glorotUniform } from './initializers.js';
 import { WeightLayer, type LayerOptions } from './weight-layer.js';
@@ -128,8 +127,8 @@ export class Dense extends WeightLayer {
       steps.push(await activationBackwardStep(this.registry, `${label}.${this.activation}`, this.activation, rows, this.units, buffers));
     }
     const p = this.parameters;
-    steps.push(await matmulStep(this.registry, `${label}.dkernel`, { M: this.inputSize, K: rows, N: this.units, transA: true }, x, dpre, p.gradient(kernel)));
-    steps.push(await colsumStep(this.registry, `${label}.dbias`, rows, this.units, dpre, p.gradient(bias)));
+    steps.push(await matmulColsumStep(this.registry, `${label}.dkernel_dbias`, { M: this.inputSize, K: rows, N: this.units, transA: true }, x, dpre,
+      p.gradient(kernel), p.gradient(bias)));
     if (dx) steps.push(await matmulStep(this.registry, `${label}.dx`, { M: rows, K: this.units, N: this.inputSize, transB: true }, dpre, p.value(kernel), dx));
     return steps;
   }

@@ -9,8 +9,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError, WebRnnError } from '../gpu/errors.js';
 import type { BufferRange, Step } from '../gpu/kernel-registry.js';
-import { colsumStep } from '../kernels/reduce.js';
-import { matmulStep } from '../kernels/matmul.js';
+import { matmulColsumStep, matmulStep } from '../kernels/matmul.js';
 import { planRecurrence, StepIndexBuffer, type RecurrentLaunch, type RecurrentStrategy } from '../kernels/recurrence.js';
 import { Plan } from '../plan/plan.js';
 import { fromInterleaved, toInterleaved } from './gate-layout.js';
@@ -266,9 +265,10 @@ export abstract class RecurrentLayer extends WeightLayer {
     const steps = await this.recurrenceBackward(buffers, withSequenceGradient);
     const p = this.parameters;
     const label = `${this.name}.backward`;
-    steps.push(await matmulStep(this.registry, `${label}.dkernel`, { M: this.inputSize, K: rows, N: G, transA: true }, x, buffers.dz, p.gradient(kernel)));
+    // dbias = the column sums of dz, gathered by the dkernel matmul from the dz values it loads anyway.
+    steps.push(await matmulColsumStep(this.registry, `${label}.dkernel_dbias`, { M: this.inputSize, K: rows, N: G, transA: true }, x, buffers.dz,
+      p.gradient(kernel), p.gradient(bias)));
     steps.push(await matmulStep(this.registry, `${label}.drecurrent`, { M: this.units, K: rows, N: G, transA: true }, buffers.hprev, buffers.dz, p.gradient(recurrent)));
-    steps.push(await colsumStep(this.registry, `${label}.dbias`, rows, G, buffers.dz, p.gradient(bias)));
     if (dx) steps.push(await matmulStep(this.registry, `${label}.dx`, { M: rows, K: G, N: this.inputSize, transB: true }, buffers.dz, p.value(kernel), dx));
     return steps;
   }

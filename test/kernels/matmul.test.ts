@@ -1,8 +1,8 @@
-// shaders/matmul.wgsl against the float64 reference: every transpose variant, bias, accumulate, on
-// shapes that are not multiples of the tile (8 x 64).
+// shaders/matmul.wgsl against the float64 reference: every transpose variant, bias, accumulate, the fused
+// column sum, on shapes that are not multiples of the tile (8 x 64).
 
 import { beforeAll, describe, it } from 'vitest';
-import { Plan, Tensor, matmulStep } from '../../src/index.js';
+import { Plan, Tensor, matmulColsumStep, matmulStep } from '../../src/index.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
 import { matmul } from '../reference/matmul.js';
@@ -68,4 +68,41 @@ describe('matmul kernel', () => {
       for (const t of [a, b, bias, withBias, accumulated]) t.dispose();
     });
   }
+
+  // A layer's weight and bias gradients: c = op(a) . b and colsum = sum over k of b, written into two
+  // ranges of one buffer (as into the gradient store), then accumulated onto.
+  for (const [M, K, N] of isSwiftShader ? SHAPES.slice(0, 4) : SHAPES) {
+    for (const transA of [true, false]) {
+      it(`${M}x${K}x${N}${transA ? ' transA' : ''} with the column sums of b, then accumulate`, async () => {
+        const rng = mulberry32(M * 3 + K * 5 + N * 7 + (transA ? 1 : 0));
+        const as = Float32Array.from(uniformArray(M * K, 1, rng));
+        const bs = Float32Array.from(uniformArray(K * N, 1, rng));
+        const a = Tensor.from(env.ctx, as, transA ? [K, M] : [M, K], { label: 'a' });
+        const b = Tensor.from(env.ctx, bs, [K, N], { label: 'b' });
+        const align = env.ctx.limits.minStorageBufferOffsetAlignment;
+        const sumsAt = Math.ceil((M * N * 4) / align) * align;
+        const store = env.ctx.createStorageBuffer('gradients', sumsAt + N * 4);
+        const c = { buffer: store, offset: 0, size: M * N * 4 };
+        const colsum = { buffer: store, offset: sumsAt, size: N * 4 };
+        const step = (accumulate: boolean) => matmulColsumStep(env.registry, 'matmul.colsum', { M, K, N, transA, accumulate }, a, b, c, colsum);
+        new Plan(env.ctx, 'matmul.colsum', [await step(false)]).run();
+        const once = new Float32Array(await env.ctx.read(store, sumsAt + N * 4));
+        new Plan(env.ctx, 'matmul.colsum.acc', [await step(true)]).run();
+        const twice = new Float32Array(await env.ctx.read(store, sumsAt + N * 4));
+
+        const product = matmul(Float64Array.from(as), Float64Array.from(bs), M, K, N, { transA });
+        const sums = new Float64Array(N);
+        for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) sums[j] += bs[k * N + j];
+        const what = `${M}x${K}x${N} transA=${transA}`;
+        expectClose(once.subarray(0, M * N), product, tolerance(K), `${what}: product`);
+        expectClose(once.subarray(sumsAt / 4, sumsAt / 4 + N), sums, tolerance(K), `${what}: column sums`);
+        expectClose(twice.subarray(0, M * N), product.map((v) => 2 * v), tolerance(2 * K), `${what}: accumulated product`);
+        expectClose(twice.subarray(sumsAt / 4, sumsAt / 4 + N), sums.map((v) => 2 * v), tolerance(2 * K), `${what}: accumulated column sums`);
+        a.dispose();
+        b.dispose();
+        env.ctx.destroyBuffer(store);
+      });
+    }
+  }
 });
+
