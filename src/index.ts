@@ -17,7 +17,6 @@ export { KernelRegistry, Kernel, type KernelSpec, type Step, type BufferRange, t
 export { shaderSources } from './gpu/shader-sources.js';
 export { Plan } from './plan/plan.js';
 export * from './kernels/elementwise.js';
-export * from './kernels/reduce.js';
 export { grid1d } from './kernels/grid.js';
 export * from './kernels/matmul.js';
 export * from './kernels/lstm.js';

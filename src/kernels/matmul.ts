@@ -50,18 +50,9 @@ export async function matmulStep(
   c: BufferRange,
   bias?: BufferRange,
 ): Promise<Step> {
-  const { M, K, N } = checkShape(label, shape);
-  const constants: MatmulConstants = {
-    M, K, N,
-    TRANS_A: shape.transA ?? false,
-    TRANS_B: shape.transB ?? false,
-    ACCUMULATE: shape.accumulate ?? false,
-  };
-  const grid: [number, number] = [Math.ceil(N / TILE_COLS), Math.ceil(M / TILE_ROWS)];
-  if (bias === undefined) {
-    return (await registry.kernel(matmulSpec, constants)).step(label, { a, b, c }, grid);
-  }
-  return (await registry.kernel(matmulBiasSpec, constants)).step(label, { a, b, c, bias }, grid);
+  return bias === undefined
+    ? dispatch(registry, label, shape, matmulSpec, { a, b, c })
+    : dispatch(registry, label, shape, matmulBiasSpec, { a, b, c, bias });
 }
 
 /**
@@ -77,16 +68,22 @@ export async function matmulColsumStep(
   c: BufferRange,
   colsum: BufferRange,
 ): Promise<Step> {
-  const { M, K, N } = checkShape(label, shape);
   if (shape.transB) throw new ShapeError(`${label}: the column sums are of b as stored [K, N]; transB is not supported`);
-  const constants: MatmulConstants = { M, K, N, TRANS_A: shape.transA ?? false, TRANS_B: false, ACCUMULATE: shape.accumulate ?? false, COLSUM: true };
-  const grid: [number, number] = [Math.ceil(N / TILE_COLS), Math.ceil(M / TILE_ROWS)];
-  return (await registry.kernel(matmulColsumSpec, constants)).step(label, { a, b, c, colsum }, grid);
+  return dispatch(registry, label, shape, matmulColsumSpec, { a, b, c, colsum }, { COLSUM: true });
 }
 
-function checkShape(label: string, shape: MatmulShape): MatmulShape {
-  for (const [name, value] of Object.entries({ M: shape.M, K: shape.K, N: shape.N })) {
+/** Checks the shape, then one dispatch of an 8 x 64 tile per workgroup. */
+async function dispatch(
+  registry: KernelRegistry, label: string, shape: MatmulShape, spec: KernelSpec<MatmulConstants>,
+  buffers: Record<string, BufferRange>, extra: Partial<MatmulConstants> = {},
+): Promise<Step> {
+  const { M, K, N } = shape;
+  for (const [name, value] of Object.entries({ M, K, N })) {
     if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${label}: matmul ${name} must be a positive integer, got ${value}`);
   }
-  return shape;
+  const constants: MatmulConstants = {
+    M, K, N, TRANS_A: shape.transA ?? false, TRANS_B: shape.transB ?? false, ACCUMULATE: shape.accumulate ?? false, ...extra,
+  };
+  const grid: [number, number] = [Math.ceil(N / TILE_COLS), Math.ceil(M / TILE_ROWS)];
+  return (await registry.kernel(spec, constants)).step(label, buffers, grid);
 }

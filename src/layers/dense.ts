@@ -2,8 +2,8 @@
 // every row of [N, in] (a sequence [B, T, in] is N = B * T rows).
 //
 //   forward:  pre = x . kernel + bias (one matmul), y = activation(pre) (one dispatch unless linear)
-//   backward: dpre = dy * activation'(..) (unless linear), dKernel = x^T dpre, dBias = colsum(dpre),
-//             dx = dpre . kernel^T
+//   backward: dpre = dy * activation'(..) (unless linear), dKernel = x^T dpre with dBias = colsum(dpre)
+//             (one matmul), dx = dpre . kernel^T
 
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError, WebRnnError } from '../gpu/errors.js';

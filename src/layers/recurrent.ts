@@ -3,8 +3,8 @@
 //
 // A layer's GPU work for one shape:
 //   forward:  xw = x . kernel + bias (one matmul), then the recurrence (1 dispatch, or one per step)
-//   backward: the recurrence backward (gives dz, dh0, dc0), then dKernel = x^T dz, dRecurrent = hprev^T dz,
-//             dBias = colsum(dz), dx = dz . kernel^T (four dispatches)
+//   backward: the recurrence backward (gives dz, dh0, dc0), then dKernel = x^T dz with dBias = colsum(dz)
+//             (one matmul), dRecurrent = hprev^T dz, dx = dz . kernel^T (three dispatches)
 
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError, WebRnnError } from '../gpu/errors.js';
