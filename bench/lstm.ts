@@ -17,7 +17,7 @@ for (const strategy of ['sequence', 'step'] as const) {
   const x = gpu.createStorageBuffer('bench.x', batch * steps * inputSize * 4, new Float32Array(batch * steps * inputSize).fill(0.5));
   const dx = gpu.createStorageBuffer('bench.dx', batch * steps * inputSize * 4);
   const forward = new Plan(gpu, 'bench.forward', await layer.forwardSteps(buffers, x));
-  const backward = new Plan(gpu, 'bench.backward', await layer.backwardSteps(buffers, x, dx, true));
+  const backward = new Plan(gpu, 'bench.backward', await layer.backwardSteps(buffers, x, dx));
   const both = new Plan(gpu, 'bench.step', [...forward.steps, ...backward.steps]);
   const measure = (plan: Plan) => time(async () => { plan.run(); await gpu.finish(); }, 21, 3);
   results.push({
@@ -26,6 +26,7 @@ for (const strategy of ['sequence', 'step'] as const) {
     backward: { ...(await measure(backward)), dispatches: backward.dispatchCount },
     forwardBackward: { ...(await measure(both)), dispatches: both.dispatchCount },
   });
+  for (const plan of [forward, backward, both]) plan.dispose();
   layer.destroyBuffers(buffers);
   gpu.destroyBuffer(x);
   gpu.destroyBuffer(dx);

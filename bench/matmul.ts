@@ -27,13 +27,14 @@ for (const c of values.quick ? cases.slice(0, 1) : cases) {
   const out = Tensor.zeros(gpu, [c.M * c.N], { label: 'c' });
   a.write(new Float32Array(c.M * c.K).fill(0.5));
   b.write(new Float32Array(c.K * c.N).fill(0.25));
-  const step = await matmulStep(kernels, c.name, { M: c.M, K: c.K, N: c.N, transA: c.transA, transB: c.transB }, a, b, out);
+  const step = await matmulStep(kernels, c.name, { M: c.M, K: c.K, N: c.N, transA: c.transA, transB: c.transB }, { a, b, c: out });
   // `reps` dispatches in one submit, so small shapes are not dominated by the submit and readback.
   const plan = new Plan(gpu, c.name, Array.from({ length: c.reps }, () => step));
   const timing = await time(async () => {
     plan.run();
     await gpu.finish();
   }, 5, 1);
+  plan.dispose();
   const gflops = (2 * c.M * c.N * c.K * c.reps) / (timing.msMedian * 1e6);
   results.push({ case: c.name, M: c.M, K: c.K, N: c.N, gflops: Number(gflops.toFixed(2)), ...timing });
   for (const t of [a, b, out]) t.dispose();

@@ -19,13 +19,14 @@
 //            MOMENTUM == 0: p -= increment; else momentum = MOMENTUM momentum + increment; p -= momentum
 //   gradient_norm_squared: norm_squared[0] = sum_i gradients[i]^2
 //
-// Buffers (N = floats of the parameter buffer, alignment padding included: padding gradients are 0, and
+// Buffers (N = dims.n, the floats of the parameter buffer, alignment padding included: padding gradients are 0, and
 // every update maps p = 0, g = 0, zero state to p = 0, so padding stays 0):
 //   params: [N] (updated in place); gradients: [N]; norm_squared: [1]
 //   adam_m, adam_v: [N]; sgd_velocity: [N]; rms_mean_square: [N]; rms_momentum: [N]
 //   sgd_velocity and rms_momentum are only touched when MOMENTUM > 0; otherwise the host binds a 4-byte
 //   placeholder (the binding exists either way, since the entry point names it).
-//   step_params: uniform, see StepParams.
+//   step_params: uniform, see StepParams (written by the host before every step); the hyperparameters
+//   (BETA1 ... CLIP_VALUE above) are dims, fixed when the plan is built.
 // Dispatch:
 //   adam / sgd / rmsprop: ceil(N / 64) workgroups of 64 (2-D when over the per-dimension limit,
 //     index = id.x + id.y * groups.x * 64).
@@ -33,17 +34,21 @@
 //     reduction in workgroup memory. One workgroup reads the whole gradient buffer: fine for recurrent
 //     models of up to a few million parameters, and the sum stays deterministic.
 
-override N: u32;
-override BETA1: f32 = 0.9;
-override BETA2: f32 = 0.999;
-override EPSILON: f32 = 1e-7;
-override MOMENTUM: f32 = 0.0;
-override NESTEROV: bool = false;
-override RHO: f32 = 0.9;
-override CLIP_BY_NORM: bool = false;
-override CLIP_NORM: f32 = 1.0;
-override CLIP_BY_VALUE: bool = false;
-override CLIP_VALUE: f32 = 1.0;
+struct Dims {
+  n: u32,
+  flags: u32,
+  beta1: f32,
+  beta2: f32,
+  epsilon: f32,
+  momentum: f32,
+  rho: f32,
+  clip_norm: f32,
+  clip_value: f32,
+}
+
+const FLAG_CLIP_BY_NORM: u32 = 1u;
+const FLAG_CLIP_BY_VALUE: u32 = 2u;
+const FLAG_NESTEROV: u32 = 4u;
 const WG: u32 = 64u;
 const SUM_WG: u32 = 256u;
 
@@ -52,16 +57,17 @@ struct StepParams {
   learning_rate: f32,
 }
 
-@group(0) @binding(0) var<storage, read_write> params: array<f32>;
-@group(0) @binding(1) var<storage, read> gradients: array<f32>;
-@group(0) @binding(2) var<uniform> step_params: StepParams;
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read_write> params: array<f32>;
+@group(0) @binding(2) var<storage, read> gradients: array<f32>;
+@group(0) @binding(3) var<uniform> step_params: StepParams;
 // Written by gradient_norm_squared, read by the updates: one declaration, so read_write for both.
-@group(0) @binding(3) var<storage, read_write> norm_squared: array<f32>;
-@group(0) @binding(4) var<storage, read_write> adam_m: array<f32>;
-@group(0) @binding(5) var<storage, read_write> adam_v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> sgd_velocity: array<f32>;
-@group(0) @binding(7) var<storage, read_write> rms_mean_square: array<f32>;
-@group(0) @binding(8) var<storage, read_write> rms_momentum: array<f32>;
+@group(0) @binding(4) var<storage, read_write> norm_squared: array<f32>;
+@group(0) @binding(5) var<storage, read_write> adam_m: array<f32>;
+@group(0) @binding(6) var<storage, read_write> adam_v: array<f32>;
+@group(0) @binding(7) var<storage, read_write> sgd_velocity: array<f32>;
+@group(0) @binding(8) var<storage, read_write> rms_mean_square: array<f32>;
+@group(0) @binding(9) var<storage, read_write> rms_momentum: array<f32>;
 
 var<workgroup> sum_scratch: array<f32, SUM_WG>;
 
@@ -71,11 +77,11 @@ fn flat_index(id: vec3<u32>, groups: vec3<u32>) -> u32 {
 
 fn clipped_gradient(i: u32) -> f32 {
   var g = gradients[i];
-  if (CLIP_BY_NORM) {
-    g *= CLIP_NORM / max(sqrt(norm_squared[0]), CLIP_NORM);
+  if ((dims.flags & FLAG_CLIP_BY_NORM) != 0u) {
+    g *= dims.clip_norm / max(sqrt(norm_squared[0]), dims.clip_norm);
   }
-  if (CLIP_BY_VALUE) {
-    g = clamp(g, -CLIP_VALUE, CLIP_VALUE);
+  if ((dims.flags & FLAG_CLIP_BY_VALUE) != 0u) {
+    g = clamp(g, -dims.clip_value, dims.clip_value);
   }
   return g;
 }
@@ -83,29 +89,29 @@ fn clipped_gradient(i: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn adam(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = flat_index(id, groups);
-  if (i >= N) { return; }
+  if (i >= dims.n) { return; }
   let g = clipped_gradient(i);
-  let m = BETA1 * adam_m[i] + (1.0 - BETA1) * g;
-  let v = BETA2 * adam_v[i] + (1.0 - BETA2) * g * g;
+  let m = dims.beta1 * adam_m[i] + (1.0 - dims.beta1) * g;
+  let v = dims.beta2 * adam_v[i] + (1.0 - dims.beta2) * g * g;
   adam_m[i] = m;
   adam_v[i] = v;
-  params[i] -= step_params.learning_rate * m / (sqrt(v) + EPSILON);
+  params[i] -= step_params.learning_rate * m / (sqrt(v) + dims.epsilon);
 }
 
 @compute @workgroup_size(WG)
 fn sgd(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = flat_index(id, groups);
-  if (i >= N) { return; }
+  if (i >= dims.n) { return; }
   let g = clipped_gradient(i);
   let lr = step_params.learning_rate;
-  if (MOMENTUM == 0.0) {
+  if (dims.momentum == 0.0) {
     params[i] -= lr * g;
     return;
   }
-  let velocity = MOMENTUM * sgd_velocity[i] - lr * g;
+  let velocity = dims.momentum * sgd_velocity[i] - lr * g;
   sgd_velocity[i] = velocity;
-  if (NESTEROV) {
-    params[i] += MOMENTUM * velocity - lr * g;
+  if ((dims.flags & FLAG_NESTEROV) != 0u) {
+    params[i] += dims.momentum * velocity - lr * g;
   } else {
     params[i] += velocity;
   }
@@ -114,16 +120,16 @@ fn sgd(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) gr
 @compute @workgroup_size(WG)
 fn rmsprop(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = flat_index(id, groups);
-  if (i >= N) { return; }
+  if (i >= dims.n) { return; }
   let g = clipped_gradient(i);
-  let mean_square = RHO * rms_mean_square[i] + (1.0 - RHO) * g * g;
+  let mean_square = dims.rho * rms_mean_square[i] + (1.0 - dims.rho) * g * g;
   rms_mean_square[i] = mean_square;
-  let increment = step_params.learning_rate * g / sqrt(mean_square + EPSILON);
-  if (MOMENTUM == 0.0) {
+  let increment = step_params.learning_rate * g / sqrt(mean_square + dims.epsilon);
+  if (dims.momentum == 0.0) {
     params[i] -= increment;
     return;
   }
-  let momentum = MOMENTUM * rms_momentum[i] + increment;
+  let momentum = dims.momentum * rms_momentum[i] + increment;
   rms_momentum[i] = momentum;
   params[i] -= momentum;
 }
@@ -131,7 +137,7 @@ fn rmsprop(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups
 @compute @workgroup_size(SUM_WG)
 fn gradient_norm_squared(@builtin(local_invocation_index) lane: u32) {
   var local_sum = 0.0;
-  for (var i = lane; i < N; i += SUM_WG) {
+  for (var i = lane; i < dims.n; i += SUM_WG) {
     let g = gradients[i];
     local_sum += g * g;
   }

@@ -58,7 +58,9 @@ export class GpuContext {
   private lostInfo: { reason: string; message: string } | null = null;
   private firstUncapturedError: string | null = null;
   private destroyed = false;
-  private readonly lostPromise: Promise<void>;
+  /** Rejecters of the operations waiting on the GPU; all called once if the device is lost. */
+  private readonly waiting = new Set<(error: Error) => void>();
+  private readonly placeholders: { read: GPUBuffer; write: GPUBuffer[] };
   // Dawn's Node instance must outlive the device, or the process crashes at random: hold it here.
   private readonly keepAlive: unknown;
 
@@ -69,12 +71,63 @@ export class GpuContext {
     this.limits = device.limits;
     this.features = new Set(device.features as unknown as Iterable<string>);
     this.keepAlive = keepAlive;
-    this.lostPromise = device.lost.then((info) => {
+    void device.lost.then((info) => {
       this.lostInfo = { reason: String(info.reason), message: info.message };
+      const error = new DeviceLostError(`GPU device lost (${this.lostInfo.reason}): ${info.message || 'no message'}`);
+      for (const reject of this.waiting) reject(error);
+      this.waiting.clear();
     });
     device.addEventListener('uncapturederror', (event: Event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.firstUncapturedError ??= error.message;
+    });
+    // The context's own, not counted in liveBuffers (they are not anyone's to leak), released by destroy().
+    const placeholder = (label: string) => device.createBuffer({ label, size: 16, usage: STORAGE_USAGE | COPY_SRC | COPY_DST });
+    this.placeholders = {
+      read: placeholder('placeholder.read'),
+      write: Array.from({ length: WRITE_PLACEHOLDERS }, (_, i) => placeholder(`placeholder.write.${i}`)),
+    };
+  }
+
+  /**
+   * A 16-byte buffer for a binding that a dispatch's options leave unused (a matmul without bias): one
+   * for read-only bindings (never written, so it reads as zeros), and for writable ones a stand-in that
+   * Kernel.step replaces by one of several distinct buffers, since two writable bindings of a dispatch
+   * may not share a buffer.
+   */
+  placeholder(kind: 'read' | 'write'): GPUBuffer {
+    return kind === 'read' ? this.placeholders.read : this.placeholders.write[0];
+  }
+
+  /** The i-th distinct writable placeholder (Kernel.step hands them out within one dispatch). */
+  writePlaceholder(i: number): GPUBuffer {
+    const buffer = this.placeholders.write[i];
+    if (!buffer) throw new WebRnnError(`a dispatch leaves more than ${WRITE_PLACEHOLDERS} writable bindings unused`);
+    return buffer;
+  }
+
+  /**
+   * Resolves or rejects with `promise`, or rejects with DeviceLostError as soon as the device is lost.
+   * Each call registers one rejecter and removes it when settled, so nothing accumulates per call.
+   */
+  private untilLost<T>(promise: Promise<T>, what: string): Promise<T> {
+    if (this.lostInfo) {
+      promise.catch(() => undefined);
+      return Promise.reject(new DeviceLostError(`GPU device lost while ${what}: ${this.lostInfo.message}`));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onLost = (error: Error) => reject(new DeviceLostError(`${error.message} (while ${what})`));
+      this.waiting.add(onLost);
+      promise.then(
+        (value) => {
+          this.waiting.delete(onLost);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.waiting.delete(onLost);
+          reject(this.lostInfo ? new DeviceLostError(`GPU device lost while ${what}: ${this.lostInfo.message}`) : error);
+        },
+      );
     });
   }
 
@@ -194,12 +247,7 @@ export class GpuContext {
       encoder.copyBufferToBuffer(source, offset, staging, 0, size);
       this.submit([encoder.finish()], before?.dispatchCount ?? 0);
       this.counters.readbacks++;
-      await Promise.race([
-        staging.mapAsync(MAP_READ_MODE),
-        this.lostPromise.then(() => {
-          throw new DeviceLostError(`GPU device lost while reading '${source.label}': ${this.lostInfo?.message ?? ''}`);
-        }),
-      ]);
+      await this.untilLost(staging.mapAsync(MAP_READ_MODE), `reading '${source.label}'`);
       this.assertUsable();
       return staging.getMappedRange(0, size).slice(0, byteLength);
     } finally {
@@ -218,7 +266,7 @@ export class GpuContext {
   /** Resolves when all submitted work has finished. */
   async finish(): Promise<void> {
     this.assertUsable();
-    await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostPromise]);
+    await this.untilLost(this.device.queue.onSubmittedWorkDone(), 'waiting for submitted work');
     this.assertUsable();
   }
 
@@ -227,6 +275,7 @@ export class GpuContext {
     if (this.destroyed) return;
     for (const buffer of this.liveBufferSet) buffer.destroy();
     this.liveBufferSet.clear();
+    for (const buffer of [this.placeholders.read, ...this.placeholders.write]) buffer.destroy();
     this.destroyed = true;
     this.device.destroy();
     void this.keepAlive;
@@ -237,3 +286,4 @@ export class GpuContext {
 }
 
 const MAP_READ_MODE = 0x0001; // GPUMapMode.READ
+const WRITE_PLACEHOLDERS = 8;

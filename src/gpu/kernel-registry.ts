@@ -1,93 +1,124 @@
-// The kernel registry: WGSL file + entry point + override constants -> a compute pipeline with an
-// explicit bind group layout derived by reflection, bound by the names used in the shader.
+// The kernel registry: a WGSL program (one or more files of shaders/, joined in order: a prelude, a
+// cell, a skeleton) + entry point + override constants -> a compute pipeline with an explicit bind group
+// layout derived by reflection, bound by the names used in the shader.
 //
-// A KernelSpec (one per entry point, written next to the code that dispatches it) states how many
-// bytes each runtime-sized binding must hold for given constants; the registry checks the spec
-// against the shader's own bindings, so a renamed binding or a missing size is caught at first use.
+// Sizes are data, not code: a kernel's runtime shape (rows, steps, offsets, flags) lives in a uniform
+// struct bound as `dims`, packed by member name from reflection, so one pipeline serves every shape.
+// Override constants are kept for what must size workgroup memory. Every step states how many bytes each
+// runtime-sized binding must
+// hold (each dispatch builder in src/kernels/ computes them from the shape it dispatches); a too-small,
+// missing or extra buffer is caught when a step is built.
 
-import { WgslReflect, ResourceType, type VariableInfo } from 'wgsl_reflect';
 import type { GpuContext } from './context.js';
 import { BindingError, LimitError, ShaderError } from './errors.js';
+import { reflectProgram, type EntryInfo, type ProgramInfo } from './reflection.js';
 import { shaderSources } from './shader-sources.js';
 import { Tensor } from './tensor.js';
 
 export type Constants = Record<string, number | boolean>;
+/** Values of a kernel's `dims` uniform, by struct member name. */
+export type Dims = Record<string, number>;
 
-export interface KernelSpec<C extends Constants = Constants> {
-  /** File name under shaders/, e.g. 'matmul.wgsl'. */
-  shader: string;
+/** A compute entry point of a WGSL program. */
+export interface KernelSpec {
+  /** Files under shaders/, joined in this order into one module, e.g. ['common/activations.wgsl', 'matmul.wgsl']. */
+  readonly files: readonly string[];
   /** Compute entry point. */
-  entry: string;
-  /** Bytes that each runtime-sized storage binding must hold, given the override constants. */
-  bindingBytes(constants: C): Record<string, number>;
+  readonly entry: string;
+}
+
+export interface StepOptions<D extends Dims = Dims> {
+  /** Values of the entry point's `dims` uniform, by member name (every member, no others). */
+  dims?: D;
+  /** Bytes each runtime-sized binding must hold for this dispatch (every runtime-sized binding). */
+  bytes?: Record<string, number>;
 }
 
 /** A whole buffer, a tensor, or a byte range of a buffer. */
 export type BufferRange = GPUBuffer | Tensor | { buffer: GPUBuffer; offset?: number; size?: number };
 
-/** One dispatch, ready to encode: everything made up front so replaying costs no allocation. */
-export interface Step {
+/** One dispatch, validated and ready to be made part of a Plan (which creates its bind group). */
+export interface DispatchStep {
+  readonly kind: 'dispatch';
   readonly label: string;
   readonly pipeline: GPUComputePipeline;
-  readonly bindGroup: GPUBindGroup;
+  readonly layout: GPUBindGroupLayout;
+  /** Every binding but `dims`. */
+  readonly entries: readonly GPUBindGroupEntry[];
+  /** The packed `dims` uniform and its binding number, when the entry point has one. */
+  readonly dims?: { readonly binding: number; readonly bytes: Uint8Array };
   readonly workgroups: readonly [number, number, number];
 }
 
-interface BindingInfo {
-  name: string;
-  binding: number;
-  kind: 'uniform' | 'read-only-storage' | 'storage';
-  /** Fixed size in bytes from reflection, 0 when runtime-sized. */
-  fixedBytes: number;
-}
-
-interface EntryLayout {
-  bindings: BindingInfo[];
-  layout: GPUBindGroupLayout;
-  pipelineLayout: GPUPipelineLayout;
-}
-
-export class Kernel<C extends Constants = Constants> {
+/** Zero a byte range (encoded outside compute passes, still inside the plan's one submit). */
+export interface ClearStep {
+  readonly kind: 'clear';
   readonly label: string;
-  private readonly requiredBytes: Record<string, number>;
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly size: number;
+}
+
+export type Step = DispatchStep | ClearStep;
+
+export class Kernel<C extends Constants = Constants, D extends Dims = Dims> {
+  readonly label: string;
+  private readonly where: string;
 
   constructor(
     private readonly ctx: GpuContext,
-    readonly spec: KernelSpec<C>,
+    readonly spec: KernelSpec,
     readonly constants: C,
     readonly pipeline: GPUComputePipeline,
-    private readonly entryLayout: EntryLayout,
+    private readonly info: EntryInfo,
+    private readonly layout: GPUBindGroupLayout,
   ) {
     this.label = pipeline.label;
-    const declared = spec.bindingBytes(constants);
-    const where = `${spec.shader} entry '${spec.entry}'`;
-    const names = new Set(entryLayout.bindings.map((b) => b.name));
-    for (const name of Object.keys(declared)) {
-      if (!names.has(name)) throw new BindingError(`${where}: kernel spec sizes binding '${name}', which the shader does not use`);
-    }
-    this.requiredBytes = {};
-    for (const b of entryLayout.bindings) {
-      const bytes = declared[b.name] ?? b.fixedBytes;
-      if (bytes <= 0) throw new BindingError(`${where}: kernel spec gives no size for runtime-sized binding '${b.name}'`);
-      this.requiredBytes[b.name] = bytes;
-    }
+    this.where = `${spec.files[spec.files.length - 1]} entry '${spec.entry}'`;
   }
 
-  /** Binding names the shader uses, in binding order. */
+  /** Binding names the shader uses, in binding order (`dims` excluded: it is packed from step dims). */
   get bindingNames(): string[] {
-    return this.entryLayout.bindings.map((b) => b.name);
+    return this.info.bindings.map((b) => b.name);
   }
 
-  /** Builds a bind group from buffers named as in the shader; throws on a missing, extra or small buffer. */
-  bind(label: string, buffers: Record<string, BufferRange>): GPUBindGroup {
-    const where = `${this.spec.shader} entry '${this.spec.entry}' (${label})`;
+  /** Struct members of the `dims` uniform, in order; empty when the entry point has none. */
+  get dimNames(): string[] {
+    return this.info.dims?.members.map((m) => m.name) ?? [];
+  }
+
+  /**
+   * A dispatch of this kernel over `workgroups`, with buffers named as in the shader and the `dims`
+   * uniform's values. Throws on a missing, extra or too-small buffer, a misaligned offset, a missing or
+   * unknown dim, or a grid over the device limit.
+   */
+  step(label: string, buffers: Record<string, BufferRange>, workgroups: readonly [number, number?, number?], options: StepOptions<D> = {}): DispatchStep {
+    const { dims, bytes: declared = {} } = options;
+    const [x, y = 1, z = 1] = workgroups;
+    const max = this.ctx.limits.maxComputeWorkgroupsPerDimension;
+    for (const n of [x, y, z]) {
+      if (!Number.isInteger(n) || n < 0) throw new BindingError(`${label}: workgroup count ${n} is not a non-negative integer`);
+    }
+    if (x > max || y > max || z > max) {
+      throw new LimitError(`${label}: dispatch of ${x}x${y}x${z} workgroups exceeds this device's maxComputeWorkgroupsPerDimension of ${max}`);
+    }
+    const where = `${this.where} (${label})`;
+    const names = new Set(this.bindingNames);
+    for (const name of Object.keys(declared)) {
+      if (!names.has(name)) throw new BindingError(`${where}: the step sizes binding '${name}', which the shader does not use`);
+    }
     const entries: GPUBindGroupEntry[] = [];
-    for (const b of this.entryLayout.bindings) {
+    const writePlaceholder = this.ctx.placeholder('write');
+    let placeholders = 0;
+    for (const b of this.info.bindings) {
       const range = buffers[b.name];
       if (range === undefined) throw new BindingError(`${where}: missing buffer for binding '${b.name}'`);
-      const { buffer, offset = 0, size } = toRange(range);
+      const required = declared[b.name] ?? b.fixedBytes;
+      if (required <= 0) throw new BindingError(`${where}: the step gives no size for runtime-sized binding '${b.name}'`);
+      let { buffer, offset = 0, size } = toRange(range);
+      // Writable placeholders become distinct buffers: a dispatch may not bind one buffer writably twice.
+      if (buffer === writePlaceholder) buffer = this.ctx.writePlaceholder(placeholders++);
       const available = size ?? buffer.size - offset;
-      const required = this.requiredBytes[b.name];
       if (available < required) {
         throw new BindingError(`${where}: binding '${b.name}' needs ${required} bytes, buffer '${buffer.label}' gives ${available}`);
       }
@@ -98,32 +129,65 @@ export class Kernel<C extends Constants = Constants> {
       entries.push({ binding: b.binding, resource: { buffer, offset, size: size ?? available } });
     }
     for (const name of Object.keys(buffers)) {
-      if (!this.entryLayout.bindings.some((b) => b.name === name)) {
-        throw new BindingError(`${where}: extra buffer '${name}': the shader has no binding of that name (it has ${this.bindingNames.join(', ')})`);
+      if (!names.has(name)) {
+        const dimsHint = name === 'dims' ? ' (dims are passed as values, not as a buffer)' : '';
+        throw new BindingError(`${where}: extra buffer '${name}': the shader has no binding of that name (it has ${this.bindingNames.join(', ')})${dimsHint}`);
       }
     }
-    return this.ctx.createBindGroup({ label, layout: this.entryLayout.layout, entries });
+    return { kind: 'dispatch', label, pipeline: this.pipeline, layout: this.layout, entries, dims: this.packDims(where, dims), workgroups: [x, y, z] };
   }
 
-  /** A ready-to-encode dispatch of this kernel. */
-  step(label: string, buffers: Record<string, BufferRange>, workgroups: readonly [number, number?, number?]): Step {
-    const [x, y = 1, z = 1] = workgroups;
-    const max = this.ctx.limits.maxComputeWorkgroupsPerDimension;
-    if (x > max || y > max || z > max) {
-      throw new LimitError(`${label}: dispatch of ${x}x${y}x${z} workgroups exceeds this device's maxComputeWorkgroupsPerDimension of ${max}`);
+  private packDims(where: string, dims: D | undefined): DispatchStep['dims'] {
+    const layout = this.info.dims;
+    if (!layout) {
+      if (dims && Object.keys(dims).length > 0) throw new BindingError(`${where}: dims given, but the shader has no 'dims' uniform`);
+      return undefined;
     }
-    return { label, pipeline: this.pipeline, bindGroup: this.bind(label, buffers), workgroups: [x, y, z] };
+    if (!dims) throw new BindingError(`${where}: the shader's 'dims' uniform needs ${this.dimNames.join(', ')}`);
+    const bytes = new Uint8Array(layout.size);
+    const view = new DataView(bytes.buffer);
+    for (const member of layout.members) {
+      const value = dims[member.name];
+      if (value === undefined) throw new BindingError(`${where}: missing dim '${member.name}' (the 'dims' uniform has ${this.dimNames.join(', ')})`);
+      if (!Number.isFinite(value)) throw new BindingError(`${where}: dim '${member.name}' is ${value}`);
+      if (member.type === 'f32') view.setFloat32(member.offset, value, true);
+      else if (member.type === 'i32') view.setInt32(member.offset, checkInteger(where, member.name, value, -(2 ** 31), 2 ** 31 - 1), true);
+      else view.setUint32(member.offset, checkInteger(where, member.name, value, 0, 2 ** 32 - 1), true);
+    }
+    for (const name of Object.keys(dims)) {
+      if (!layout.members.some((m) => m.name === name)) {
+        throw new BindingError(`${where}: unknown dim '${name}' (the 'dims' uniform has ${this.dimNames.join(', ')})`);
+      }
+    }
+    return { binding: layout.binding, bytes };
   }
 }
 
+function checkInteger(where: string, name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new BindingError(`${where}: dim '${name}' must be an integer in [${min}, ${max}], got ${value}`);
+  }
+  return value;
+}
+
 export interface KernelRegistryOptions {
-  /** Shader sources by file name; defaults to the files of shaders/ bundled with webrnn. */
+  /** Shader sources by path under shaders/; defaults to the files of shaders/ bundled with webrnn. */
   sources?: Readonly<Record<string, string>>;
+}
+
+interface CompiledProgram {
+  module: GPUShaderModule;
+  info: ProgramInfo;
+}
+
+interface EntryLayout {
+  layout: GPUBindGroupLayout;
+  pipelineLayout: GPUPipelineLayout;
 }
 
 export class KernelRegistry {
   private readonly sources: Readonly<Record<string, string>>;
-  private readonly modules = new Map<string, Promise<{ module: GPUShaderModule; reflect: WgslReflect }>>();
+  private readonly programs = new Map<string, Promise<CompiledProgram>>();
   private readonly layouts = new Map<string, EntryLayout>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
 
@@ -134,22 +198,32 @@ export class KernelRegistry {
     this.sources = options.sources ?? shaderSources;
   }
 
-  /** The kernel for a spec and constant set; pipelines are cached per (file, entry, constants). */
-  async kernel<C extends Constants>(spec: KernelSpec<C>, constants: C): Promise<Kernel<C>> {
-    const { module, reflect } = await this.module(spec.shader);
-    const entryLayout = this.entryLayout(spec, reflect);
-    const key = `${spec.shader}:${spec.entry}:${canonical(constants)}`;
+  /** The kernel for a spec and constant set; pipelines are cached per (files, entry, constants). */
+  async kernel<D extends Dims = Dims, C extends Constants = Constants>(spec: KernelSpec, constants: C = {} as C): Promise<Kernel<C, D>> {
+    const programKey = spec.files.join('+');
+    const { module, info } = await this.program(spec.files);
+    const entry = info.entries.get(spec.entry);
+    const last = spec.files[spec.files.length - 1];
+    if (!entry) {
+      throw new ShaderError(`shaders/${last}: no compute entry point '${spec.entry}' (it has: ${[...info.entries.keys()].join(', ')})`);
+    }
+    const layout = this.entryLayout(programKey, spec.entry, entry);
+    const key = `${programKey}:${spec.entry}:${canonical(constants)}`;
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
-      pipeline = this.createPipeline(spec, constants, module, entryLayout, reflect);
+      pipeline = this.createPipeline(spec, constants, module, layout, info);
       this.pipelines.set(key, pipeline);
       pipeline.catch(() => this.pipelines.delete(key));
     }
-    return new Kernel(this.ctx, spec, constants, await pipeline, entryLayout);
+    return new Kernel(this.ctx, spec, constants, await pipeline, entry, layout.layout);
   }
 
   get limits(): GPUSupportedLimits {
     return this.ctx.limits;
+  }
+
+  get context(): GpuContext {
+    return this.ctx;
   }
 
   /** Number of distinct pipelines built so far. */
@@ -157,83 +231,76 @@ export class KernelRegistry {
     return this.pipelines.size;
   }
 
-  private module(file: string) {
-    let entry = this.modules.get(file);
+  /** Compiles and reflects a program (cached). */
+  program(files: readonly string[]): Promise<CompiledProgram> {
+    const key = files.join('+');
+    let entry = this.programs.get(key);
     if (!entry) {
-      entry = this.compile(file);
-      this.modules.set(file, entry);
-      entry.catch(() => this.modules.delete(file));
+      entry = this.compile(files);
+      this.programs.set(key, entry);
+      entry.catch(() => this.programs.delete(key));
     }
     return entry;
   }
 
-  private async compile(file: string): Promise<{ module: GPUShaderModule; reflect: WgslReflect }> {
-    const source = this.sources[file];
-    if (source === undefined) {
-      throw new ShaderError(`shader '${file}' not found (known: ${Object.keys(this.sources).sort().join(', ')})`);
-    }
+  private async compile(files: readonly string[]): Promise<CompiledProgram> {
+    if (files.length === 0) throw new ShaderError('a kernel program needs at least one shader file');
+    const parts = files.map((file) => {
+      const source = this.sources[file];
+      if (source === undefined) {
+        throw new ShaderError(`shader '${file}' not found (known: ${Object.keys(this.sources).sort().join(', ')})`);
+      }
+      return { file, source };
+    });
+    const info = reflectProgram(parts);
     this.ctx.assertUsable();
     // The scope keeps a compile error from surfacing as an uncaptured device error: it is reported below.
     this.ctx.device.pushErrorScope('validation');
-    const module = this.ctx.device.createShaderModule({ label: file, code: source });
+    const module = this.ctx.device.createShaderModule({ label: files.join('+'), code: info.code });
     this.ctx.countShaderModule();
-    const info = await module.getCompilationInfo();
+    const compilation = await module.getCompilationInfo();
     const scopeError = await this.ctx.device.popErrorScope();
-    const errors = info.messages.filter((m) => m.type === 'error');
+    const errors = compilation.messages.filter((m) => m.type === 'error');
     if (errors.length > 0) {
-      const lines = source.split('\n');
+      const lines = info.code.split('\n');
       const text = errors
-        .map((m) => `shaders/${file}:${m.lineNum}:${m.linePos}: error: ${m.message}\n    ${(lines[m.lineNum - 1] ?? '').trim()}`)
+        .map((m) => `${info.locate(m.lineNum)}:${m.linePos}: error: ${m.message}\n    ${(lines[m.lineNum - 1] ?? '').trim()}`)
         .join('\n');
-      throw new ShaderError(`WGSL compile error in shaders/${file}:\n${text}`);
+      throw new ShaderError(`WGSL compile error in ${files.map((f) => `shaders/${f}`).join(' + ')}:\n${text}`);
     }
-    if (scopeError) throw new ShaderError(`shaders/${file}: ${scopeError.message}`);
-    let reflect: WgslReflect;
-    try {
-      reflect = new WgslReflect(source);
-    } catch (error) {
-      throw new ShaderError(`shaders/${file}: reflection failed: ${(error as Error).message}`);
-    }
-    return { module, reflect };
+    if (scopeError) throw new ShaderError(`shaders/${files.join(' + ')}: ${scopeError.message}`);
+    return { module, info };
   }
 
-  private entryLayout(spec: KernelSpec<never> | KernelSpec, reflect: WgslReflect): EntryLayout {
-    const key = `${spec.shader}:${spec.entry}`;
+  private entryLayout(programKey: string, entryName: string, entry: EntryInfo): EntryLayout {
+    const key = `${programKey}:${entryName}`;
     const cached = this.layouts.get(key);
     if (cached) return cached;
-    const fn = reflect.entry.compute.find((f) => f.name === spec.entry);
-    if (!fn) {
-      const known = reflect.entry.compute.map((f) => f.name).join(', ');
-      throw new ShaderError(`shaders/${spec.shader}: no compute entry point '${spec.entry}' (it has: ${known})`);
-    }
-    const bindings = fn.resources.map((v) => bindingInfo(spec, v)).sort((a, b) => a.binding - b.binding);
+    const all = [...entry.bindings.map((b) => ({ binding: b.binding, type: b.kind })), ...(entry.dims ? [{ binding: entry.dims.binding, type: 'uniform' as const }] : [])];
     const layout = this.ctx.device.createBindGroupLayout({
-      label: `${spec.shader}:${spec.entry}.layout`,
-      entries: bindings.map((b) => ({ binding: b.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.kind } })),
+      label: `${key}.layout`,
+      entries: all.map((b) => ({ binding: b.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.type } })),
     });
-    const pipelineLayout = this.ctx.device.createPipelineLayout({
-      label: `${spec.shader}:${spec.entry}.pipelineLayout`,
-      bindGroupLayouts: [layout],
-    });
-    const entryLayout = { bindings, layout, pipelineLayout };
-    this.layouts.set(key, entryLayout);
-    return entryLayout;
+    const pipelineLayout = this.ctx.device.createPipelineLayout({ label: `${key}.pipelineLayout`, bindGroupLayouts: [layout] });
+    const made = { layout, pipelineLayout };
+    this.layouts.set(key, made);
+    return made;
   }
 
   private async createPipeline(
-    spec: KernelSpec<never> | KernelSpec,
+    spec: KernelSpec,
     constants: Constants,
     module: GPUShaderModule,
-    entryLayout: EntryLayout,
-    reflect: WgslReflect,
+    layout: EntryLayout,
+    info: ProgramInfo,
   ): Promise<GPUComputePipeline> {
-    const declared = new Set(reflect.overrides.map((o) => o.name));
+    const where = `shaders/${spec.files[spec.files.length - 1]} entry '${spec.entry}'`;
     for (const name of Object.keys(constants)) {
-      if (!declared.has(name)) {
-        throw new ShaderError(`shaders/${spec.shader} entry '${spec.entry}': unknown override constant '${name}' (declared: ${[...declared].join(', ')})`);
+      if (!info.overrides.has(name)) {
+        throw new ShaderError(`${where}: unknown override constant '${name}' (declared: ${[...info.overrides].join(', ')})`);
       }
     }
-    const label = `${spec.shader}:${spec.entry}(${canonical(constants)})`;
+    const label = `${spec.files.join('+')}:${spec.entry}(${canonical(constants)})`;
     const numeric: Record<string, number> = {};
     for (const [name, value] of Object.entries(constants)) numeric[name] = typeof value === 'boolean' ? Number(value) : value;
     this.ctx.assertUsable();
@@ -242,31 +309,18 @@ export class KernelRegistry {
     try {
       pipeline = await this.ctx.device.createComputePipelineAsync({
         label,
-        layout: entryLayout.pipelineLayout,
+        layout: layout.pipelineLayout,
         compute: { module, entryPoint: spec.entry, constants: numeric },
       });
     } catch (error) {
       await this.ctx.device.popErrorScope();
-      throw new ShaderError(`shaders/${spec.shader} entry '${spec.entry}' with ${canonical(constants)}: pipeline failed: ${(error as Error).message}`);
+      throw new ShaderError(`${where} with ${canonical(constants)}: pipeline failed: ${(error as Error).message}`);
     }
     const scopeError = await this.ctx.device.popErrorScope();
-    if (scopeError) {
-      throw new ShaderError(`shaders/${spec.shader} entry '${spec.entry}' with ${canonical(constants)}: ${scopeError.message}`);
-    }
+    if (scopeError) throw new ShaderError(`${where} with ${canonical(constants)}: ${scopeError.message}`);
     this.ctx.countPipeline();
     return pipeline;
   }
-}
-
-function bindingInfo(spec: { shader: string; entry: string }, v: VariableInfo): BindingInfo {
-  const where = `shaders/${spec.shader} entry '${spec.entry}'`;
-  if (v.group !== 0) throw new ShaderError(`${where}: binding '${v.name}' is in group ${v.group}; webrnn kernels use group 0 only`);
-  let kind: BindingInfo['kind'];
-  if (v.resourceType === ResourceType.Uniform) kind = 'uniform';
-  else if (v.resourceType === ResourceType.Storage) kind = v.access === 'read' ? 'read-only-storage' : 'storage';
-  else throw new ShaderError(`${where}: binding '${v.name}' is not a buffer; webrnn kernels bind buffers only`);
-  const runtimeSized = v.isArray && v.count === 0;
-  return { name: v.name, binding: v.binding, kind, fixedBytes: runtimeSized ? 0 : v.size };
 }
 
 function toRange(range: BufferRange): { buffer: GPUBuffer; offset?: number; size?: number } {

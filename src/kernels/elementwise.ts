@@ -1,60 +1,64 @@
-// Elementwise ops (shaders/elementwise.wgsl): copy, scale and negate, binary arithmetic, axpy and fill
-// over flat f32 buffers.
+// Elementwise ops (shaders/elementwise.wgsl) over flat f32 buffers: copy, scale, arithmetic, fill,
+// multiply-add, each optionally accumulated into its output. One pipeline for all of them.
 
+import { ShapeError } from '../gpu/errors.js';
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 import { grid1d } from './grid.js';
 
-export const UNARY_OPS = { copy: 0, scale: 1, negate: 2 } as const;
-export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
-export type UnaryOp = keyof typeof UNARY_OPS;
-export type BinaryOp = keyof typeof BINARY_OPS;
+export const ELEMENTWISE_OPS = { copy: 0, scale: 1, add: 2, sub: 3, mul: 4, div: 5, fill: 6, axpy: 7 } as const;
+export type ElementwiseOp = keyof typeof ELEMENTWISE_OPS;
 
-type ElementwiseConstants = { N: number; OP?: number; ALPHA?: number };
-const bytes = (c: ElementwiseConstants) => c.N * 4;
+/** Ops that read y. */
+const BINARY: ReadonlySet<ElementwiseOp> = new Set(['add', 'sub', 'mul', 'div', 'axpy']);
 
-const spec = (entry: string, bindings: string[]): KernelSpec<ElementwiseConstants> => ({
-  shader: 'elementwise.wgsl',
-  entry,
-  bindingBytes: (c) => Object.fromEntries(bindings.map((name) => [name, bytes(c)])),
-});
+type ElementwiseDims = { n: number; op: number; flags: number; alpha: number; x_offset: number; y_offset: number; out_offset: number };
 
-export const unarySpec = spec('unary', ['x', 'out']);
-export const binarySpec = spec('binary', ['x', 'y', 'out']);
-export const axpySpec = spec('axpy', ['x', 'out']);
-export const fillSpec = spec('fill', ['out']);
+export const elementwiseSpec: KernelSpec = { files: ['elementwise.wgsl'], entry: 'elementwise' };
 
 const WORKGROUP = 64;
 
-function grid(registry: KernelRegistry, n: number) {
-  return grid1d(n, WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension);
+export interface ElementwiseOptions {
+  /** Scale of `scale`, value of `fill`, factor of x in `axpy` (alpha x + y). Default 1. */
+  alpha?: number;
+  /** out += result instead of out = result. */
+  accumulate?: boolean;
+  /** Element offsets into x, y and out. */
+  xOffset?: number;
+  yOffset?: number;
+  outOffset?: number;
 }
 
-/** out = op(x) (scale: alpha * x). */
-export async function unaryStep(
-  registry: KernelRegistry, label: string, op: UnaryOp, n: number, x: BufferRange, out: BufferRange, alpha = 1,
+/**
+ * out[i] (+)= op(x[i], y[i]) for i < n: copy x, scale alpha x, x + y, x - y, x y, x / y, fill alpha,
+ * axpy alpha x + y.
+ */
+export async function elementwiseStep(
+  registry: KernelRegistry,
+  label: string,
+  op: ElementwiseOp,
+  n: number,
+  buffers: { x?: BufferRange; y?: BufferRange; out: BufferRange },
+  options: ElementwiseOptions = {},
 ): Promise<Step> {
-  const kernel = await registry.kernel(unarySpec, { N: n, OP: UNARY_OPS[op], ALPHA: alpha });
-  return kernel.step(label, { x, out }, grid(registry, n));
-}
-
-/** out = x op y. */
-export async function binaryStep(
-  registry: KernelRegistry, label: string, op: BinaryOp, n: number, x: BufferRange, y: BufferRange, out: BufferRange,
-): Promise<Step> {
-  const kernel = await registry.kernel(binarySpec, { N: n, OP: BINARY_OPS[op] });
-  return kernel.step(label, { x, y, out }, grid(registry, n));
-}
-
-/** out += alpha * x. */
-export async function axpyStep(
-  registry: KernelRegistry, label: string, n: number, alpha: number, x: BufferRange, out: BufferRange,
-): Promise<Step> {
-  const kernel = await registry.kernel(axpySpec, { N: n, ALPHA: alpha });
-  return kernel.step(label, { x, out }, grid(registry, n));
-}
-
-/** out = value. */
-export async function fillStep(registry: KernelRegistry, label: string, n: number, value: number, out: BufferRange): Promise<Step> {
-  const kernel = await registry.kernel(fillSpec, { N: n, ALPHA: value });
-  return kernel.step(label, { out }, grid(registry, n));
+  if (!Number.isInteger(n) || n < 0) throw new ShapeError(`${label}: element count must be a non-negative integer, got ${n}`);
+  if (!(op in ELEMENTWISE_OPS)) throw new ShapeError(`${label}: unknown elementwise op '${op}'`);
+  const readsX = op !== 'fill';
+  const readsY = BINARY.has(op);
+  if (readsX && !buffers.x) throw new ShapeError(`${label}: '${op}' needs x`);
+  if (readsY && !buffers.y) throw new ShapeError(`${label}: '${op}' needs y`);
+  const dims: ElementwiseDims = {
+    n, op: ELEMENTWISE_OPS[op], flags: options.accumulate ? 1 : 0, alpha: options.alpha ?? 1,
+    x_offset: options.xOffset ?? 0, y_offset: options.yOffset ?? 0, out_offset: options.outOffset ?? 0,
+  };
+  const ctx = registry.context;
+  const kernel = await registry.kernel<ElementwiseDims>(elementwiseSpec);
+  return kernel.step(label, { x: buffers.x ?? ctx.placeholder('read'), y: buffers.y ?? ctx.placeholder('read'), out: buffers.out },
+    grid1d(n, WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension), {
+      dims,
+      bytes: {
+        x: readsX ? (dims.x_offset + n) * 4 : 4,
+        y: readsY ? (dims.y_offset + n) * 4 : 4,
+        out: Math.max(4, (dims.out_offset + n) * 4),
+      },
+    });
 }

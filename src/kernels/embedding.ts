@@ -2,34 +2,39 @@
 // by id that the scatter needs.
 
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
+import { foldedRows } from './grid.js';
 
-type EmbeddingConstants = { N: number; V: number; D: number };
+type EmbeddingDims = { rows: number; vocab: number; dim: number; flags: number };
 
-export const gatherSpec: KernelSpec<EmbeddingConstants> = {
-  shader: 'embedding.wgsl', entry: 'gather', bindingBytes: (c) => ({ ids: c.N * 4, table: c.V * c.D * 4, out: c.N * c.D * 4 }),
-};
-export const scatterAddSpec: KernelSpec<EmbeddingConstants> = {
-  shader: 'embedding.wgsl',
-  entry: 'scatter_add',
-  bindingBytes: (c) => ({ dout: c.N * c.D * 4, row_start: (c.V + 1) * 4, rows_by_id: c.N * 4, dtable: c.V * c.D * 4 }),
-};
+export const gatherSpec: KernelSpec = { files: ['embedding.wgsl'], entry: 'gather' };
+export const scatterAddSpec: KernelSpec = { files: ['embedding.wgsl'], entry: 'scatter_add' };
 
 const WORKGROUP = 64;
 
+/** out[r, :] = table[ids[r], :] for r < rows. */
 export async function gatherStep(
   registry: KernelRegistry, label: string, rows: number, vocab: number, dim: number, ids: BufferRange, table: BufferRange, out: BufferRange,
 ): Promise<Step> {
-  const kernel = await registry.kernel(gatherSpec, { N: rows, V: vocab, D: dim });
-  return kernel.step(label, { ids, table, out }, [Math.ceil(dim / WORKGROUP), rows]);
+  const kernel = await registry.kernel<EmbeddingDims>(gatherSpec);
+  const [y, z] = foldedRows(rows, registry.limits.maxComputeWorkgroupsPerDimension);
+  return kernel.step(label, { ids, table, out }, [Math.ceil(dim / WORKGROUP), y, z], {
+    dims: { rows, vocab, dim, flags: 0 },
+    bytes: { ids: rows * 4, table: vocab * dim * 4, out: rows * dim * 4 },
+  });
 }
 
+/** dtable[v, :] (+)= the sum of dout over the rows with id v (rows grouped by groupRowsById). */
 export async function scatterAddStep(
   registry: KernelRegistry, label: string, rows: number, vocab: number, dim: number,
-  buffers: { dout: BufferRange; rowStart: BufferRange; rowsById: BufferRange; dtable: BufferRange },
+  buffers: { dout: BufferRange; rowStart: BufferRange; rowsById: BufferRange; dtable: BufferRange }, accumulate = false,
 ): Promise<Step> {
-  const kernel = await registry.kernel(scatterAddSpec, { N: rows, V: vocab, D: dim });
+  const kernel = await registry.kernel<EmbeddingDims>(scatterAddSpec);
+  const [y, z] = foldedRows(vocab, registry.limits.maxComputeWorkgroupsPerDimension);
   return kernel.step(label, { dout: buffers.dout, row_start: buffers.rowStart, rows_by_id: buffers.rowsById, dtable: buffers.dtable },
-    [Math.ceil(dim / WORKGROUP), vocab]);
+    [Math.ceil(dim / WORKGROUP), y, z], {
+      dims: { rows, vocab, dim, flags: accumulate ? 1 : 0 },
+      bytes: { dout: rows * dim * 4, row_start: (vocab + 1) * 4, rows_by_id: Math.max(rows, 1) * 4, dtable: vocab * dim * 4 },
+    });
 }
 
 /** Rows grouped by id (a counting sort): rowsById sorted by id, rowStart[v]..rowStart[v+1] its slice. */

@@ -1,4 +1,5 @@
-// Workgroup grids for 1-D work: fold into 2-D when one dimension would exceed the device limit.
+// Workgroup grids: 1-D work folded into 2-D, and row counts folded across y and z, when one dimension
+// would exceed the device limit.
 
 import { LimitError } from '../gpu/errors.js';
 
@@ -8,4 +9,13 @@ export function grid1d(count: number, perGroup: number, maxPerDimension: number)
   const y = Math.ceil(groups / maxPerDimension);
   if (y > maxPerDimension) throw new LimitError(`${count} elements need more than ${maxPerDimension}^2 workgroups`);
   return [maxPerDimension, y, 1];
+}
+
+/** [y, z] for `rows` rows of workgroups (row = id.y + id.z * groups.y). */
+export function foldedRows(rows: number, maxPerDimension: number): [number, number] {
+  const count = Math.max(1, rows);
+  if (count <= maxPerDimension) return [count, 1];
+  const z = Math.ceil(count / maxPerDimension);
+  if (z > maxPerDimension) throw new LimitError(`${rows} rows need more than ${maxPerDimension}^2 workgroups`);
+  return [maxPerDimension, z];
 }

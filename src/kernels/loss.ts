@@ -1,116 +1,128 @@
-// Training losses (shaders/loss.wgsl): mean squared error and sparse softmax cross-entropy. Each writes
-// the gradient of the batch's mean loss, then adds lossScale x (sum of partial losses) to a one-float
+// Training losses and metrics (shaders/loss.wgsl): each writes the gradient of the batch's loss and
+// per-element or per-row partial losses; sum_partials then adds scale x their sum to a slot of an
 // accumulator on the GPU, which the host reads once per epoch instead of once per step.
 
 import { ShapeError } from '../gpu/errors.js';
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 import { grid1d } from './grid.js';
 
-type MseConstants = { COUNT: number };
-type CrossEntropyConstants = { ROWS: number; VOCAB: number };
-type SumConstants = { COUNT: number; LOSS_SCALE: number };
+/** Losses computed element by element (mean over each row's values). */
+export const POINTWISE_LOSSES = { mse: 0, mae: 1, binary_crossentropy_logits: 2, binary_crossentropy: 3 } as const;
+/** Losses over each row's classes. */
+export const ROW_LOSSES = {
+  sparse_categorical_crossentropy_logits: 0,
+  sparse_categorical_crossentropy: 1,
+  categorical_crossentropy_logits: 2,
+  categorical_crossentropy: 3,
+} as const;
+export const ACCURACIES = { binary: 0, categorical: 1, sparse: 2 } as const;
 
-export const mseLossSpec: KernelSpec<MseConstants> = {
-  shader: 'loss.wgsl',
-  entry: 'mse',
-  bindingBytes: (c) => ({ pred: c.COUNT * 4, target_values: c.COUNT * 4, grad: c.COUNT * 4, partial: c.COUNT * 4 }),
-};
-export const softmaxCrossEntropySpec: KernelSpec<CrossEntropyConstants> = {
-  shader: 'loss.wgsl',
-  entry: 'softmax_cross_entropy',
-  bindingBytes: (c) => ({
-    logits: c.ROWS * c.VOCAB * 4, targets: c.ROWS * 4, row_weight: c.ROWS * 4, grad: c.ROWS * c.VOCAB * 4, partial: c.ROWS * 4,
-  }),
-};
-export const sumPartialsSpec: KernelSpec<SumConstants> = {
-  shader: 'loss.wgsl', entry: 'sum_partials', bindingBytes: (c) => ({ partial: c.COUNT * 4, accumulator: 4 }),
-};
+export type PointwiseLoss = keyof typeof POINTWISE_LOSSES;
+export type RowLoss = keyof typeof ROW_LOSSES;
+export type AccuracyKind = keyof typeof ACCURACIES;
+
+type LossDims = { rows: number; cols: number; kind: number; flags: number; count: number; slot: number; scale: number; threshold: number };
+
+const FILES = ['loss.wgsl'];
+export const pointwiseLossSpec: KernelSpec = { files: FILES, entry: 'pointwise_loss' };
+export const rowLossSpec: KernelSpec = { files: FILES, entry: 'row_loss' };
+export const accuracySpec: KernelSpec = { files: FILES, entry: 'accuracy' };
+export const sumPartialsSpec: KernelSpec = { files: FILES, entry: 'sum_partials' };
 
 const ELEMENT_WORKGROUP = 64;
+const FLAG_NO_GRAD = 1;
 
-export interface MseLossConfig {
-  /** Elements of the predictions (batch x steps x features). */
-  count: number;
-  /** Factor on sum((pred - target)^2) added to the accumulator; batch / count makes it batch x mean loss. */
-  lossScale: number;
-}
-
-export interface MseLossBuffers {
-  /** f32 [count] */
+export interface LossBuffers {
+  /** f32 [rows, cols]: predictions, or logits for the *_logits kinds. */
   pred: BufferRange;
-  /** f32 [count] */
+  /** f32 [rows, cols] targets (dense kinds) or i32 [rows] class ids (sparse kinds). */
   target: BufferRange;
-  /** f32 [count], written: d(mean loss)/d(pred) */
-  grad: BufferRange;
-  /** f32 [count] scratch: squared errors */
-  partial: BufferRange;
-  /** f32 [>= 1]: element 0 is incremented */
-  accumulator: BufferRange;
-}
-
-/** MSE gradient and loss accumulation: two dispatches (elementwise, then a one-workgroup sum). */
-export async function mseLossSteps(registry: KernelRegistry, label: string, config: MseLossConfig, buffers: MseLossBuffers): Promise<Step[]> {
-  const { count, lossScale } = config;
-  positiveInteger(count, `${label}: count`);
-  finite(lossScale, `${label}: lossScale`);
-  const mse = await registry.kernel(mseLossSpec, { COUNT: count });
-  const sum = await registry.kernel(sumPartialsSpec, { COUNT: count, LOSS_SCALE: lossScale });
-  return [
-    mse.step(`${label}.gradient`, { pred: buffers.pred, target_values: buffers.target, grad: buffers.grad, partial: buffers.partial },
-      grid1d(count, ELEMENT_WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension)),
-    sum.step(`${label}.sum`, { partial: buffers.partial, accumulator: buffers.accumulator }, [1]),
-  ];
-}
-
-export interface SoftmaxCrossEntropyConfig {
-  /** Rows of logits (batch x steps). */
-  rows: number;
-  /** Classes per row. */
-  vocab: number;
-  /** Factor on sum_r row_weight[r] * nll[r] added to the accumulator; the batch size makes it batch x mean loss. */
-  lossScale: number;
-}
-
-export interface SoftmaxCrossEntropyBuffers {
-  /** f32 [rows, vocab] (pre-softmax) */
-  logits: BufferRange;
-  /** i32 [rows]: class ids; rows of weight 0 may hold anything */
-  targets: BufferRange;
-  /** f32 [rows]: mask / sum(mask), see rowWeightsFromMask */
+  /** f32 [rows]: mask / sum(mask), see rowWeightsFromMask. */
   rowWeight: BufferRange;
-  /** f32 [rows, vocab], written: d(loss)/d(logits) */
-  grad: BufferRange;
-  /** f32 [rows] scratch: weighted per-row losses */
+  /** f32 [rows, cols], written: d(loss)/d(pred); absent for a metric (no gradient). */
+  grad?: BufferRange;
+  /** f32 scratch: [rows * cols] (pointwise) or [rows]. */
   partial: BufferRange;
-  /** f32 [>= 1]: element 0 is incremented */
-  accumulator: BufferRange;
+}
+
+function dims(rows: number, cols: number, kind: number, withGrad: boolean, label: string): LossDims {
+  for (const [name, value] of [['rows', rows], ['cols', cols]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${label}: ${name} must be a positive integer, got ${value}`);
+  }
+  return { rows, cols, kind, flags: withGrad ? 0 : FLAG_NO_GRAD, count: 0, slot: 0, scale: 0, threshold: 0 };
+}
+
+/** A pointwise loss over [rows, cols]: gradient (when `buffers.grad`) and per-element partial losses. */
+export async function pointwiseLossStep(
+  registry: KernelRegistry, label: string, loss: PointwiseLoss, rows: number, cols: number, buffers: LossBuffers,
+): Promise<Step> {
+  const d = dims(rows, cols, POINTWISE_LOSSES[loss], buffers.grad !== undefined, label);
+  const n = rows * cols * 4;
+  const ctx = registry.context;
+  return (await registry.kernel<LossDims>(pointwiseLossSpec)).step(label, {
+    pred: buffers.pred, target_values: buffers.target, row_weight: buffers.rowWeight,
+    grad: buffers.grad ?? ctx.placeholder('write'), partial: buffers.partial,
+  }, grid1d(rows * cols, ELEMENT_WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension), {
+    dims: d, bytes: { pred: n, target_values: n, row_weight: rows * 4, grad: buffers.grad ? n : 4, partial: n },
+  });
+}
+
+/** A loss over each row's classes (cross-entropies): gradient (when `buffers.grad`) and per-row partial losses. */
+export async function rowLossStep(
+  registry: KernelRegistry, label: string, loss: RowLoss, rows: number, cols: number, buffers: LossBuffers,
+): Promise<Step> {
+  const d = dims(rows, cols, ROW_LOSSES[loss], buffers.grad !== undefined, label);
+  const sparse = loss.startsWith('sparse');
+  const n = rows * cols * 4;
+  const ctx = registry.context;
+  return (await registry.kernel<LossDims>(rowLossSpec)).step(label, {
+    pred: buffers.pred,
+    target_values: sparse ? ctx.placeholder('read') : buffers.target,
+    target_ids: sparse ? buffers.target : ctx.placeholder('read'),
+    row_weight: buffers.rowWeight, grad: buffers.grad ?? ctx.placeholder('write'), partial: buffers.partial,
+  }, grid1d(rows, 1, registry.limits.maxComputeWorkgroupsPerDimension), {
+    dims: d, bytes: { pred: n, target_values: sparse ? 4 : n, target_ids: sparse ? rows * 4 : 4, row_weight: rows * 4, grad: buffers.grad ? n : 4, partial: rows * 4 },
+  });
 }
 
 /**
- * Sparse softmax cross-entropy on logits (the softmax is fused in: the gradient is w(softmax - onehot)),
- * and loss accumulation: two dispatches.
+ * Accuracy partials per row (weighted by rowWeight): binary (pred > threshold, 0.5 on probabilities or
+ * 0 on logits), categorical (argmax of pred and of a one-hot target) or sparse (argmax against an id).
  */
-export async function softmaxCrossEntropySteps(
-  registry: KernelRegistry, label: string, config: SoftmaxCrossEntropyConfig, buffers: SoftmaxCrossEntropyBuffers,
-): Promise<Step[]> {
-  const { rows, vocab, lossScale } = config;
-  positiveInteger(rows, `${label}: rows`);
-  positiveInteger(vocab, `${label}: vocab`);
-  finite(lossScale, `${label}: lossScale`);
-  const crossEntropy = await registry.kernel(softmaxCrossEntropySpec, { ROWS: rows, VOCAB: vocab });
-  const sum = await registry.kernel(sumPartialsSpec, { COUNT: rows, LOSS_SCALE: lossScale });
-  const { logits, targets, rowWeight, grad, partial, accumulator } = buffers;
-  return [
-    // One workgroup per row.
-    crossEntropy.step(`${label}.gradient`, { logits, targets, row_weight: rowWeight, grad, partial },
-      grid1d(rows, 1, registry.limits.maxComputeWorkgroupsPerDimension)),
-    sum.step(`${label}.sum`, { partial, accumulator }, [1]),
-  ];
+export async function accuracyStep(
+  registry: KernelRegistry, label: string, kind: AccuracyKind, rows: number, cols: number,
+  buffers: Omit<LossBuffers, 'grad'>, threshold = 0.5,
+): Promise<Step> {
+  const d = { ...dims(rows, cols, ACCURACIES[kind], false, label), threshold };
+  const sparse = kind === 'sparse';
+  const n = rows * cols * 4;
+  const ctx = registry.context;
+  return (await registry.kernel<LossDims>(accuracySpec)).step(label, {
+    pred: buffers.pred,
+    target_values: sparse ? ctx.placeholder('read') : buffers.target,
+    target_ids: sparse ? buffers.target : ctx.placeholder('read'),
+    row_weight: buffers.rowWeight, partial: buffers.partial,
+  }, grid1d(rows, ELEMENT_WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension), {
+    dims: d, bytes: { pred: n, target_values: sparse ? 4 : n, target_ids: sparse ? rows * 4 : 4, row_weight: rows * 4, partial: rows * 4 },
+  });
+}
+
+/** accumulator[slot] += scale * sum(partial[0 .. count)). One workgroup, deterministic. */
+export async function sumPartialsStep(
+  registry: KernelRegistry, label: string, count: number, scale: number, slot: number,
+  buffers: { partial: BufferRange; accumulator: BufferRange },
+): Promise<Step> {
+  if (!Number.isInteger(count) || count < 1) throw new ShapeError(`${label}: count must be a positive integer, got ${count}`);
+  if (!Number.isFinite(scale)) throw new ShapeError(`${label}: scale must be a finite number, got ${scale}`);
+  const d: LossDims = { rows: 0, cols: 0, kind: 0, flags: 0, count, slot, scale, threshold: 0 };
+  return (await registry.kernel<LossDims>(sumPartialsSpec)).step(label, buffers, [1], {
+    dims: d, bytes: { partial: count * 4, accumulator: (slot + 1) * 4 },
+  });
 }
 
 /**
- * Per-row weights of the cross-entropy: mask[r] / sum(mask), so the weighted sum of row losses is the
- * mean over unmasked rows. An all-zero mask gives all-zero weights (zero loss and gradient), as Keras does.
+ * Per-row weights: mask[r] / sum(mask), so the weighted sum of row losses is the mean over unmasked rows.
+ * An all-zero mask gives all-zero weights (zero loss and gradient), as Keras does.
  */
 export function rowWeightsFromMask(mask: ArrayLike<number>): Float32Array {
   let total = 0;
@@ -123,12 +135,4 @@ export function rowWeightsFromMask(mask: ArrayLike<number>): Float32Array {
   if (total === 0) return weights;
   for (let r = 0; r < mask.length; r++) weights[r] = mask[r] / total;
   return weights;
-}
-
-function positiveInteger(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${what} must be a positive integer, got ${value}`);
-}
-
-function finite(value: number, what: string): void {
-  if (!Number.isFinite(value)) throw new ShapeError(`${what} must be a finite number, got ${value}`);
 }

@@ -1,89 +1,113 @@
-// Matmul (shaders/matmul.wgsl): c (+)= op(a) . op(b) (+ bias), the input projections and the weight
-// and input gradients of every layer.
+// Matmul (shaders/matmul.wgsl): C (+)= op(A) . op(B) (+ bias), with the column sums of B alongside: the
+// input projections, the recurrent products of the per-step recurrence, and the weight and input
+// gradients of every layer. One pipeline for every shape: sizes, strides, offsets and flags are dims.
 
 import { ShapeError } from '../gpu/errors.js';
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 
 export interface MatmulShape {
-  /** Rows of op(a) and c. */
+  /** Rows of op(A) and C. */
   M: number;
   /** Inner dimension. */
   K: number;
-  /** Columns of op(b) and c. */
+  /** Columns of op(B) and C. */
   N: number;
-  /** a is stored [K, M] and used transposed. */
+  /** A is stored [K, M] and used transposed. */
   transA?: boolean;
-  /** b is stored [N, K] and used transposed. */
+  /** B is stored [N, K] and used transposed. */
   transB?: boolean;
-  /** c += result instead of c = result. */
+  /** C += result (and colsum +=) instead of =. */
   accumulate?: boolean;
+  /** Row strides of A, B, C as stored, in elements (default: dense). */
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+  /** Element offsets of A, B, C, bias and colsum within their bindings (default 0). */
+  aOffset?: number;
+  bOffset?: number;
+  cOffset?: number;
+  biasOffset?: number;
+  colsumOffset?: number;
+  /** Independent products (grid z) and the element strides between them (default 1; 0 = shared). */
+  batches?: number;
+  batchA?: number;
+  batchB?: number;
+  batchC?: number;
+  batchBias?: number;
+  batchColsum?: number;
 }
 
-type MatmulConstants = { M: number; K: number; N: number; TRANS_A: boolean; TRANS_B: boolean; ACCUMULATE: boolean; COLSUM?: boolean };
+export interface MatmulBuffers {
+  a: BufferRange;
+  b: BufferRange;
+  c: BufferRange;
+  /** Added to every row of C. */
+  bias?: BufferRange;
+  /** Receives the column sums of B (B as stored [K, N]: no transB). */
+  colsum?: BufferRange;
+}
 
-const sizes = (c: MatmulConstants) => ({ a: c.M * c.K * 4, b: c.K * c.N * 4, c: c.M * c.N * 4 });
-
-export const matmulSpec: KernelSpec<MatmulConstants> = { shader: 'matmul.wgsl', entry: 'matmul', bindingBytes: sizes };
-export const matmulBiasSpec: KernelSpec<MatmulConstants> = {
-  shader: 'matmul.wgsl',
-  entry: 'matmul_bias',
-  bindingBytes: (c) => ({ ...sizes(c), bias: c.N * 4 }),
+type MatmulDims = {
+  M: number; N: number; K: number; flags: number; lda: number; ldb: number; ldc: number;
+  a_offset: number; b_offset: number; c_offset: number; bias_offset: number; colsum_offset: number;
+  batch_a: number; batch_b: number; batch_c: number; batch_bias: number; batch_colsum: number;
 };
 
-export const matmulColsumSpec: KernelSpec<MatmulConstants> = {
-  shader: 'matmul.wgsl',
-  entry: 'matmul_colsum',
-  bindingBytes: (c) => ({ ...sizes(c), colsum: c.N * 4 }),
-};
+const FLAGS = { transA: 1, transB: 2, accumulate: 4, bias: 8, colsum: 16 } as const;
+const has = (d: MatmulDims, flag: number) => (d.flags & flag) !== 0;
 
-/** Each workgroup computes an 8-row x 64-column tile of c (8 invocations, 8x8 each). */
+/** Bytes up to and including the last element a strided [rows, cols] block touches, over `batches`. */
+function extent(offset: number, rows: number, cols: number, ld: number, batches: number, batchStride: number): number {
+  if (rows === 0 || cols === 0) return 4;
+  return (offset + (batches - 1) * batchStride + (rows - 1) * ld + cols) * 4;
+}
+
+export const matmulSpec: KernelSpec = { files: ['matmul.wgsl'], entry: 'matmul' };
+
 const TILE_ROWS = 8;
 const TILE_COLS = 64;
 
-/** c = op(a) . op(b) (+ bias broadcast over rows) (c += ... with accumulate). */
-export async function matmulStep(
-  registry: KernelRegistry,
-  label: string,
-  shape: MatmulShape,
-  a: BufferRange,
-  b: BufferRange,
-  c: BufferRange,
-  bias?: BufferRange,
-): Promise<Step> {
-  return bias === undefined
-    ? dispatch(registry, label, shape, matmulSpec, { a, b, c })
-    : dispatch(registry, label, shape, matmulBiasSpec, { a, b, c, bias });
-}
-
-/**
- * c (+)= op(a) . b and colsum (+)= the column sums of b [K, N], in one dispatch: a layer's weight gradient
- * x^T . dz (transA) with its bias gradient sum over rows of dz.
- */
-export async function matmulColsumStep(
-  registry: KernelRegistry,
-  label: string,
-  shape: MatmulShape,
-  a: BufferRange,
-  b: BufferRange,
-  c: BufferRange,
-  colsum: BufferRange,
-): Promise<Step> {
-  if (shape.transB) throw new ShapeError(`${label}: the column sums are of b as stored [K, N]; transB is not supported`);
-  return dispatch(registry, label, shape, matmulColsumSpec, { a, b, c, colsum }, { COLSUM: true });
-}
-
-/** Checks the shape, then one dispatch of an 8 x 64 tile per workgroup. */
-async function dispatch(
-  registry: KernelRegistry, label: string, shape: MatmulShape, spec: KernelSpec<MatmulConstants>,
-  buffers: Record<string, BufferRange>, extra: Partial<MatmulConstants> = {},
-): Promise<Step> {
+/** One dispatch of C (+)= op(A) . op(B) (+ bias), colsum (+)= column sums of B. */
+export async function matmulStep(registry: KernelRegistry, label: string, shape: MatmulShape, buffers: MatmulBuffers): Promise<Step> {
   const { M, K, N } = shape;
   for (const [name, value] of Object.entries({ M, K, N })) {
-    if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${label}: matmul ${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 0) throw new ShapeError(`${label}: matmul ${name} must be a non-negative integer, got ${value}`);
   }
-  const constants: MatmulConstants = {
-    M, K, N, TRANS_A: shape.transA ?? false, TRANS_B: shape.transB ?? false, ACCUMULATE: shape.accumulate ?? false, ...extra,
+  const transA = shape.transA ?? false;
+  const transB = shape.transB ?? false;
+  if (buffers.colsum && transB) throw new ShapeError(`${label}: the column sums are of B as stored [K, N]; transB is not supported`);
+  const batches = shape.batches ?? 1;
+  if (!Number.isInteger(batches) || batches < 1) throw new ShapeError(`${label}: matmul batches must be a positive integer, got ${batches}`);
+  const dims: MatmulDims = {
+    M, N, K,
+    flags: (transA ? FLAGS.transA : 0) | (transB ? FLAGS.transB : 0) | (shape.accumulate ? FLAGS.accumulate : 0)
+      | (buffers.bias ? FLAGS.bias : 0) | (buffers.colsum ? FLAGS.colsum : 0),
+    lda: shape.lda ?? (transA ? M : K),
+    ldb: shape.ldb ?? (transB ? K : N),
+    ldc: shape.ldc ?? N,
+    a_offset: shape.aOffset ?? 0,
+    b_offset: shape.bOffset ?? 0,
+    c_offset: shape.cOffset ?? 0,
+    bias_offset: shape.biasOffset ?? 0,
+    colsum_offset: shape.colsumOffset ?? 0,
+    batch_a: shape.batchA ?? (transA ? K * M : M * K),
+    batch_b: shape.batchB ?? K * N,
+    batch_c: shape.batchC ?? M * N,
+    batch_bias: shape.batchBias ?? 0,
+    batch_colsum: shape.batchColsum ?? N,
   };
-  const grid: [number, number] = [Math.ceil(N / TILE_COLS), Math.ceil(M / TILE_ROWS)];
-  return (await registry.kernel(spec, constants)).step(label, buffers, grid);
+  const bytes = {
+    a: transA ? extent(dims.a_offset, K, M, dims.lda, batches, dims.batch_a) : extent(dims.a_offset, M, K, dims.lda, batches, dims.batch_a),
+    b: transB ? extent(dims.b_offset, N, K, dims.ldb, batches, dims.batch_b) : extent(dims.b_offset, K, N, dims.ldb, batches, dims.batch_b),
+    c: extent(dims.c_offset, M, N, dims.ldc, batches, dims.batch_c),
+    bias: has(dims, FLAGS.bias) ? extent(dims.bias_offset, 1, N, N, batches, dims.batch_bias) : 4,
+    colsum: has(dims, FLAGS.colsum) ? extent(dims.colsum_offset, 1, N, N, batches, dims.batch_colsum) : 4,
+  };
+  const kernel = await registry.kernel<MatmulDims>(matmulSpec);
+  const ctx = registry.context;
+  return kernel.step(label, {
+    a: buffers.a, b: buffers.b, c: buffers.c,
+    bias: buffers.bias ?? ctx.placeholder('read'),
+    colsum: buffers.colsum ?? ctx.placeholder('write'),
+  }, [Math.ceil(N / TILE_COLS), Math.ceil(M / TILE_ROWS), batches], { dims, bytes });
 }

@@ -1,211 +1,410 @@
-// What the recurrent kernels (shaders/lstm.wgsl, shaders/simple_rnn.wgsl) share on the host side: the
-// choice between the in-kernel time loop and one dispatch per step, the batch rows per workgroup, and
-// the per-step index buffer the step entry points read.
+// The recurrence dispatches of any cell (shaders/recurrence.wgsl joined with the cell's file): forward
+// and backward through time, as one dispatch with the time loop inside ('sequence') or one elementwise
+// dispatch per step and phase with the recurrent products as matmuls between them ('step'); and the fused
+// decode loop of a one-layer decoder. Buffers are described in the shader.
 
+import type { CellConfig, CellDescriptor } from '../cells/descriptor.js';
 import type { GpuContext } from '../gpu/context.js';
+import { LimitError, ShapeError } from '../gpu/errors.js';
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
-import { LimitError } from '../gpu/errors.js';
+import { activationKind } from './activation.js';
+import { matmulStep } from './matmul.js';
 
 /**
- * 'sequence': the whole time loop in one dispatch (state in workgroup memory, a barrier per step).
- * 'step': one dispatch per time step. 'auto': sequence whenever the layer fits one workgroup.
+ * 'sequence': the whole time loop in one dispatch (state in workgroup memory, a barrier per step and
+ * phase). 'step': one dispatch per step and phase, the recurrent products as matmuls (any size).
+ * 'auto': sequence whenever the layer fits one workgroup.
  */
 export type RecurrentStrategy = 'auto' | 'sequence' | 'step';
 
-/** The most batch rows one invocation keeps in registers (MAX_ROWS in the shaders). */
-export const MAX_ROWS = 16;
-/** Workgroup size of the per-step entry points (STEP_WG in the shaders). */
+/** Batch rows per workgroup of the sequence entry points (RB in the shader: one vec4 of rows). */
+export const ROWS_PER_WORKGROUP = 4;
+/** The most units one invocation of a sequence entry point owns (MAX_UPI in the shader). */
+export const MAX_UNITS_PER_INVOCATION = 4;
+/** Workgroup size of the per-step entry points (STEP_WG in the shader). */
 export const STEP_WORKGROUP = 64;
 
-export interface RecurrentLaunch {
+export interface RecurrenceLaunch {
   strategy: 'sequence' | 'step';
-  /** Batch rows per workgroup. */
-  rows: number;
+  /** Units each invocation of a sequence entry point owns. */
+  unitsPerInvocation: number;
   /** Workgroup size of the sequence entry point (invocations needed, rounded up to 8). */
   workgroupSize: number;
-  /** Units each invocation of a sequence kernel owns (cells whose shader supports it; else 1). */
-  unitsPerInvocation: number;
+}
+
+/** A cell applied to its configuration: what the dispatch builders need. */
+export interface ResolvedCell {
+  descriptor: CellDescriptor;
+  config: CellConfig;
+}
+
+export function recurrenceFiles(cell: CellDescriptor): string[] {
+  return ['common/activations.wgsl', cell.file, 'recurrence.wgsl'];
+}
+
+/** Workgroup memory of a sequence entry point, in bytes (see the shader's header). */
+export function sequenceWorkgroupBytes(cell: ResolvedCell, units: number, pass: 'forward' | 'backward'): number {
+  const phases = cell.descriptor.phases(cell.config);
+  if (pass === 'forward') return (2 * units + units * (phases - 1) + 1) * 16;
+  return 2 * ROWS_PER_WORKGROUP * units * cell.descriptor.slots * 4;
 }
 
 /**
- * Picks the strategy and rows per workgroup for a layer of `units` over `batch` rows.
- * `bytesPerUnitRow` is the workgroup memory one (unit, row) needs (two ping-pong copies included).
+ * CPU drivers: 2 units per invocation, so each weight loaded feeds 8 multiply-adds (lavapipe, LSTM(75),
+ * batch 10, forward: 1 unit 6.7 ms, 2 units 5.9 ms, 4 units 5.1 ms; but compiling takes 0.7, 1.0, 2.0 s).
+ * GPUs: 1, for parallelism.
  */
+export function defaultUnitsPerInvocation(ctx: GpuContext): number {
+  return ctx.adapterInfo.isFallbackAdapter ? 2 : 1;
+}
+
+/** Picks the strategy of one pass of a layer: the time loop in one dispatch when it fits the device. */
 export function planRecurrence(
-  ctx: GpuContext,
-  batch: number,
-  units: number,
-  bytesPerUnitRow: number,
-  requested: RecurrentStrategy,
-  rowsOverride?: number,
-  unitsPerInvocation = 1,
-): RecurrentLaunch {
-  // A sequence kernel's invocation owns `unitsPerInvocation` units (see forward_sequence in lstm.wgsl).
-  const workgroupSize = Math.ceil(Math.ceil(units / unitsPerInvocation) / 8) * 8;
-  const memoryRows = Math.floor(ctx.limits.maxComputeWorkgroupStorageSize / (units * bytesPerUnitRow));
-  const fits = workgroupSize <= ctx.limits.maxComputeInvocationsPerWorkgroup && memoryRows >= 1;
+  ctx: GpuContext, cell: ResolvedCell, pass: 'forward' | 'backward', requested: RecurrentStrategy, unitsPerInvocation?: number,
+): RecurrenceLaunch {
+  const units = cell.config.units;
+  const upi = Math.min(unitsPerInvocation ?? defaultUnitsPerInvocation(ctx), units);
+  const workgroupSize = Math.ceil(Math.ceil(units / upi) / 8) * 8;
+  const bytes = sequenceWorkgroupBytes(cell, units, pass);
+  const fits = workgroupSize <= ctx.limits.maxComputeInvocationsPerWorkgroup && bytes <= ctx.limits.maxComputeWorkgroupStorageSize;
   if (requested === 'sequence' && !fits) {
     throw new LimitError(
-      `the in-kernel time loop needs ${units} units in one workgroup (this device allows ` +
-        `${ctx.limits.maxComputeInvocationsPerWorkgroup} invocations, ${ctx.limits.maxComputeWorkgroupStorageSize} bytes of workgroup memory); use strategy 'step'`,
+      `the in-kernel time loop (${pass}) of ${units} units needs ${workgroupSize} invocations and ${bytes} bytes of workgroup memory; ` +
+        `this device allows ${ctx.limits.maxComputeInvocationsPerWorkgroup} and ${ctx.limits.maxComputeWorkgroupStorageSize}: use strategy 'step'`,
     );
   }
-  const strategy = requested === 'auto' ? (fits ? 'sequence' : 'step') : requested;
-  const rows = Math.max(1, Math.min(rowsOverride ?? defaultRows(ctx, batch), MAX_ROWS, batch, strategy === 'sequence' ? memoryRows : MAX_ROWS));
-  return { strategy, rows, workgroupSize, unitsPerInvocation };
+  return { strategy: requested === 'auto' ? (fits ? 'sequence' : 'step') : requested, unitsPerInvocation: upi, workgroupSize };
 }
 
-/**
- * CPU drivers scalarize every load per lane, so a workgroup that shares each weight load over as many
- * batch rows as possible wins (measured on lavapipe, LSTM(75), batch 10: 10 rows in one workgroup 2.2 ms,
- * 5 rows in two 2.5 ms, 1 row in ten 5.5 ms). GPUs want many workgroups, so few rows each.
- */
-export function defaultRows(ctx: GpuContext, batch: number): number {
-  return ctx.adapterInfo.isFallbackAdapter ? MAX_ROWS : Math.ceil(batch / 64);
-}
-
-/** The shape of one recurrence: what both recurrent kernels take. */
-export interface RecurrentDims {
+/** The shape of one recurrence. */
+export interface RecurrenceShape {
   batch: number;
   steps: number;
-  units: number;
-  goBackwards: boolean;
+  /** 1, or 2 for both directions of a Bidirectional layer in one dispatch. */
+  directions: number;
+  /** Per direction: whether it runs time backwards. */
+  backwards: readonly boolean[];
 }
 
-/** The override constants both recurrent shaders declare. */
-export type RecurrenceConstants = {
-  B: number;
-  T: number;
-  U: number;
-  ROWS: number;
-  WG: number;
-  GO_BACKWARDS: boolean;
-  HAS_DHSEQ: boolean;
+type RecurrenceDims = {
+  batch: number; steps: number; directions: number; states: number; step: number; phase: number; flags: number;
+  activation: number; recurrent_activation: number; upi: number; rk_offset: number; rbias_offset: number;
+  w_in_offset: number; b_in_offset: number; head_bias_offset: number; inputs: number; outputs: number; start_token: number; end_token: number;
 };
 
-export function recurrenceConstants(dims: RecurrentDims, launch: RecurrentLaunch, hasDhseq: boolean): RecurrenceConstants {
-  return {
-    B: dims.batch,
-    T: dims.steps,
-    U: dims.units,
-    ROWS: launch.rows,
-    WG: launch.workgroupSize,
-    GO_BACKWARDS: dims.goBackwards,
-    HAS_DHSEQ: hasDhseq,
-  };
+const FLAGS = {
+  backwards0: 1, backwards1: 2, hasDhseq: 4, hasDstate: 8, accumulateDstate0: 16, tokens: 32, continuePrimed: 64, hasBias: 128, headBias: 256,
+} as const;
+
+/** Where a layer's parameters are in its `weights` range, in Gates elements (vec4 or f32 by the cell). */
+export interface WeightOffsets {
+  /** The recurrent kernel [D, U, U]. */
+  rk: number;
+  /** The input kernel [D, F, U] (the decode loop computes its own input projection). */
+  kernel: number;
+  /** The input bias [D, U], when the layer has one. */
+  bias?: number;
+  /** The recurrent bias [D, U] (GRU resetAfter), when the layer has one. */
+  recurrentBias?: number;
 }
 
-/** Grid of the sequence entry points: one workgroup per `launch.rows` batch rows. */
-export function sequenceGrid(dims: RecurrentDims, launch: RecurrentLaunch): [number] {
-  return [Math.ceil(dims.batch / launch.rows)];
+function stateCount(cell: ResolvedCell): number {
+  return 1 + cell.descriptor.extraStates.length;
 }
 
-/** Grid of the per-step entry points: units across x (STEP_WORKGROUP each), row blocks across y. */
-export function stepGrid(dims: RecurrentDims, launch: RecurrentLaunch): [number, number] {
-  return [Math.ceil(dims.units / STEP_WORKGROUP), Math.ceil(dims.batch / launch.rows)];
-}
-
-/** The step index buffer the per-step strategy needs; throws when it is missing or too short. */
-export function requireStepIndex(stepIndex: StepIndexBuffer | undefined, steps: number, label: string): StepIndexBuffer {
-  if (!stepIndex || stepIndex.steps < steps) {
-    throw new Error(`${label}: the per-step strategy needs a StepIndexBuffer of at least ${steps} steps`);
-  }
-  return stepIndex;
-}
-
-/**
- * A uniform buffer of `steps` slots, slot s holding the step index s, each slot at the device's uniform
- * offset alignment so that a per-step bind group can point at it. Made once per plan.
- */
-export class StepIndexBuffer {
-  readonly buffer: GPUBuffer;
-  readonly stride: number;
-
-  constructor(
-    private readonly ctx: GpuContext,
-    readonly steps: number,
-    label: string,
-  ) {
-    this.stride = ctx.limits.minUniformBufferOffsetAlignment;
-    const words = new Uint32Array((steps * this.stride) / 4);
-    for (let s = 0; s < steps; s++) words[(s * this.stride) / 4] = s;
-    this.buffer = ctx.createBuffer(label, words.byteLength, 0x0040 /* UNIFORM */, words);
-  }
-
-  /** The binding for step s. */
-  slot(s: number): { buffer: GPUBuffer; offset: number; size: number } {
-    return { buffer: this.buffer, offset: s * this.stride, size: 16 };
-  }
-
-  dispose(): void {
-    this.ctx.destroyBuffer(this.buffer);
-  }
-}
-
-/** The five entry points every recurrent cell's shader provides. */
-export interface RecurrenceSpecs<C extends RecurrenceConstants> {
-  forwardSequence: KernelSpec<C>;
-  forwardStep: KernelSpec<C>;
-  backwardSequence: KernelSpec<C>;
-  backwardStep: KernelSpec<C>;
-  backwardInitial: KernelSpec<C>;
-}
-
-/**
- * The five specs of a cell's shader from its binding sizes. backward_step writes no dh0 (the extra
- * backward_initial_state dispatch does), so its spec sizes everything backward does except dh0.
- */
-export function recurrenceSpecs<C extends RecurrenceConstants>(
-  shader: string,
-  forwardBytes: (c: C) => Record<string, number>,
-  backwardBytes: (c: C) => Record<string, number>,
-  initialBytes: (c: C) => Record<string, number>,
-): RecurrenceSpecs<C> {
-  const spec = (entry: string, bindingBytes: (c: C) => Record<string, number>): KernelSpec<C> => ({ shader, entry, bindingBytes });
-  return {
-    forwardSequence: spec('forward_sequence', forwardBytes),
-    forwardStep: spec('forward_step', forwardBytes),
-    backwardSequence: spec('backward_sequence', backwardBytes),
-    backwardStep: spec('backward_step', (c) => {
-      const { dh0: _written, ...bytes } = backwardBytes(c);
-      return bytes;
-    }),
-    backwardInitial: spec('backward_initial_state', initialBytes),
-  };
-}
-
-/** The forward recurrence of any cell: 1 dispatch ('sequence') or one per step ('step', needs `stepIndex`). */
-export async function recurrenceForwardSteps<C extends RecurrenceConstants>(
-  registry: KernelRegistry, label: string, specs: RecurrenceSpecs<C>, constants: C, dims: RecurrentDims, launch: RecurrentLaunch,
-  bindings: Record<string, BufferRange>, stepIndex?: StepIndexBuffer,
-): Promise<Step[]> {
-  if (launch.strategy === 'sequence') {
-    return [(await registry.kernel(specs.forwardSequence, constants)).step(label, bindings, sequenceGrid(dims, launch))];
-  }
-  const kernel = await registry.kernel(specs.forwardStep, constants);
-  const index = requireStepIndex(stepIndex, dims.steps, label);
-  return Array.from({ length: dims.steps }, (_, s) => kernel.step(`${label}[${s}]`, { ...bindings, params: index.slot(s) }, stepGrid(dims, launch)));
-}
-
-/**
- * The backward recurrence of any cell: 1 dispatch ('sequence'), or one per step in reverse plus one that
- * computes dh0 from step 0's dz of every unit ('step'). `bindings` must include rk, dz and dh0.
- */
-export async function recurrenceBackwardSteps<C extends RecurrenceConstants>(
-  registry: KernelRegistry, label: string, specs: RecurrenceSpecs<C>, constants: C, dims: RecurrentDims, launch: RecurrentLaunch,
-  bindings: Record<string, BufferRange>, stepIndex?: StepIndexBuffer,
-): Promise<Step[]> {
-  if (launch.strategy === 'sequence') {
-    return [(await registry.kernel(specs.backwardSequence, constants)).step(label, bindings, sequenceGrid(dims, launch))];
-  }
-  const kernel = await registry.kernel(specs.backwardStep, constants);
-  const index = requireStepIndex(stepIndex, dims.steps, label);
-  const { dh0, ...stepBindings } = bindings; // dh0 is written by the extra dispatch below
-  const steps = Array.from({ length: dims.steps }, (_, n) => {
-    const s = dims.steps - 1 - n;
-    return kernel.step(`${label}[${s}]`, { ...stepBindings, params: index.slot(s) }, stepGrid(dims, launch));
+function baseDims(cell: ResolvedCell, shape: RecurrenceShape, launch: RecurrenceLaunch, flags: number, offsets: WeightOffsets): RecurrenceDims {
+  const who = cell.descriptor.kerasClass;
+  let direction = 0;
+  shape.backwards.forEach((b, d) => {
+    if (b) direction |= d === 0 ? FLAGS.backwards0 : FLAGS.backwards1;
   });
-  const initial = await registry.kernel(specs.backwardInitial, constants);
-  steps.push(initial.step(`${label}.initial_state`, { rk: bindings.rk, dz: bindings.dz, dh0 }, stepGrid(dims, launch)));
+  return {
+    batch: shape.batch, steps: shape.steps, directions: shape.directions, states: stateCount(cell), step: 0, phase: 0, flags: flags | direction,
+    activation: activationKind(cell.config.activation, who), recurrent_activation: activationKind(cell.config.recurrentActivation, who),
+    upi: launch.unitsPerInvocation, rk_offset: offsets.rk, rbias_offset: offsets.recurrentBias ?? 0,
+    w_in_offset: offsets.kernel, b_in_offset: offsets.bias ?? 0, head_bias_offset: 0, inputs: 0, outputs: 0, start_token: 0, end_token: -1,
+  };
+}
+
+function constants(cell: ResolvedCell, launch: RecurrenceLaunch): Record<string, number | boolean> {
+  return { U: cell.config.units, WG: launch.workgroupSize, UPI: launch.unitsPerInvocation, ...cell.descriptor.constants(cell.config) };
+}
+
+function spec(cell: ResolvedCell, entry: string): KernelSpec {
+  return { files: recurrenceFiles(cell.descriptor), entry };
+}
+
+/** Floats of the buffers of one recurrence shape, by binding name (what each binding must hold). */
+export function recurrenceSizes(cell: ResolvedCell, shape: RecurrenceShape): Record<string, number> {
+  const { batch: B, steps: T, directions: D } = shape;
+  const U = cell.config.units;
+  const S = cell.descriptor.slots;
+  const P = cell.descriptor.phases(cell.config);
+  const states = D * stateCount(cell) * B * U;
+  const seq = D * T * B * U;
+  const rec = cell.descriptor.recurrentGradient(cell.config) === 'dz_rec' ? P : 0;
+  return {
+    xw: seq * S, s0: states, sT: states, dsT: states, ds0: states, hseq: seq, dhseq: seq, saved_hseq: seq,
+    ops: seq * P, saved_ops: seq * P, zr: D * B * U * S, drec: D * B * U, carry: (2 + cell.descriptor.carries) * D * B * U,
+    dz: seq * S * (1 + rec), saved: seq * cell.descriptor.savedFloats(cell.config), saved_r: seq * cell.descriptor.savedFloats(cell.config),
+  };
+}
+
+/** Where the recurrent gradient g starts in the dz buffer, in floats ([D, PHASES, T, B, U] Gates). */
+export function recurrentGradientOffset(cell: ResolvedCell, shape: RecurrenceShape): number {
+  return cell.descriptor.recurrentGradient(cell.config) === 'dz' ? 0 : shape.directions * shape.steps * shape.batch * cell.config.units * cell.descriptor.slots;
+}
+
+/**
+ * The bindings of `all` that an entry point uses (reflection), so the skeleton's generic set can be
+ * offered to every entry and every cell: each takes what its code reads or writes.
+ */
+async function usedBy(registry: KernelRegistry, cell: ResolvedCell, entry: string, all: Record<string, BufferRange | undefined>): Promise<Record<string, BufferRange>> {
+  const { info } = await registry.program(recurrenceFiles(cell.descriptor));
+  const names = new Set(info.entries.get(entry)?.bindings.map((b) => b.name));
+  const used: Record<string, BufferRange> = {};
+  for (const [name, range] of Object.entries(all)) if (range !== undefined && names.has(name)) used[name] = range;
+  return used;
+}
+
+/** Bytes each used binding must hold: its size for the shape, 4 for a placeholder. */
+function bytesOf(registry: KernelRegistry, floats: Record<string, number>, used: Record<string, BufferRange>): Record<string, number> {
+  const ctx = registry.context;
+  const placeholders = new Set<GPUBuffer>([ctx.placeholder('read'), ctx.placeholder('write')]);
+  const out: Record<string, number> = {};
+  for (const [name, range] of Object.entries(used)) {
+    const buffer = range instanceof Object && 'buffer' in range ? (range as { buffer: GPUBuffer }).buffer : (range as GPUBuffer);
+    out[name] = placeholders.has(buffer) ? 4 : Math.max(4, (floats[name] ?? 1) * 4);
+  }
+  return out;
+}
+
+/** The buffers of one recurrence shape (see shaders/recurrence.wgsl), and the layer's weights. */
+export interface RecurrenceBuffers {
+  xw: BufferRange;
+  /** The layer's parameters, one range; `offsets` says where each part is. */
+  weights: BufferRange;
+  offsets: WeightOffsets;
+  s0: BufferRange;
+  sT: BufferRange;
+  hseq: BufferRange;
+  ops: BufferRange;
+  saved: BufferRange;
+  dz: BufferRange;
+  ds0: BufferRange;
+  carry: BufferRange;
+  /** Absent when no gradient arrives at the output sequence (backward). */
+  dhseq?: BufferRange;
+  /** Absent when no gradient arrives at the final states (backward). */
+  dsT?: BufferRange;
+  /** Step strategy scratch: the recurrent product of a phase, and that of a gradient. */
+  zr?: BufferRange;
+  drec?: BufferRange;
+}
+
+function checkShape(label: string, shape: RecurrenceShape): void {
+  for (const [name, value] of [['batch', shape.batch], ['steps', shape.steps]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new ShapeError(`${label}: ${name} must be a positive integer, got ${value}`);
+  }
+  if (shape.directions !== 1 && shape.directions !== 2) throw new ShapeError(`${label}: directions must be 1 or 2`);
+  if (shape.backwards.length !== shape.directions) throw new ShapeError(`${label}: one backwards flag per direction`);
+}
+
+/** The weight floats the recurrence needs to see in `weights` (the recurrent kernel and bias). */
+function weightFloats(cell: ResolvedCell, shape: RecurrenceShape, offsets: WeightOffsets): number {
+  const U = cell.config.units;
+  const S = cell.descriptor.slots;
+  const ends = [(offsets.rk + shape.directions * U * U) * S];
+  if (offsets.recurrentBias !== undefined) ends.push((offsets.recurrentBias + shape.directions * U) * S);
+  return Math.max(...ends);
+}
+
+/** The forward recurrence: 1 dispatch ('sequence'), or per step and phase a matmul and a dispatch ('step'). */
+export async function recurrenceForwardSteps(
+  registry: KernelRegistry, label: string, cell: ResolvedCell, shape: RecurrenceShape, launch: RecurrenceLaunch, buffers: RecurrenceBuffers,
+): Promise<Step[]> {
+  checkShape(label, shape);
+  const floats = { ...recurrenceSizes(cell, shape), weights: weightFloats(cell, shape, buffers.offsets) };
+  const dims = baseDims(cell, shape, launch, 0, buffers.offsets);
+  const all = { ...buffers, saved_r: undefined, offsets: undefined } as unknown as Record<string, BufferRange | undefined>;
+  if (launch.strategy === 'sequence') {
+    const kernel = await registry.kernel(spec(cell, 'forward_sequence'), constants(cell, launch));
+    const used = await usedBy(registry, cell, 'forward_sequence', all);
+    return [kernel.step(label, used, [Math.ceil(shape.batch / ROWS_PER_WORKGROUP), shape.directions], { dims, bytes: bytesOf(registry, floats, used) })];
+  }
+  const zr = buffers.zr;
+  if (!zr) throw new ShapeError(`${label}: the per-step strategy needs a zr buffer`);
+  const kernel = await registry.kernel(spec(cell, 'forward_step'), constants(cell, launch));
+  const { batch: B, steps: T, directions: D } = shape;
+  const U = cell.config.units;
+  const S = cell.descriptor.slots;
+  const P = cell.descriptor.phases(cell.config);
+  const states = stateCount(cell);
+  const rk = buffers.offsets.rk * S;
+  const used = await usedBy(registry, cell, 'forward_step', all);
+  const bytes = bytesOf(registry, floats, used);
+  const steps: Step[] = [];
+  const grid: [number, number, number] = [Math.ceil(U / STEP_WORKGROUP), B, D];
+  for (let s = 0; s < T; s++) {
+    for (let p = 0; p < P; p++) {
+      // zr = op_p . rk for every direction: op_0 = h[s-1] (h0 at s = 0), the same processed step for
+      // both directions (one batched matmul); op_p = phase p-1's output, stored in ops at each
+      // direction's own input time (a matmul per direction).
+      if (p === 0) {
+        const [a, aOffset, batchA] = s === 0 ? [buffers.s0, 0, states * B * U] : [buffers.hseq, (s - 1) * B * U, T * B * U];
+        steps.push(await matmulStep(registry, `${label}[${s}].product`, {
+          M: B, K: U, N: U * S, aOffset, bOffset: rk, batches: D, batchA, batchB: U * U * S, batchC: B * U * S,
+        }, { a, b: buffers.weights, c: zr }));
+      } else {
+        for (let d = 0; d < D; d++) {
+          const t = shape.backwards[d] ? T - 1 - s : s;
+          steps.push(await matmulStep(registry, `${label}[${s}].product${p}.d${d}`, {
+            M: B, K: U, N: U * S, aOffset: ((d * P + p) * T + t) * B * U, bOffset: rk + d * U * U * S, cOffset: d * B * U * S,
+          }, { a: buffers.ops, b: buffers.weights, c: zr }));
+        }
+      }
+      steps.push(kernel.step(`${label}[${s}]${P > 1 ? `.phase${p}` : ''}`, used, grid, { dims: { ...dims, step: s, phase: p }, bytes }));
+    }
+  }
   return steps;
+}
+
+/** The flags of a backward pass. */
+export interface RecurrenceBackwardOptions {
+  /** ds0 += instead of =. */
+  accumulateInitialState?: boolean;
+}
+
+/**
+ * The backward recurrence: 1 dispatch ('sequence'), or per step and phase a matmul and a dispatch, then
+ * the initial-state gradient ('step'). Writes dz (and the cell's recurrent gradient after it) and ds0.
+ */
+export async function recurrenceBackwardSteps(
+  registry: KernelRegistry, label: string, cell: ResolvedCell, shape: RecurrenceShape, launch: RecurrenceLaunch,
+  buffers: RecurrenceBuffers, options: RecurrenceBackwardOptions = {},
+): Promise<Step[]> {
+  checkShape(label, shape);
+  const ctx = registry.context;
+  const floats = { ...recurrenceSizes(cell, shape), weights: weightFloats(cell, shape, buffers.offsets) };
+  const flags = (buffers.dhseq ? FLAGS.hasDhseq : 0) | (buffers.dsT ? FLAGS.hasDstate : 0) | (options.accumulateInitialState ? FLAGS.accumulateDstate0 : 0);
+  const dims = baseDims(cell, shape, launch, flags, buffers.offsets);
+  const all: Record<string, BufferRange | undefined> = {
+    weights: buffers.weights, s0: buffers.s0, saved_ops: buffers.ops, saved_hseq: buffers.hseq, saved_r: buffers.saved,
+    dhseq: buffers.dhseq ?? ctx.placeholder('read'), dsT: buffers.dsT ?? ctx.placeholder('read'),
+    dz: buffers.dz, ds0: buffers.ds0, carry: buffers.carry, drec: buffers.drec,
+  };
+  if (launch.strategy === 'sequence') {
+    const kernel = await registry.kernel(spec(cell, 'backward_sequence'), constants(cell, launch));
+    const used = await usedBy(registry, cell, 'backward_sequence', all);
+    return [kernel.step(label, used, [Math.ceil(shape.batch / ROWS_PER_WORKGROUP), shape.directions], { dims, bytes: bytesOf(registry, floats, used) })];
+  }
+  const { drec } = buffers;
+  if (!drec) throw new ShapeError(`${label}: the per-step strategy needs a drec buffer`);
+  const kernel = await registry.kernel(spec(cell, 'backward_step'), constants(cell, launch));
+  const initial = await registry.kernel(spec(cell, 'backward_initial'), constants(cell, launch));
+  const used = await usedBy(registry, cell, 'backward_step', all);
+  const bytes = bytesOf(registry, floats, used);
+  const { batch: B, steps: T, directions: D } = shape;
+  const U = cell.config.units;
+  const S = cell.descriptor.slots;
+  const P = cell.descriptor.phases(cell.config);
+  const rk = buffers.offsets.rk * S;
+  const g0 = recurrentGradientOffset(cell, shape);
+  const grid: [number, number, number] = [Math.ceil(U / STEP_WORKGROUP), B, D];
+  const steps: Step[] = [];
+  // drec = g_q(time t) . rk^T for every direction: g in the recurrent gradient [D, P, T, B, U] Gates.
+  const product = async (name: string, q: number, s: number) => {
+    for (let d = 0; d < D; d++) {
+      const t = shape.backwards[d] ? T - 1 - s : s;
+      steps.push(await matmulStep(registry, `${name}.d${d}`, {
+        M: B, K: U * S, N: U, transB: true,
+        aOffset: g0 + ((d * P + q) * T + t) * B * U * S, bOffset: rk + d * U * U * S, cOffset: d * B * U,
+      }, { a: buffers.dz, b: buffers.weights, c: drec }));
+    }
+  };
+  for (let s = T - 1; s >= 0; s--) {
+    for (let q = P - 1; q >= 0; q--) {
+      if (q === P - 1 && s < T - 1) await product(`${label}[${s}].product`, 0, s + 1);
+      if (q < P - 1) await product(`${label}[${s}].product${q + 1}`, q + 1, s);
+      steps.push(kernel.step(`${label}[${s}]${P > 1 ? `.phase${q}` : ''}`, used, grid, { dims: { ...dims, step: s, phase: q }, bytes }));
+    }
+  }
+  await product(`${label}.initial_product`, 0, 0);
+  const initialUsed = await usedBy(registry, cell, 'backward_initial', all);
+  steps.push(initial.step(`${label}.initial_state`, initialUsed, grid, { dims, bytes: bytesOf(registry, floats, initialUsed) }));
+  return steps;
+}
+
+export interface DecodeLoopConfig {
+  batch: number;
+  /** Decoder input features (the embedding width for tokens). */
+  inputs: number;
+  /** Head outputs (the vocabulary for tokens). */
+  outputs: number;
+  steps: number;
+  tokens: boolean;
+  /** The primed state's head output is output 0. */
+  continuePrimed: boolean;
+  startToken: number;
+  endToken: number;
+}
+
+/** Whether decode_loop can run a decoder of this size on the device (one workgroup per 4 sequences). */
+export function decodeLoopFits(limits: GPUSupportedLimits, cell: ResolvedCell, inputs: number, outputs: number): boolean {
+  const units = cell.config.units;
+  const workgroup = Math.ceil(Math.max(units, outputs, inputs, ROWS_PER_WORKGROUP) / 8) * 8;
+  const phases = cell.descriptor.phases(cell.config);
+  const memory = (2 * units + units * (phases - 1) + 1 + 2 * Math.max(inputs, outputs, 1)) * 16 + 16;
+  return workgroup <= limits.maxComputeInvocationsPerWorkgroup && memory <= limits.maxComputeWorkgroupStorageSize;
+}
+
+export interface DecodeLoopBuffers {
+  /** The decoder layer's parameters and where they are. */
+  weights: BufferRange;
+  offsets: WeightOffsets;
+  /** The primed states [1, S, B, U]. */
+  s0: BufferRange;
+  /** The head's parameters (kernel [U, O], then its bias at `headBiasOffset` floats when it has one). */
+  head: BufferRange;
+  headBiasOffset?: number;
+  /** Token decoding: the decoder's embedding table [V, F]. */
+  table?: BufferRange;
+  /** [B, steps, O] values, or [B, steps] token ids as f32. */
+  out: BufferRange;
+}
+
+/** The whole decode loop of a one-layer decoder in one dispatch (decode_loop in shaders/recurrence.wgsl). */
+export async function decodeLoopStep(
+  registry: KernelRegistry, label: string, cell: ResolvedCell, config: DecodeLoopConfig, buffers: DecodeLoopBuffers,
+): Promise<Step> {
+  const units = cell.config.units;
+  const workgroupSize = Math.ceil(Math.max(units, config.outputs, config.inputs, ROWS_PER_WORKGROUP) / 8) * 8;
+  const launch: RecurrenceLaunch = { strategy: 'sequence', unitsPerInvocation: 1, workgroupSize };
+  const kernel = await registry.kernel(spec(cell, 'decode_loop'), { ...constants(cell, launch), MAX_IO: Math.max(config.inputs, config.outputs, 1) });
+  const shape: RecurrenceShape = { batch: config.batch, steps: config.steps, directions: 1, backwards: [false] };
+  const { offsets } = buffers;
+  const flags = (config.tokens ? FLAGS.tokens : 0) | (config.continuePrimed ? FLAGS.continuePrimed : 0)
+    | (offsets.bias !== undefined ? FLAGS.hasBias : 0) | (buffers.headBiasOffset !== undefined ? FLAGS.headBias : 0);
+  const dims: RecurrenceDims = {
+    ...baseDims(cell, shape, launch, flags, offsets),
+    head_bias_offset: buffers.headBiasOffset ?? 0,
+    inputs: config.inputs, outputs: config.outputs, start_token: config.startToken, end_token: config.endToken,
+  };
+  const S = cell.descriptor.slots;
+  const { batch: B, steps, inputs: F, outputs: O } = config;
+  const ctx = registry.context;
+  const floats: Record<string, number> = {
+    ...recurrenceSizes(cell, shape),
+    weights: Math.max(weightFloats(cell, shape, offsets), (offsets.kernel + F * units) * S, offsets.bias !== undefined ? (offsets.bias + units) * S : 0),
+    head: Math.max(units * O, buffers.headBiasOffset !== undefined ? buffers.headBiasOffset + O : 0),
+    table: config.tokens ? O * F : 1,
+    out: B * steps * (config.tokens ? 1 : O),
+  };
+  const all: Record<string, BufferRange | undefined> = {
+    weights: buffers.weights, s0: buffers.s0, head: buffers.head, table: buffers.table ?? ctx.placeholder('read'), out: buffers.out,
+    // cell_resume names the cell's saved buffer, which decode_loop never reaches.
+    saved: ctx.placeholder('write'),
+  };
+  const used = await usedBy(registry, cell, 'decode_loop', all);
+  return kernel.step(label, used, [Math.ceil(B / ROWS_PER_WORKGROUP)], { dims, bytes: bytesOf(registry, floats, used) });
 }

@@ -2,17 +2,17 @@
 // every row of [N, in] (a sequence [B, T, in] is N = B * T rows).
 //
 //   forward:  pre = x . kernel + bias (one matmul), y = activation(pre) (one dispatch unless linear)
-//   backward: dpre = dy * activation'(..) (unless linear), dKernel = x^T dpre with dBias = colsum(dpre)
+//   backward: dpre = dy * activation'(..) (unless linear), dKernel += x^T dpre with dBias += colsum(dpre)
 //             (one matmul), dx = dpre . kernel^T
 
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError, WebRnnError } from '../gpu/errors.js';
 import type { BufferRange, Step } from '../gpu/kernel-registry.js';
-import { activationBackwardStep, activationStep, ACTIVATIONS, type Activation } from '../kernels/activation.js';
-import { matmulColsumStep, matmulStep } from '../kernels/matmul.js';
+import { activationBackwardStep, activationStep, isActivation, type Activation } from '../kernels/activation.js';
+import { matmulStep } from '../kernels/matmul.js';
 import { Plan } from '../plan/plan.js';
-import { glorotUniform } from './initializers.js';
-import { WeightLayer, type LayerOptions } from './weight-layer.js';
+import { initialize, type InitializerSpec } from './initializers.js';
+import { plainWeight, WeightLayer, type LayerOptions, type LayerWeight } from './weight-layer.js';
 import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
 
 export interface DenseConfig {
@@ -20,6 +20,12 @@ export interface DenseConfig {
   inputSize: number;
   /** Default 'linear'. */
   activation?: Activation;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorot_uniform'. */
+  kernelInitializer?: InitializerSpec;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerSpec;
   seed?: number;
   name?: string;
 }
@@ -45,6 +51,9 @@ export class Dense extends WeightLayer {
   readonly units: number;
   readonly inputSize: number;
   readonly activation: Activation;
+  readonly useBias: boolean;
+  private readonly kernelInitializer: InitializerSpec;
+  private readonly biasInitializer: InitializerSpec;
   private readonly shapes = new Map<number, StandaloneRows>();
   private last: StandaloneRows | null = null;
 
@@ -52,13 +61,14 @@ export class Dense extends WeightLayer {
     expectPositiveInteger('dense units', config.units);
     expectPositiveInteger('dense inputSize', config.inputSize);
     const activation = config.activation ?? 'linear';
-    if (!(activation in ACTIVATIONS)) {
-      throw new ShapeError(`dense activation must be one of ${Object.keys(ACTIVATIONS).join(', ')}, got '${activation}'`);
-    }
+    if (!isActivation(activation)) throw new ShapeError(`${config.name ?? 'dense'}: unknown activation '${String(activation)}'`);
     super(ctx, config.name ?? 'dense', config.seed ?? 0, options);
     this.units = config.units;
     this.inputSize = config.inputSize;
     this.activation = activation;
+    this.useBias = config.useBias ?? true;
+    this.kernelInitializer = config.kernelInitializer ?? 'glorot_uniform';
+    this.biasInitializer = config.biasInitializer ?? 'zeros';
   }
 
   /** A Dense layer; standalone it owns its weights (glorot_uniform kernel, zero bias, seeded). */
@@ -68,20 +78,25 @@ export class Dense extends WeightLayer {
     return layer;
   }
 
-  get weightNames(): string[] {
-    return [`${this.name}.kernel`, `${this.name}.bias`];
+  get weights(): LayerWeight[] {
+    const weights = [plainWeight('kernel', 'kernel', [this.inputSize, this.units], (seed) => initialize(this.kernelInitializer, [this.inputSize, this.units], seed))];
+    if (this.useBias) weights.push(plainWeight('bias', 'bias', [this.units], (seed) => initialize(this.biasInitializer, [this.units], seed + 1)));
+    return weights;
   }
 
-  get weightShapes(): number[][] {
-    return [[this.inputSize, this.units], [this.units]];
+  protected get storedParameters(): { name: string; floats: number }[] {
+    return this.weights.map((w) => ({ name: w.name, floats: w.shape.reduce((a, b) => a * b, 1) }));
   }
 
-  protected get weightLabels(): string[] {
-    return ['kernel', 'bias'];
-  }
-
-  initialize(): void {
-    this.setWeights([glorotUniform(this.inputSize, this.units, this.seed), new Float32Array(this.units)]);
+  /**
+   * The kernel and bias as one binding range (declared together, so contiguous in the store): `head`
+   * starts at the kernel [in, units]; the bias, when the layer has one, is `headBiasOffset` floats in.
+   */
+  parametersRange(): { head: { buffer: GPUBuffer; offset: number; size: number }; headBiasOffset?: number } {
+    const kernel = this.param('kernel');
+    if (!this.useBias) return { head: kernel };
+    const bias = this.param('bias');
+    return { head: { buffer: kernel.buffer, offset: kernel.offset, size: bias.offset + bias.size - kernel.offset }, headBiasOffset: (bias.offset - kernel.offset) / 4 };
   }
 
   createBuffers(rows: number): DenseBuffers {
@@ -102,11 +117,10 @@ export class Dense extends WeightLayer {
 
   /** pre = x . kernel + bias; y = activation(pre) into `output` (default buffers.y). `x` is [rows, inputSize]. */
   async forwardSteps(buffers: DenseBuffers, x: BufferRange, output: BufferRange = buffers.y, label = `${this.name}.forward`): Promise<Step[]> {
-    const [kernel, bias] = this.weightNames;
     const linear = this.activation === 'linear';
     const steps = [
       await matmulStep(this.registry, label, { M: buffers.rows, K: this.inputSize, N: this.units },
-        x, this.parameters.value(kernel), linear ? output : buffers.pre, this.parameters.value(bias)),
+        { a: x, b: this.param('kernel'), c: linear ? output : buffers.pre, bias: this.useBias ? this.param('bias') : undefined }),
     ];
     if (!linear) {
       steps.push(await activationStep(this.registry, `${label}.${this.activation}`, this.activation, buffers.rows, this.units, buffers.pre, output));
@@ -115,21 +129,25 @@ export class Dense extends WeightLayer {
   }
 
   /**
-   * From dy: weight gradients into the store, and dx ([rows, inputSize]) when given. With
-   * `gradientAtPreActivation` the gradient is already in dpre (a loss fused with softmax writes it there).
+   * From dy: weight gradients added to the store, and dx ([rows, inputSize]) when given (+= with
+   * `accumulateInput`). With `gradientAtPreActivation` the gradient is already in dpre (a loss fused with
+   * softmax or sigmoid writes it there).
    */
-  async backwardSteps(buffers: DenseBuffers, x: BufferRange, dx: BufferRange | undefined, gradientAtPreActivation = false): Promise<Step[]> {
-    const [kernel, bias] = this.weightNames;
+  async backwardSteps(
+    buffers: DenseBuffers, x: BufferRange, dx: BufferRange | undefined, gradientAtPreActivation = false, accumulateInput = false,
+  ): Promise<Step[]> {
     const label = `${this.name}.backward`;
     const { rows, dpre } = buffers;
     const steps: Step[] = [];
     if (this.activation !== 'linear' && !gradientAtPreActivation) {
       steps.push(await activationBackwardStep(this.registry, `${label}.${this.activation}`, this.activation, rows, this.units, buffers));
     }
-    const p = this.parameters;
-    steps.push(await matmulColsumStep(this.registry, `${label}.dkernel_dbias`, { M: this.inputSize, K: rows, N: this.units, transA: true }, x, dpre,
-      p.gradient(kernel), p.gradient(bias)));
-    if (dx) steps.push(await matmulStep(this.registry, `${label}.dx`, { M: rows, K: this.units, N: this.inputSize, transB: true }, dpre, p.value(kernel), dx));
+    steps.push(await matmulStep(this.registry, `${label}.dkernel`, { M: this.inputSize, K: rows, N: this.units, transA: true, accumulate: true },
+      { a: x, b: dpre, c: this.param('kernel', 'gradient'), colsum: this.useBias ? this.param('bias', 'gradient') : undefined }));
+    if (dx) {
+      steps.push(await matmulStep(this.registry, `${label}.dx`, { M: rows, K: this.units, N: this.inputSize, transB: true, accumulate: accumulateInput },
+        { a: dpre, b: this.param('kernel'), c: dx }));
+    }
     return steps;
   }
 
@@ -158,7 +176,7 @@ export class Dense extends WeightLayer {
     expectFinite(`${this.name}.backward dy`, dy);
     this.ctx.write(run.buffers.dy, Float32Array.from(dy));
     run.backward.run();
-    const weights = await Promise.all(this.weightNames.map((name) => this.parameters.read(name, 'gradient')));
+    const weights = await this.getGradients();
     const input = new Float32Array(await this.ctx.read(run.dx, rows * this.inputSize * 4));
     return { weights, input };
   }
@@ -172,7 +190,7 @@ export class Dense extends WeightLayer {
     const run = {
       buffers, x, dx,
       forward: new Plan(this.ctx, `${this.name}.forward`, await this.forwardSteps(buffers, x)),
-      backward: new Plan(this.ctx, `${this.name}.backward`, await this.backwardSteps(buffers, x, dx)),
+      backward: new Plan(this.ctx, `${this.name}.backward`, [...this.clearGradientSteps(), ...(await this.backwardSteps(buffers, x, dx))]),
     };
     this.shapes.set(rows, run);
     return run;
@@ -180,6 +198,8 @@ export class Dense extends WeightLayer {
 
   protected releaseBuffers(): void {
     for (const run of this.shapes.values()) {
+      run.forward.dispose();
+      run.backward.dispose();
       this.destroyBuffers(run.buffers);
       this.ctx.destroyBuffer(run.x);
       this.ctx.destroyBuffer(run.dx);

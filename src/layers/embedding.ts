@@ -6,13 +6,15 @@ import { ShapeError, WebRnnError } from '../gpu/errors.js';
 import type { Step } from '../gpu/kernel-registry.js';
 import { gatherStep, groupRowsById, scatterAddStep } from '../kernels/embedding.js';
 import { Plan } from '../plan/plan.js';
-import { seededRandom } from './random.js';
-import { WeightLayer, type LayerOptions } from './weight-layer.js';
+import { initialize, type InitializerSpec } from './initializers.js';
+import { plainWeight, WeightLayer, type LayerOptions, type LayerWeight } from './weight-layer.js';
 import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
 
 export interface EmbeddingConfig {
   vocabSize: number;
   outputDim: number;
+  /** Default 'random_uniform' in [-0.05, 0.05], as Keras. */
+  embeddingsInitializer?: InitializerSpec;
   seed?: number;
   name?: string;
 }
@@ -29,6 +31,7 @@ export interface EmbeddingBuffers {
 export class Embedding extends WeightLayer {
   readonly vocabSize: number;
   readonly outputDim: number;
+  private readonly embeddingsInitializer: InitializerSpec;
   private readonly shapes = new Map<number, { buffers: EmbeddingBuffers; forward: Plan; backward: Plan }>();
   private last: { buffers: EmbeddingBuffers; backward: Plan } | null = null;
 
@@ -38,6 +41,7 @@ export class Embedding extends WeightLayer {
     super(ctx, config.name ?? 'embedding', config.seed ?? 0, options);
     this.vocabSize = config.vocabSize;
     this.outputDim = config.outputDim;
+    this.embeddingsInitializer = config.embeddingsInitializer ?? 'random_uniform';
   }
 
   static create(ctx: GpuContext, config: EmbeddingConfig, options: LayerOptions = {}): Embedding {
@@ -46,21 +50,12 @@ export class Embedding extends WeightLayer {
     return layer;
   }
 
-  get weightNames(): string[] {
-    return [`${this.name}.embeddings`];
+  get weights(): LayerWeight[] {
+    return [plainWeight('embeddings', 'embeddings', [this.vocabSize, this.outputDim], (seed) => initialize(this.embeddingsInitializer, [this.vocabSize, this.outputDim], seed))];
   }
 
-  get weightShapes(): number[][] {
-    return [[this.vocabSize, this.outputDim]];
-  }
-
-  protected get weightLabels(): string[] {
-    return ['embeddings'];
-  }
-
-  initialize(): void {
-    const random = seededRandom(this.seed);
-    this.setWeights([Float32Array.from({ length: this.vocabSize * this.outputDim }, () => (2 * random() - 1) * 0.05)]);
+  protected get storedParameters(): { name: string; floats: number }[] {
+    return [{ name: 'embeddings', floats: this.vocabSize * this.outputDim }];
   }
 
   /** Throws unless every id is an integer in [0, vocabSize). */
@@ -102,13 +97,13 @@ export class Embedding extends WeightLayer {
 
   forwardSteps(buffers: EmbeddingBuffers): Promise<Step[]> {
     return gatherStep(this.registry, `${this.name}.forward`, buffers.rows, this.vocabSize, this.outputDim,
-      buffers.ids, this.parameters.value(this.weightNames[0]), buffers.out).then((s) => [s]);
+      buffers.ids, this.param('embeddings'), buffers.out).then((s) => [s]);
   }
 
   backwardSteps(buffers: EmbeddingBuffers): Promise<Step[]> {
     return scatterAddStep(this.registry, `${this.name}.backward`, buffers.rows, this.vocabSize, this.outputDim, {
-      dout: buffers.dout, rowStart: buffers.rowStart, rowsById: buffers.rowsById, dtable: this.parameters.gradient(this.weightNames[0]),
-    }).then((s) => [s]);
+      dout: buffers.dout, rowStart: buffers.rowStart, rowsById: buffers.rowsById, dtable: this.param('embeddings', 'gradient'),
+    }, true).then((s) => [s]);
   }
 
   /** Looks up `ids` ([rows] integers in [0, vocabSize)); returns [rows, outputDim]. */
@@ -133,7 +128,7 @@ export class Embedding extends WeightLayer {
     expectFinite(`${this.name}.backward dOut`, dOut);
     this.ctx.write(run.buffers.dout, Float32Array.from(dOut));
     run.backward.run();
-    return { weights: [await this.parameters.read(this.weightNames[0], 'gradient')] };
+    return { weights: await this.getGradients() };
   }
 
   private async standalone(rows: number) {
@@ -143,14 +138,18 @@ export class Embedding extends WeightLayer {
     const run = {
       buffers,
       forward: new Plan(this.ctx, `${this.name}.forward`, await this.forwardSteps(buffers)),
-      backward: new Plan(this.ctx, `${this.name}.backward`, await this.backwardSteps(buffers)),
+      backward: new Plan(this.ctx, `${this.name}.backward`, [...this.clearGradientSteps(), ...(await this.backwardSteps(buffers))]),
     };
     this.shapes.set(rows, run);
     return run;
   }
 
   protected releaseBuffers(): void {
-    for (const run of this.shapes.values()) this.destroyBuffers(run.buffers);
+    for (const run of this.shapes.values()) {
+      run.forward.dispose();
+      run.backward.dispose();
+      this.destroyBuffers(run.buffers);
+    }
     this.shapes.clear();
     this.last = null;
   }

@@ -1,24 +1,27 @@
 // Keras stores a gated layer's weights as gate blocks: column g * units + j is gate g of unit j.
-// webrnn's kernels want the gates of a unit side by side (column j * gates + g), so a unit's gates are one
-// vec4 load. These convert between the two; they run on the host, in getWeights / setWeights.
+// webrnn's kernels want the gates of a unit side by side in `slots` floats (column j * slots + g; slots
+// >= gates, the rest zero: a GRU's three gates fill a vec4), so a unit's gates are one vec4 load. These
+// convert between the two; they run on the host, in getWeights / setWeights.
 
-export function toInterleaved(keras: Float32Array, rows: number, units: number, gates: number): Float32Array {
-  const out = new Float32Array(keras.length);
-  const cols = units * gates;
+export function toInterleaved(keras: Float32Array, rows: number, units: number, gates: number, slots = gates): Float32Array {
+  const out = new Float32Array(rows * units * slots);
+  const kerasCols = units * gates;
+  const cols = units * slots;
   for (let r = 0; r < rows; r++) {
     for (let g = 0; g < gates; g++) {
-      for (let j = 0; j < units; j++) out[r * cols + j * gates + g] = keras[r * cols + g * units + j];
+      for (let j = 0; j < units; j++) out[r * cols + j * slots + g] = keras[r * kerasCols + g * units + j];
     }
   }
   return out;
 }
 
-export function fromInterleaved(interleaved: Float32Array, rows: number, units: number, gates: number): Float32Array {
-  const out = new Float32Array(interleaved.length);
-  const cols = units * gates;
+export function fromInterleaved(interleaved: Float32Array, rows: number, units: number, gates: number, slots = gates): Float32Array {
+  const out = new Float32Array(rows * units * gates);
+  const kerasCols = units * gates;
+  const cols = units * slots;
   for (let r = 0; r < rows; r++) {
     for (let g = 0; g < gates; g++) {
-      for (let j = 0; j < units; j++) out[r * cols + g * units + j] = interleaved[r * cols + j * gates + g];
+      for (let j = 0; j < units; j++) out[r * kerasCols + g * units + j] = interleaved[r * cols + j * slots + g];
     }
   }
   return out;

@@ -87,18 +87,27 @@ export class ParameterStore {
     return { buffer: this.gradientBuffer, offset: view.offset, size: view.size * 4 };
   }
 
-  write(name: string, data: Float32Array): void {
+  /** Writes `data` into parameter `name` from element `offset` (the whole parameter by default). */
+  write(name: string, data: Float32Array, offset = 0): void {
     const view = this.view(name);
-    if (data.length !== view.size) {
+    if (offset === 0 && data.length !== view.size) {
       throw new ShapeError(`${this.label}: parameter '${name}' has shape [${view.shape.join(', ')}] (${view.size} values), got ${data.length}`);
     }
-    this.ctx.write(this.valueBuffer, data, view.offset);
+    if (!Number.isInteger(offset) || offset < 0 || offset + data.length > view.size) {
+      throw new ShapeError(`${this.label}: ${data.length} values from element ${offset} do not fit parameter '${name}' of ${view.size} values`);
+    }
+    this.ctx.write(this.valueBuffer, data, view.offset + offset * 4);
   }
 
-  async read(name: string, which: 'value' | 'gradient' = 'value'): Promise<Float32Array> {
+  /** Reads `floats` values of parameter `name` from element `offset` (the whole parameter by default). */
+  async read(name: string, which: 'value' | 'gradient' = 'value', offset = 0, floats?: number): Promise<Float32Array> {
     const view = this.view(name);
+    const count = floats ?? view.size - offset;
+    if (!Number.isInteger(offset) || offset < 0 || offset + count > view.size) {
+      throw new ShapeError(`${this.label}: ${count} values from element ${offset} are outside parameter '${name}' of ${view.size} values`);
+    }
     const buffer = which === 'value' ? this.valueBuffer : this.gradientBuffer;
-    return new Float32Array(await this.ctx.read(buffer, view.size * 4, view.offset));
+    return new Float32Array(await this.ctx.read(buffer, count * 4, view.offset + offset * 4));
   }
 
   dispose(): void {

@@ -1,30 +1,38 @@
-// What LSTM and SimpleRNN share: configuration, Keras-layout weights over a ParameterStore, the
-// activation buffers of one (batch, steps) shape, and the standalone forward / backward API.
+// A recurrent layer of any cell (LSTM, GRU, SimpleRNN: src/cells/): configuration, Keras-layout weights
+// over a ParameterStore, the activation buffers of one (batch, steps) shape, its forward and backward
+// dispatches, and the standalone forward / backward API. One or two directions (a Bidirectional layer's
+// both directions run in the same dispatches, their parameters side by side).
 //
-// A layer's GPU work for one shape:
-//   forward:  xw = x . kernel + bias (one matmul), then the recurrence (1 dispatch, or one per step)
-//   backward: the recurrence backward (gives dz, dh0, dc0), then dKernel = x^T dz with dBias = colsum(dz)
-//             (one matmul), dRecurrent = hprev^T dz, dx = dz . kernel^T (three dispatches)
+// A layer's GPU work for one shape (D directions, time-major rows t * B + b):
+//   forward:  xw = x . kernel + bias (one batched matmul), then the recurrence (1 dispatch, or per step)
+//   backward: the recurrence backward (gives dz, the recurrent gradient g, dh0 and the cell's other
+//             initial-state gradients), then, added to the parameter gradients:
+//             dKernel = x^T dz with dBias = colsum(dz)    (one batched matmul)
+//             dRecurrent = ops^T g (+ dRecurrentBias = colsum(g))   (one batched matmul: every phase's
+//             operand against its gradient, stacked along the rows)
+//             dx = dz . kernel^T                          (one matmul per direction)
 
+import { cellByName } from '../cells/index.js';
+import type { CellConfig, CellDescriptor, CellOptions, CellWeight } from '../cells/descriptor.js';
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError, WebRnnError } from '../gpu/errors.js';
 import type { BufferRange, Step } from '../gpu/kernel-registry.js';
-import { matmulColsumStep, matmulStep } from '../kernels/matmul.js';
-import { planRecurrence, StepIndexBuffer, type RecurrentLaunch, type RecurrentStrategy } from '../kernels/recurrence.js';
+import { matmulStep } from '../kernels/matmul.js';
+import {
+  MAX_UNITS_PER_INVOCATION, planRecurrence, recurrenceBackwardSteps, recurrenceForwardSteps, recurrenceSizes, recurrentGradientOffset,
+  type RecurrenceBuffers, type RecurrenceLaunch, type RecurrenceShape, type RecurrentStrategy, type ResolvedCell, type WeightOffsets,
+} from '../kernels/recurrence.js';
 import { Plan } from '../plan/plan.js';
-import { fromInterleaved, toInterleaved } from './gate-layout.js';
-import { glorotUniform, orthogonal } from './initializers.js';
 import { batchToTimeMajor, timeToBatchMajor } from './layout.js';
-import { WeightLayer, type LayerOptions } from './weight-layer.js';
+import { WeightLayer, type LayerOptions, type LayerWeight } from './weight-layer.js';
 import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
 
-export interface RecurrentConfig {
-  units: number;
+export interface RecurrentConfig extends CellOptions {
   /** Features of each input step. */
   inputSize: number;
   /** Output the whole sequence [B, T, units] instead of the last step [B, units]. Default false. */
   returnSequences?: boolean;
-  /** Also return the final state (h, and c for LSTM). Default false. */
+  /** Also return the final states (h, and c for LSTM). Default false. */
   returnState?: boolean;
   /** Process the sequence in reverse; with returnSequences the output is in processed order (as Keras). */
   goBackwards?: boolean;
@@ -32,56 +40,50 @@ export interface RecurrentConfig {
   seed?: number;
   /** Execution strategy of the recurrence; 'auto' picks the in-kernel time loop whenever it fits. */
   strategy?: RecurrentStrategy;
-  /** Batch rows per workgroup (tuning); default from the adapter. */
-  rowsPerWorkgroup?: number;
-  /** LSTM: units each invocation of the in-kernel time loop owns, 1 to 4 (tuning); default from the adapter. */
+  /** Units each invocation of the in-kernel time loop owns, 1 to 4 (tuning); default from the adapter. */
   unitsPerInvocation?: number;
   /** Name used in labels and errors. */
   name?: string;
 }
 
-/** Buffers of one (batch, steps) shape, time-major. */
+/**
+ * Buffers of one (batch, steps) shape, time-major, every one with a leading direction axis; the states
+ * [D, S, B, U] (S = h, then the cell's others) in one buffer each: initial s0, final sT, and their
+ * gradients ds0, dsT.
+ */
 export interface RecurrentBuffers {
   readonly batch: number;
   readonly steps: number;
   readonly xw: GPUBuffer;
   readonly hseq: GPUBuffer;
-  readonly hprev: GPUBuffer;
-  /** Extra state sequences the cell saves for backward (LSTM: cseq, gates). */
-  readonly saved: Record<string, GPUBuffer>;
-  readonly h0: GPUBuffer;
-  readonly c0?: GPUBuffer;
-  readonly hT: GPUBuffer;
-  readonly cT?: GPUBuffer;
+  /** Every phase's recurrent operand by input time ([D, P, T, B, U]; phase 0 is h[s-1]). */
+  readonly ops: GPUBuffer;
+  /** The cell's saved values, in its layout. */
+  readonly saved: GPUBuffer;
+  readonly s0: GPUBuffer;
+  readonly sT: GPUBuffer;
+  readonly dsT: GPUBuffer;
+  readonly ds0: GPUBuffer;
   readonly dhseq: GPUBuffer;
-  readonly dhT: GPUBuffer;
-  readonly dcT?: GPUBuffer;
+  /** dz, and the cell's recurrent gradient after it. */
   readonly dz: GPUBuffer;
-  readonly dh0: GPUBuffer;
-  readonly dc0?: GPUBuffer;
-  readonly stepIndex?: StepIndexBuffer;
-  readonly forwardLaunch: RecurrentLaunch;
-  readonly backwardLaunch: RecurrentLaunch;
+  readonly carry: GPUBuffer;
+  /** Step strategy scratch. */
+  readonly zr?: GPUBuffer;
+  readonly drec?: GPUBuffer;
+  readonly forwardLaunch: RecurrenceLaunch;
+  readonly backwardLaunch: RecurrenceLaunch;
   /** The buffers this layer made for the shape (released by destroyBuffers). */
   readonly owned: readonly GPUBuffer[];
 }
 
-/** State buffers a layer can take from elsewhere instead of making its own. */
-export interface SharedStateBuffers {
-  h0?: GPUBuffer;
-  c0?: GPUBuffer;
-  hT?: GPUBuffer;
-  cT?: GPUBuffer;
-  dhT?: GPUBuffer;
-  dcT?: GPUBuffer;
-  dh0?: GPUBuffer;
-  dc0?: GPUBuffer;
-}
+/** State buffers a layer can take from elsewhere instead of making its own: s0, sT, dsT, ds0. */
+export type SharedStateBuffers = Partial<Record<'s0' | 'sT' | 'dsT' | 'ds0', GPUBuffer>>;
 
 export interface ForwardResult {
   /** [B, T, units] with returnSequences, else [B, units]; batch-major. */
   output: Float32Array;
-  /** Final states [B, units]: [h] for SimpleRNN, [h, c] for LSTM. */
+  /** Final states [B, units]: [h] for SimpleRNN and GRU, [h, c] for LSTM. */
   states: Float32Array[];
 }
 
@@ -94,6 +96,17 @@ export interface BackwardResult {
   initialState: Float32Array[];
 }
 
+export interface BackwardOptions {
+  /** Whether gradient arrives at the output sequence (dhseq); default true. */
+  sequenceGradient?: boolean;
+  /** Whether gradient arrives at the final states (dhT ...); default true. */
+  stateGradient?: boolean;
+  /** dx += instead of =. */
+  accumulateInput?: boolean;
+  /** dh0 (dc0) += instead of =. */
+  accumulateInitialState?: boolean;
+}
+
 interface StandaloneShape {
   buffers: RecurrentBuffers;
   x: GPUBuffer;
@@ -103,187 +116,258 @@ interface StandaloneShape {
   ranForward: boolean;
 }
 
-export abstract class RecurrentLayer extends WeightLayer {
+export class RecurrentLayer extends WeightLayer {
+  readonly cell: CellDescriptor;
+  readonly config: CellConfig;
   readonly units: number;
   readonly inputSize: number;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly strategy: RecurrentStrategy;
-  /** Gates per unit: 4 for LSTM, 1 for SimpleRNN. */
-  abstract readonly gates: number;
-  /** States per unit: 2 (h, c) for LSTM, 1 (h) for SimpleRNN. */
-  abstract readonly stateCount: number;
-  /** Bytes of workgroup memory per (unit, batch row) for the sequence kernels, forward and backward. */
-  protected abstract readonly sequenceBytes: { forward: number; backward: number };
-
-  private readonly rowsPerWorkgroup?: number;
-  protected readonly requestedUnitsPerInvocation?: number;
+  /** 1, or 2 for both directions of a Bidirectional layer (direction 1 runs time the other way). */
+  readonly directions: number;
+  private readonly resolved: ResolvedCell;
+  private readonly cellWeights: CellWeight[];
+  private readonly requestedUnitsPerInvocation?: number;
   private readonly shapes = new Map<string, StandaloneShape>();
   private lastShape: StandaloneShape | null = null;
 
-  protected constructor(ctx: GpuContext, config: RecurrentConfig, defaultName: string, options: LayerOptions) {
-    expectPositiveInteger(`${defaultName} units`, config.units);
-    expectPositiveInteger(`${defaultName} inputSize`, config.inputSize);
-    if (config.rowsPerWorkgroup !== undefined) expectPositiveInteger(`${defaultName} rowsPerWorkgroup`, config.rowsPerWorkgroup);
-    super(ctx, config.name ?? defaultName, config.seed ?? 0, options);
-    this.units = config.units;
+  protected constructor(ctx: GpuContext, cell: CellDescriptor, config: RecurrentConfig, options: LayerOptions, directions = 1) {
+    const who = config.name ?? cell.name;
+    expectPositiveInteger(`${who} inputSize`, config.inputSize);
+    super(ctx, who, config.seed ?? 0, options);
+    this.cell = cell;
+    this.config = cell.configure(config, who);
+    this.units = this.config.units;
     this.inputSize = config.inputSize;
     this.returnSequences = config.returnSequences ?? false;
     this.returnState = config.returnState ?? false;
     this.goBackwards = config.goBackwards ?? false;
     this.strategy = config.strategy ?? 'auto';
-    this.rowsPerWorkgroup = config.rowsPerWorkgroup;
-    if (config.unitsPerInvocation !== undefined && (!Number.isInteger(config.unitsPerInvocation) || config.unitsPerInvocation < 1 || config.unitsPerInvocation > 4)) {
-      throw new ShapeError(`${this.name} unitsPerInvocation must be an integer from 1 to 4, got ${config.unitsPerInvocation}`);
+    if (!['auto', 'sequence', 'step'].includes(this.strategy)) {
+      throw new ShapeError(`${who}: strategy must be 'auto', 'sequence' or 'step', got '${String(this.strategy)}'`);
     }
-    this.requestedUnitsPerInvocation = config.unitsPerInvocation;
+    this.directions = directions;
+    const upi = config.unitsPerInvocation;
+    if (upi !== undefined && (!Number.isInteger(upi) || upi < 1 || upi > MAX_UNITS_PER_INVOCATION)) {
+      throw new ShapeError(`${who} unitsPerInvocation must be an integer from 1 to ${MAX_UNITS_PER_INVOCATION}, got ${upi}`);
+    }
+    this.requestedUnitsPerInvocation = upi;
+    this.resolved = { descriptor: cell, config: this.config };
+    this.cellWeights = cell.weights(this.config, this.inputSize);
   }
 
-  /** Parameter names in the store. */
-  get weightNames(): string[] {
-    return [`${this.name}.kernel`, `${this.name}.recurrent_kernel`, `${this.name}.bias`];
+  /** A layer of the named cell ('lstm', 'gru', 'simple_rnn'); standalone it owns its (seeded Keras-initialized) weights. */
+  static of(ctx: GpuContext, cell: string | CellDescriptor, config: RecurrentConfig, options: LayerOptions = {}): RecurrentLayer {
+    const descriptor = typeof cell === 'string' ? cellByName(cell, config.name ?? 'recurrent layer') : cell;
+    const layer = new RecurrentLayer(ctx, descriptor, config, options);
+    layer.setUpStandalone();
+    return layer;
   }
 
-  /** Keras shapes of getWeights(): kernel [in, G*u], recurrentKernel [u, G*u], bias [G*u]. */
-  get weightShapes(): number[][] {
-    const g = this.gates * this.units;
-    return [[this.inputSize, g], [this.units, g], [g]];
+  /** The cell with this layer's configuration (for the dispatch builders). */
+  get resolvedCell(): ResolvedCell {
+    return this.resolved;
   }
 
-  protected get weightLabels(): string[] {
-    return ['kernel', 'recurrentKernel', 'bias'];
+  /** States per unit: h, then the cell's extra states (LSTM: h, c). */
+  get stateNames(): string[] {
+    return ['h', ...this.cell.extraStates];
   }
 
-  /** Writes Keras' default initial weights (seeded). The store must be allocated. */
-  initialize(): void {
-    const g = this.gates * this.units;
-    this.setWeights([glorotUniform(this.inputSize, g, this.seed), orthogonal(this.units, g, this.seed + 1), this.initialBias()]);
+  get stateCount(): number {
+    return this.stateNames.length;
   }
 
-  protected abstract initialBias(): Float32Array;
-
-  /** Units per invocation of the sequence kernels: 1 unless a cell's shader can take more. */
-  protected unitsPerInvocation(): number {
-    return 1;
+  /** The stored parameters: per cell weight part, both directions side by side. */
+  protected get storedParameters(): { name: string; floats: number }[] {
+    return this.cellWeights.flatMap((w) => w.parts.map((p) => ({ name: p.part, floats: p.floats * this.directions })));
   }
 
-  // Keras' gate blocks <-> the kernels' gates-per-unit interleaving.
-  protected override toStored(keras: Float32Array, index: number): Float32Array {
-    return toInterleaved(keras, [this.inputSize, this.units, 1][index], this.units, this.gates);
+  /** The Keras weights: the cell's, for each direction in turn (Keras' Bidirectional order). */
+  get weights(): LayerWeight[] {
+    const out: LayerWeight[] = [];
+    for (let d = 0; d < this.directions; d++) {
+      for (const w of this.cellWeights) {
+        out.push({
+          name: this.directions > 1 ? `${d === 0 ? 'forward' : 'backward'}/${w.name}` : w.name,
+          shape: w.shape,
+          parts: w.parts.map((p) => ({ param: p.part, offset: d * p.floats, floats: p.floats })),
+          toStored: (keras) => w.toStored(keras),
+          fromStored: (parts) => w.fromStored(parts),
+          initial: (seed) => w.initial(seed + 1000 * d),
+        });
+      }
+    }
+    return out;
   }
 
-  protected override fromStored(stored: Float32Array, index: number): Float32Array {
-    return fromInterleaved(stored, [this.inputSize, this.units, 1][index], this.units, this.gates);
+  private hasPart(part: string): boolean {
+    return this.cellWeights.some((w) => w.parts.some((p) => p.part === part));
+  }
+
+  private launches(): { forward: RecurrenceLaunch; backward: RecurrenceLaunch } {
+    return {
+      forward: planRecurrence(this.ctx, this.resolved, 'forward', this.strategy, this.requestedUnitsPerInvocation),
+      backward: planRecurrence(this.ctx, this.resolved, 'backward', this.strategy, this.requestedUnitsPerInvocation),
+    };
+  }
+
+  /** Bytes of one state buffer [D, S, B, U] for a batch. */
+  stateBytes(batch: number): number {
+    return this.directions * this.stateCount * batch * this.units * 4;
   }
 
   /**
-   * Allocates the time-major activation buffers for one (batch, steps) shape. `shared` buffers are used
-   * instead of new ones (a decoder's initial state is its encoder's final state, and the gradient of that
-   * state flows back through the same buffers); the layer does not release those.
+   * Allocates the time-major activation buffers for one (batch, steps) shape. `shared` state buffers are
+   * used instead of new ones (a decoder's initial state is its encoder's final state, and the gradient of
+   * that state flows back through the same buffers); the layer does not release those.
    */
   createBuffers(batch: number, steps: number, shared: SharedStateBuffers = {}): RecurrentBuffers {
     expectPositiveInteger(`${this.name} batch`, batch);
     expectPositiveInteger(`${this.name} steps`, steps);
-    const perInvocation = this.unitsPerInvocation();
-    const forwardLaunch = planRecurrence(this.ctx, batch, this.units, this.sequenceBytes.forward, this.strategy, this.rowsPerWorkgroup, perInvocation);
-    const backwardLaunch = planRecurrence(this.ctx, batch, this.units, this.sequenceBytes.backward, this.strategy, this.rowsPerWorkgroup, perInvocation);
-    const seq = batch * steps * this.units * 4;
-    const state = batch * this.units * 4;
+    const { forward: forwardLaunch, backward: backwardLaunch } = this.launches();
+    const floats = recurrenceSizes(this.resolved, this.shapeOf({ batch, steps }));
+    const state = this.stateBytes(batch);
     const owned: GPUBuffer[] = [];
-    const buffer = (what: string, bytes: number) => {
-      const made = this.ctx.createStorageBuffer(`${this.name}.${what}`, bytes);
+    const buffer = (what: string) => {
+      const made = this.ctx.createStorageBuffer(`${this.name}.${what}`, floats[what] * 4);
       owned.push(made);
       return made;
     };
-    const stateBuffer = (what: keyof SharedStateBuffers) => {
-      const given = shared[what];
+    const stateBuffer = (key: keyof SharedStateBuffers) => {
+      const given = shared[key];
       if (given && given.size < state) {
-        throw new ShapeError(`${this.name}: shared state buffer '${what}' has ${given.size} bytes, needs ${state} ([${batch}, ${this.units}])`);
+        throw new ShapeError(`${this.name}: shared state buffer '${key}' has ${given.size} bytes, needs ${state} ([${this.stateNames.join(', ')}] x [${batch}, ${this.units}])`);
       }
-      return given ?? buffer(what, state);
+      return given ?? buffer(key);
     };
-    const needsStepIndex = forwardLaunch.strategy === 'step' || backwardLaunch.strategy === 'step';
     // A shape over a device limit fails at its first big buffer: allocating() releases the ones before it.
-    return this.ctx.allocating((): RecurrentBuffers => {
-      const stepIndex = needsStepIndex ? new StepIndexBuffer(this.ctx, steps, `${this.name}.step_index`) : undefined;
-      return {
-        batch,
-        steps,
-        xw: buffer('xw', seq * this.gates),
-        hseq: buffer('hseq', seq),
-        hprev: buffer('hprev', seq),
-        saved: this.createSavedBuffers(batch, steps, buffer),
-        h0: stateBuffer('h0'),
-        hT: stateBuffer('hT'),
-        dhseq: buffer('dhseq', seq),
-        dhT: stateBuffer('dhT'),
-        dz: buffer('dz', seq * this.gates),
-        dh0: stateBuffer('dh0'),
-        ...(this.stateCount === 2
-          ? { c0: stateBuffer('c0'), cT: stateBuffer('cT'), dcT: stateBuffer('dcT'), dc0: stateBuffer('dc0') }
-          : {}),
-        ...(stepIndex ? { stepIndex } : {}),
-        forwardLaunch,
-        backwardLaunch,
-        owned,
-      };
-    });
+    return this.ctx.allocating((): RecurrentBuffers => ({
+      batch,
+      steps,
+      xw: buffer('xw'),
+      hseq: buffer('hseq'),
+      ops: buffer('ops'),
+      saved: buffer('saved'),
+      s0: stateBuffer('s0'),
+      sT: stateBuffer('sT'),
+      dsT: stateBuffer('dsT'),
+      ds0: stateBuffer('ds0'),
+      dhseq: buffer('dhseq'),
+      dz: buffer('dz'),
+      carry: buffer('carry'),
+      ...(forwardLaunch.strategy === 'step' ? { zr: buffer('zr') } : {}),
+      ...(backwardLaunch.strategy === 'step' ? { drec: buffer('drec') } : {}),
+      forwardLaunch,
+      backwardLaunch,
+      owned,
+    }));
   }
-
-  protected abstract createSavedBuffers(
-    batch: number,
-    steps: number,
-    buffer: (what: string, bytes: number) => GPUBuffer,
-  ): Record<string, GPUBuffer>;
 
   /** Releases the buffers createBuffers() made (not the shared ones). */
   destroyBuffers(buffers: RecurrentBuffers): void {
     for (const b of buffers.owned) this.ctx.destroyBuffer(b);
-    buffers.stepIndex?.dispose();
+  }
+
+  /**
+   * The layer's parameters as one binding range (declared together, so contiguous in the store), and
+   * where each part is in it, in the cell's Gates elements.
+   */
+  weightsRange(): { range: { buffer: GPUBuffer; offset: number; size: number }; offsets: WeightOffsets } {
+    const views = this.storedParameters.map((p) => ({ name: p.name, view: this.param(p.name) }));
+    const start = views[0].view.offset;
+    const end = Math.max(...views.map(({ view }) => view.offset + view.size));
+    const gates = (name: string) => {
+      const found = views.find((v) => v.name === name);
+      return found ? (found.view.offset - start) / (4 * this.cell.slots) : undefined;
+    };
+    return {
+      range: { buffer: views[0].view.buffer, offset: start, size: end - start },
+      offsets: { rk: gates('recurrent_kernel')!, kernel: gates('kernel')!, bias: gates('bias'), recurrentBias: gates('recurrent_bias') },
+    };
+  }
+
+  private shapeOf(buffers: { batch: number; steps: number }): RecurrenceShape {
+    const backwards = [this.goBackwards, !this.goBackwards].slice(0, this.directions);
+    return { batch: buffers.batch, steps: buffers.steps, directions: this.directions, backwards };
+  }
+
+  private recurrenceBuffers(buffers: RecurrentBuffers): RecurrenceBuffers {
+    const { range, offsets } = this.weightsRange();
+    return {
+      xw: buffers.xw, weights: range, offsets, s0: buffers.s0, sT: buffers.sT, hseq: buffers.hseq, ops: buffers.ops, saved: buffers.saved,
+      dz: buffers.dz, ds0: buffers.ds0, carry: buffers.carry, dhseq: buffers.dhseq, dsT: buffers.dsT,
+      ...(buffers.zr ? { zr: buffers.zr } : {}), ...(buffers.drec ? { drec: buffers.drec } : {}),
+    };
   }
 
   /** The forward dispatches: input projection, then the recurrence. `x` is time-major [T, B, inputSize]. */
   async forwardSteps(buffers: RecurrentBuffers, x: BufferRange): Promise<Step[]> {
-    const [kernel, , bias] = this.weightNames;
     const rows = buffers.steps * buffers.batch;
-    const projection = await matmulStep(
-      this.registry, `${this.name}.forward.projection`, { M: rows, K: this.inputSize, N: this.gates * this.units },
-      x, this.parameters.value(kernel), buffers.xw, this.parameters.value(bias),
-    );
-    return [projection, ...(await this.recurrenceForward(buffers))];
+    const D = this.directions;
+    const N = this.units * this.cell.slots;
+    const bias = this.hasPart('bias') ? this.param('bias') : undefined;
+    const projection = await matmulStep(this.registry, `${this.name}.forward.projection`, {
+      M: rows, K: this.inputSize, N, batches: D, batchA: 0, batchB: this.inputSize * N, batchC: rows * N, batchBias: N,
+    }, { a: x, b: this.param('kernel'), c: buffers.xw, bias });
+    const recurrence = await recurrenceForwardSteps(this.registry, `${this.name}.forward.recurrence`, this.resolved, this.shapeOf(buffers),
+      buffers.forwardLaunch, this.recurrenceBuffers(buffers));
+    return [projection, ...recurrence];
   }
 
   /**
-   * The backward dispatches. Reads dhseq (when `withSequenceGradient`), dhT (and dcT); writes the weight
-   * gradients into the store, dh0 (dc0), and `dx` (time-major [T, B, inputSize]) when given.
+   * The backward dispatches. Reads dhseq and dsT (as `options` say they arrive); adds the weight gradients
+   * to the store, writes ds0 and `dx` (time-major [T, B, inputSize]) when given.
    */
-  async backwardSteps(buffers: RecurrentBuffers, x: BufferRange, dx: BufferRange | undefined, withSequenceGradient: boolean): Promise<Step[]> {
-    const [kernel, recurrent, bias] = this.weightNames;
+  async backwardSteps(buffers: RecurrentBuffers, x: BufferRange, dx: BufferRange | undefined, options: BackwardOptions = {}): Promise<Step[]> {
     const rows = buffers.steps * buffers.batch;
-    const G = this.gates * this.units;
-    const steps = await this.recurrenceBackward(buffers, withSequenceGradient);
-    const p = this.parameters;
+    const D = this.directions;
+    const U = this.units;
+    const N = U * this.cell.slots;
+    const P = this.cell.phases(this.config);
     const label = `${this.name}.backward`;
-    // dbias = the column sums of dz, gathered by the dkernel matmul from the dz values it loads anyway.
-    steps.push(await matmulColsumStep(this.registry, `${label}.dkernel_dbias`, { M: this.inputSize, K: rows, N: G, transA: true }, x, buffers.dz,
-      p.gradient(kernel), p.gradient(bias)));
-    steps.push(await matmulStep(this.registry, `${label}.drecurrent`, { M: this.units, K: rows, N: G, transA: true }, buffers.hprev, buffers.dz, p.gradient(recurrent)));
-    if (dx) steps.push(await matmulStep(this.registry, `${label}.dx`, { M: rows, K: G, N: this.inputSize, transB: true }, buffers.dz, p.value(kernel), dx));
+    const shape = this.shapeOf(buffers);
+    const steps = await recurrenceBackwardSteps(this.registry, `${label}.recurrence`, this.resolved, shape, buffers.backwardLaunch, {
+      ...this.recurrenceBuffers(buffers),
+      dhseq: (options.sequenceGradient ?? true) ? buffers.dhseq : undefined,
+      dsT: (options.stateGradient ?? true) ? buffers.dsT : undefined,
+    }, { accumulateInitialState: options.accumulateInitialState });
+    // dKernel (+ dBias) = x^T dz per direction.
+    steps.push(await matmulStep(this.registry, `${label}.dkernel`, {
+      M: this.inputSize, K: rows, N, transA: true, accumulate: true,
+      batches: D, batchA: 0, batchB: rows * N, batchC: this.inputSize * N, batchColsum: N,
+    }, { a: x, b: buffers.dz, c: this.param('kernel', 'gradient'), colsum: this.hasPart('bias') ? this.param('bias', 'gradient') : undefined }));
+    // dRecurrent (+ dRecurrentBias) = sum over phases of op_p^T g_p: the phases stacked along the rows.
+    steps.push(await matmulStep(this.registry, `${label}.drecurrent`, {
+      M: U, K: P * rows, N, transA: true, accumulate: true, bOffset: recurrentGradientOffset(this.resolved, shape),
+      batches: D, batchA: P * rows * U, batchB: P * rows * N, batchC: U * N, batchColsum: N,
+    }, {
+      a: buffers.ops, b: buffers.dz, c: this.param('recurrent_kernel', 'gradient'),
+      colsum: this.cell.recurrentBias(this.config) ? this.param('recurrent_bias', 'gradient') : undefined,
+    }));
+    if (dx) {
+      for (let d = 0; d < D; d++) {
+        steps.push(await matmulStep(this.registry, `${label}.dx${D > 1 ? `.d${d}` : ''}`, {
+          M: rows, K: N, N: this.inputSize, transB: true, accumulate: d > 0 || options.accumulateInput,
+          aOffset: d * rows * N, bOffset: d * this.inputSize * N,
+        }, { a: buffers.dz, b: this.param('kernel'), c: dx }));
+      }
+    }
     return steps;
   }
-
-  protected abstract recurrenceForward(buffers: RecurrentBuffers): Promise<Step[]>;
-  protected abstract recurrenceBackward(buffers: RecurrentBuffers, withSequenceGradient: boolean): Promise<Step[]>;
 
   // ---- standalone API -------------------------------------------------------------------------
 
   /**
-   * Runs the layer on a batch. `x` is batch-major [batch, steps, inputSize]; `initialState` is [h0] or
-   * [h0, c0], each [batch, units] (zeros when absent). One submit; the activations are kept for backward().
+   * Runs the layer on a batch. `x` is batch-major [batch, steps, inputSize]; `initialState` is one
+   * [batch, units] array per state (h, then c for LSTM; zeros when absent). One submit; the activations
+   * are kept for backward().
    */
   async forward(x: ArrayLike<number>, shape: { batch: number; steps: number }, initialState?: ArrayLike<number>[]): Promise<ForwardResult> {
     this.assertLive();
+    this.assertOneDirection('forward');
     const { batch, steps } = shape;
     expectPositiveInteger(`${this.name}.forward batch`, batch);
     expectPositiveInteger(`${this.name}.forward steps`, steps);
@@ -292,24 +376,21 @@ export abstract class RecurrentLayer extends WeightLayer {
     const states = this.checkStates('initialState', initialState, batch);
     const run = await this.standaloneShape(batch, steps);
     this.ctx.write(run.x, batchToTimeMajor(x, batch, steps, this.inputSize));
-    const stateBuffers = [run.buffers.h0, run.buffers.c0];
-    states.forEach((s, i) => this.ctx.write(stateBuffers[i]!, s));
+    this.ctx.write(run.buffers.s0, concat(states));
     run.forward.run();
     run.ranForward = true;
     this.lastShape = run;
-    const finals = [run.buffers.hT, run.buffers.cT].slice(0, this.stateCount) as GPUBuffer[];
-    const stateBytes = batch * this.units * 4;
+    const finalStates = split(new Float32Array(await this.ctx.read(run.buffers.sT, this.stateBytes(batch))), this.stateCount);
     const output = this.returnSequences
-      ? timeToBatchMajor(new Float32Array(await this.ctx.read(run.buffers.hseq, stateBytes * steps)), batch, steps, this.units)
-      : new Float32Array(await this.ctx.read(run.buffers.hT, stateBytes));
-    const finalStates = await Promise.all(finals.map(async (b) => new Float32Array(await this.ctx.read(b, stateBytes))));
+      ? timeToBatchMajor(new Float32Array(await this.ctx.read(run.buffers.hseq, batch * steps * this.units * 4)), batch, steps, this.units)
+      : finalStates[0].slice();
     return { output, states: finalStates };
   }
 
   /**
-   * Backpropagates through the last forward(): `dOutput` has the output's shape; `dStates` ([dh] or
-   * [dh, dc], [batch, units] each) is the gradient arriving at the final state. Returns the gradients of
-   * the weights (Keras layout), the input and the initial state.
+   * Backpropagates through the last forward(): `dOutput` has the output's shape; `dStates` (one
+   * [batch, units] array per state) is the gradient arriving at the final states. Returns the gradients
+   * of the weights (Keras layout), the input and the initial states.
    */
   async backward(dOutput: ArrayLike<number>, dStates?: ArrayLike<number>[]): Promise<BackwardResult> {
     this.assertLive();
@@ -320,16 +401,13 @@ export abstract class RecurrentLayer extends WeightLayer {
     expectLength(`${this.name}.backward dOutput`, dOutput, batch * this.units * (this.returnSequences ? steps : 1), outShape);
     expectFinite(`${this.name}.backward dOutput`, dOutput);
     const dFinal = this.checkStates('dStates', dStates, batch);
-    const dh = Float32Array.from(dFinal[0]);
     if (this.returnSequences) this.ctx.write(run.buffers.dhseq, batchToTimeMajor(dOutput, batch, steps, this.units));
-    else for (let i = 0; i < dh.length; i++) dh[i] += dOutput[i];
-    this.ctx.write(run.buffers.dhT, dh);
-    if (run.buffers.dcT) this.ctx.write(run.buffers.dcT, dFinal[1]);
+    else for (let i = 0; i < dFinal[0].length; i++) dFinal[0][i] += dOutput[i];
+    this.ctx.write(run.buffers.dsT, concat(dFinal));
     run.backward.run();
-    const weights = await Promise.all(this.weightNames.map(async (name, i) => this.fromStored(await this.parameters.read(name, 'gradient'), i)));
+    const weights = await this.getGradients();
     const input = timeToBatchMajor(new Float32Array(await this.ctx.read(run.dx, batch * steps * this.inputSize * 4)), batch, steps, this.inputSize);
-    const initial = ([run.buffers.dh0, run.buffers.dc0].slice(0, this.stateCount) as GPUBuffer[]);
-    const initialState = await Promise.all(initial.map(async (b) => new Float32Array(await this.ctx.read(b, batch * this.units * 4))));
+    const initialState = split(new Float32Array(await this.ctx.read(run.buffers.ds0, this.stateBytes(batch))), this.stateCount);
     return { weights, input, initialState };
   }
 
@@ -339,11 +417,16 @@ export abstract class RecurrentLayer extends WeightLayer {
     return { forward: run.forward.dispatchCount, backward: run.backward.dispatchCount };
   }
 
+  private assertOneDirection(what: string): void {
+    if (this.directions !== 1) throw new WebRnnError(`${this.name}.${what}: the standalone API runs one direction; use a model for a Bidirectional layer`);
+  }
+
   private checkStates(what: string, states: ArrayLike<number>[] | undefined, batch: number): Float32Array[] {
     const size = batch * this.units;
-    if (states === undefined) return Array.from({ length: this.stateCount }, () => new Float32Array(size));
-    if (!Array.isArray(states) || states.length !== this.stateCount) {
-      throw new ShapeError(`${this.name} ${what}: expected ${this.stateCount} arrays (${this.stateCount === 2 ? '[h, c]' : '[h]'}), got ${Array.isArray(states) ? states.length : typeof states}`);
+    const count = this.stateCount;
+    if (states === undefined) return Array.from({ length: count }, () => new Float32Array(size));
+    if (!Array.isArray(states) || states.length !== count) {
+      throw new ShapeError(`${this.name} ${what}: expected ${count} arrays ([${this.stateNames.join(', ')}]), got ${Array.isArray(states) ? states.length : typeof states}`);
     }
     return states.map((s, i) => {
       expectLength(`${this.name} ${what}[${i}]`, s, size, `[${batch}, ${this.units}]`);
@@ -361,13 +444,18 @@ export abstract class RecurrentLayer extends WeightLayer {
       x: this.ctx.createStorageBuffer(`${this.name}.x`, batch * steps * this.inputSize * 4),
       dx: this.ctx.createStorageBuffer(`${this.name}.dx`, batch * steps * this.inputSize * 4),
     }));
+    let forward: Plan | undefined;
     try {
-      const forward = new Plan(this.ctx, `${this.name}.forward`, await this.forwardSteps(buffers, x));
-      const backward = new Plan(this.ctx, `${this.name}.backward`, await this.backwardSteps(buffers, x, dx, this.returnSequences));
+      forward = new Plan(this.ctx, `${this.name}.forward`, await this.forwardSteps(buffers, x));
+      const backward = new Plan(this.ctx, `${this.name}.backward`, [
+        ...this.clearGradientSteps(),
+        ...(await this.backwardSteps(buffers, x, dx, { sequenceGradient: this.returnSequences })),
+      ]);
       const shape = { buffers, x, dx, forward, backward, ranForward: false };
       this.shapes.set(key, shape);
       return shape;
     } catch (error) {
+      forward?.dispose();
       this.destroyBuffers(buffers);
       this.ctx.destroyBuffer(x);
       this.ctx.destroyBuffer(dx);
@@ -377,6 +465,8 @@ export abstract class RecurrentLayer extends WeightLayer {
 
   protected releaseBuffers(): void {
     for (const shape of this.shapes.values()) {
+      shape.forward.dispose();
+      shape.backward.dispose();
       this.destroyBuffers(shape.buffers);
       this.ctx.destroyBuffer(shape.x);
       this.ctx.destroyBuffer(shape.dx);
@@ -384,4 +474,19 @@ export abstract class RecurrentLayer extends WeightLayer {
     this.shapes.clear();
     this.lastShape = null;
   }
+}
+
+function concat(arrays: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}
+
+function split(all: Float32Array, parts: number): Float32Array[] {
+  const size = all.length / parts;
+  return Array.from({ length: parts }, (_, i) => all.slice(i * size, (i + 1) * size));
 }

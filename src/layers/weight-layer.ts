@@ -1,9 +1,12 @@
-// What every layer with weights shares: its parameters in a ParameterStore (its own when standalone, a
-// model's otherwise), Keras-layout weights checked by name and shape, and dispose().
+// What every layer with weights shares: its Keras weights (names, shapes, initial values) stored as
+// parameters in a ParameterStore (its own when standalone, a model's otherwise), possibly in another
+// layout (gates interleaved) and several weights to one parameter (a Bidirectional layer's two
+// directions side by side), checked by name and shape; and dispose().
 
 import type { GpuContext } from '../gpu/context.js';
 import { DisposedError, ShapeError } from '../gpu/errors.js';
-import { KernelRegistry } from '../gpu/kernel-registry.js';
+import { KernelRegistry, type Step } from '../gpu/kernel-registry.js';
+import { clearStep } from '../plan/plan.js';
 import { ParameterStore } from './parameters.js';
 import { expectFinite, expectLength } from './validate.js';
 
@@ -11,6 +14,32 @@ export interface LayerOptions {
   /** Store to put the weights in (a model shares one); the layer makes its own otherwise. */
   parameters?: ParameterStore;
   registry?: KernelRegistry;
+}
+
+/** Where a Keras weight lives: `floats` values of parameter `param` from element `offset`. */
+export interface StoredPart {
+  readonly param: string;
+  readonly offset: number;
+  readonly floats: number;
+}
+
+/** A Keras weight of a layer. */
+export interface LayerWeight {
+  /** Keras name ('kernel', 'recurrent_kernel', 'bias', 'embeddings'). */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly parts: readonly StoredPart[];
+  /** Keras layout -> one array per part (identity by default). */
+  toStored(keras: Float32Array): Float32Array[];
+  fromStored(parts: readonly Float32Array[]): Float32Array;
+  /** Keras' initial value from the layer's seed (each weight offsets it as it needs). */
+  initial(seed: number): Float32Array;
+}
+
+/** A weight stored as it is, in one parameter of its own. */
+export function plainWeight(name: string, param: string, shape: readonly number[], initial: (seed: number) => Float32Array): LayerWeight {
+  const floats = shape.reduce((a, b) => a * b, 1);
+  return { name, shape, parts: [{ param, offset: 0, floats }], toStored: (keras) => [keras], fromStored: ([stored]) => stored, initial };
 }
 
 export abstract class WeightLayer {
@@ -31,18 +60,52 @@ export abstract class WeightLayer {
     this.parameters = options.parameters ?? new ParameterStore(ctx, name);
   }
 
-  /** Names of the weights in the store, in getWeights() order. */
-  abstract get weightNames(): string[];
-  /** Keras shapes of getWeights(). */
-  abstract get weightShapes(): number[][];
-  /** Keras names of the weights, for error messages (e.g. 'kernel', 'bias'). */
-  protected abstract get weightLabels(): string[];
-  /** Writes the layer's default initial weights (seeded). The store must be allocated. */
-  abstract initialize(): void;
+  /** The Keras weights, in get_weights() order. */
+  abstract get weights(): readonly LayerWeight[];
 
-  /** Declares the weights in the store; a model calls this for every layer, then allocates once. */
+  /** The parameters the weights are stored in: name and floats. */
+  protected abstract get storedParameters(): readonly { name: string; floats: number }[];
+
+  /** Names of the weights in Keras' get_weights() order, prefixed with the layer name. */
+  get weightNames(): string[] {
+    return this.weights.map((w) => `${this.name}/${w.name}`);
+  }
+
+  /** Keras shapes of getWeights(). */
+  get weightShapes(): number[][] {
+    return this.weights.map((w) => [...w.shape]);
+  }
+
+  /** Parameters in Keras' count (alignment padding and interleaving slots not counted). */
+  get parameterCount(): number {
+    return this.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+  }
+
+  /** Declares the parameters in the store; a model calls this for every layer, then allocates once. */
   declare(): void {
-    this.weightNames.forEach((name, i) => this.parameters.add(name, this.weightShapes[i]));
+    for (const p of this.storedParameters) this.parameters.add(`${this.name}.${p.name}`, [p.floats]);
+  }
+
+  /** The binding range of one stored parameter's values (or gradients). */
+  param(name: string, which: 'value' | 'gradient' = 'value'): { buffer: GPUBuffer; offset: number; size: number } {
+    const full = `${this.name}.${name}`;
+    return which === 'value' ? this.parameters.value(full) : this.parameters.gradient(full);
+  }
+
+  /**
+   * Steps that zero this layer's parameter gradients: every backward dispatch adds to them, so a plan
+   * that runs a backward pass starts with these (a model's training plan clears its whole store once).
+   */
+  clearGradientSteps(): Step[] {
+    return this.storedParameters.map((p) => {
+      const range = this.param(p.name, 'gradient');
+      return clearStep(`${this.name}.${p.name}.clear_gradient`, range.buffer, range.offset, range.size);
+    });
+  }
+
+  /** Writes Keras' default initial weights (seeded). The store must be allocated. */
+  initialize(): void {
+    this.setWeights(this.weights.map((w) => w.initial(this.seed)));
   }
 
   /** Declares, allocates and initializes the layer's own store (standalone use). */
@@ -56,36 +119,44 @@ export abstract class WeightLayer {
   /** Sets the weights from Keras layout; every shape is checked before anything is written. */
   setWeights(weights: ArrayLike<number>[]): void {
     this.assertLive();
-    const labels = this.weightLabels;
-    if (!Array.isArray(weights) || weights.length !== labels.length) {
-      throw new ShapeError(`${this.name}.setWeights: expected [${labels.join(', ')}], got ${Array.isArray(weights) ? weights.length : typeof weights} arrays`);
+    const specs = this.weights;
+    if (!Array.isArray(weights) || weights.length !== specs.length) {
+      throw new ShapeError(`${this.name}.setWeights: expected [${specs.map((w) => w.name).join(', ')}], got ${Array.isArray(weights) ? weights.length : typeof weights} arrays`);
     }
     weights.forEach((w, i) => {
-      const shape = this.weightShapes[i];
-      expectLength(`${this.name}.setWeights ${labels[i]}`, w, shape.reduce((a, b) => a * b, 1), `[${shape.join(', ')}]`);
-      expectFinite(`${this.name}.setWeights ${labels[i]}`, w);
+      const shape = specs[i].shape;
+      expectLength(`${this.name}.setWeights ${specs[i].name}`, w, shape.reduce((a, b) => a * b, 1), `[${shape.join(', ')}]`);
+      expectFinite(`${this.name}.setWeights ${specs[i].name}`, w);
     });
-    weights.forEach((w, i) => this.parameters.write(this.weightNames[i], this.toStored(Float32Array.from(w), i)));
+    weights.forEach((w, i) => {
+      const spec = specs[i];
+      const stored = spec.toStored(Float32Array.from(w));
+      spec.parts.forEach((part, k) => this.parameters.write(`${this.name}.${part.param}`, stored[k], part.offset));
+    });
   }
 
   /** The weights in Keras layout. */
   async getWeights(): Promise<Float32Array[]> {
     this.assertLive();
-    return Promise.all(this.weightNames.map(async (name, i) => this.fromStored(await this.parameters.read(name), i)));
+    return Promise.all(this.weights.map(async (spec) => spec.fromStored(await Promise.all(
+      spec.parts.map((part) => this.parameters.read(`${this.name}.${part.param}`, 'value', part.offset, part.floats)),
+    ))));
   }
 
-  /** Keras layout -> the layout the kernels use (identity unless a layer interleaves gates). */
-  protected toStored(keras: Float32Array, _index: number): Float32Array {
-    return keras;
-  }
-
-  /** The kernels' layout -> Keras layout. */
-  protected fromStored(stored: Float32Array, _index: number): Float32Array {
-    return stored;
+  /** The gradients of the weights (after a backward pass), in Keras layout. */
+  async getGradients(): Promise<Float32Array[]> {
+    this.assertLive();
+    return Promise.all(this.weights.map(async (spec) => spec.fromStored(await Promise.all(
+      spec.parts.map((part) => this.parameters.read(`${this.name}.${part.param}`, 'gradient', part.offset, part.floats)),
+    ))));
   }
 
   protected assertLive(): void {
     if (this.disposed) throw new DisposedError(`${this.name} was disposed`);
+  }
+
+  protected get ownsStore(): boolean {
+    return this.ownsParameters;
   }
 
   /** Releases the buffers the layer made for its standalone use. */

@@ -15,13 +15,12 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferRange, Step } from '../gpu/kernel-registry.js';
-import { argmaxStep, decodeLoopFits, decodeLoopStep, slideWindowStep } from '../kernels/decode.js';
-import { defaultRows, MAX_ROWS } from '../kernels/recurrence.js';
+import { argmaxStep, slideWindowStep } from '../kernels/decode.js';
+import { decodeLoopFits, decodeLoopStep, ROWS_PER_WORKGROUP } from '../kernels/recurrence.js';
 import { ShapeError } from '../gpu/errors.js';
-import type { SimpleRNN } from '../layers/simple-rnn.js';
 import { gatherStep } from '../kernels/embedding.js';
 import type { DenseBuffers } from '../layers/dense.js';
-import type { RecurrentBuffers, SharedStateBuffers } from '../layers/recurrent.js';
+import type { RecurrentBuffers } from '../layers/recurrent.js';
 import { Plan } from '../plan/plan.js';
 import type { Branch, Network } from './network.js';
 
@@ -47,10 +46,10 @@ export interface DecodeOptions {
   strategy?: 'auto' | 'loop' | 'step';
 }
 
-/** A decoder state pair (A, B) for one layer. */
+/** A decoder layer's states, ping-ponged between two buffers (A, B) from step to step. */
 interface StatePair {
-  a: SharedStateBuffers;
-  b: SharedStateBuffers;
+  a: GPUBuffer;
+  b: GPUBuffer;
 }
 
 /** The GPU memory a decode plan holds, released together by dispose() or by a build that fails. */
@@ -128,15 +127,10 @@ export class DecodePlan {
     const steps: Step[] = [];
 
     // State pairs: A is where priming leaves the state, B the other half of the ping-pong.
-    const pairs: StatePair[] = decoder.layers.map((layer, i) => {
-      const bytes = batch * layer.units * 4;
-      const half = (name: string): SharedStateBuffers => {
-        const h = storage(`decode.${i}.h${name}`, bytes);
-        const c = layer.stateCount === 2 ? storage(`decode.${i}.c${name}`, bytes) : undefined;
-        return { h0: h, hT: h, c0: c, cT: c };
-      };
-      return { a: half('A'), b: half('B') };
-    });
+    const pairs: StatePair[] = decoder.layers.map((layer, i) => ({
+      a: storage(`decode.${i}.states_a`, layer.stateBytes(batch)),
+      b: storage(`decode.${i}.states_b`, layer.stateBytes(batch)),
+    }));
 
     // Prime: the branch over the whole input, final states into A.
     const primeRows = batch * primeSteps;
@@ -147,7 +141,7 @@ export class DecodePlan {
     let input: BufferRange = primeEmbedding ? primeEmbedding.out : primeInputBuffer;
     for (let i = 0; i < primeBranch.layers.length; i++) {
       const layer = primeBranch.layers[i];
-      const buffers = layer.createBuffers(batch, primeSteps, { hT: pairs[i].a.hT, cT: pairs[i].a.cT });
+      const buffers = layer.createBuffers(batch, primeSteps, { sT: pairs[i].a });
       recurrent.push({ branch: primeBranch, index: i, buffers });
       steps.push(...(await layer.forwardSteps(buffers, input)));
       input = buffers.hseq;
@@ -155,8 +149,8 @@ export class DecodePlan {
 
     const head = network.head;
     const layer = decoder.layers[0];
-    const rows = Math.min(MAX_ROWS, batch, defaultRows(ctx, batch));
-    const loopFits = decoder.layers.length === 1 && decodeLoopFits(ctx.limits, layer.units, decoder.inputFeatures, head.units, rows);
+    const rows = ROWS_PER_WORKGROUP;
+    const loopFits = decoder.layers.length === 1 && decodeLoopFits(ctx.limits, layer.resolvedCell, decoder.inputFeatures, head.units);
     if (options.strategy === 'loop' && !loopFits) {
       throw new ShapeError('decode: the one-dispatch decode loop needs a one-layer decoder that fits one workgroup; use strategy \'step\'');
     }
@@ -167,23 +161,14 @@ export class DecodePlan {
     if (loopFits && (options.strategy === 'loop' || (options.strategy !== 'step' && preferLoop))) {
       const tokenCount = outputSteps * batch;
       const outputs = storage('decode.outputs', tokens ? tokenCount * 4 : tokenCount * head.units * 4);
-      // Placeholders for bindings this configuration does not read (or write); one of each kind, since a
-      // buffer may not be bound both writable and read-only in one dispatch.
-      const unusedInput = storage('decode.unused_input', 4);
-      const unusedOutput = storage('decode.unused_output', 4);
-      const [kernel, recurrentKernel, bias] = layer.weightNames;
-      const [headKernel, headBias] = head.weightNames;
-      const store = network.store;
-      steps.push(await decodeLoopStep(network.registry, 'decode.loop', {
-        batch, units: layer.units, gates: layer.gates, activation: (layer as SimpleRNN).activation === 'relu' ? 1 : 0,
-        inputSize: decoder.inputFeatures, outputs: head.units, steps: outputSteps, rows, tokens,
+      const { range, offsets } = layer.weightsRange();
+      steps.push(await decodeLoopStep(network.registry, 'decode.loop', layer.resolvedCell, {
+        batch, inputs: decoder.inputFeatures, outputs: head.units, steps: outputSteps, tokens,
         continuePrimed: mode === 'continue', startToken: options.startToken ?? 0, endToken: options.endToken ?? -1,
       }, {
-        kernel: store.value(kernel), rk: store.value(recurrentKernel), bias: store.value(bias),
-        head_kernel: store.value(headKernel), head_bias: store.value(headBias),
-        table: decoder.embedding ? store.value(decoder.embedding.weightNames[0]) : unusedInput,
-        h_in: pairs[0].a.hT!, c_in: pairs[0].a.cT ?? unusedInput,
-        out_values: tokens ? unusedOutput : outputs, out_ids: tokens ? outputs : unusedOutput,
+        weights: range, offsets, s0: pairs[0].a, ...head.parametersRange(),
+        ...(decoder.embedding ? { table: decoder.embedding.param('embeddings') } : {}),
+        out: outputs,
       }));
       const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, one loop]`, steps);
       return new DecodePlan(ctx, network, options, {
@@ -204,12 +189,12 @@ export class DecodePlan {
     const embeddingOut = tokens ? storage('decode.embedded', batch * decoder.inputFeatures * 4) : undefined;
 
     // 'continue': the first prediction is the head applied to the primed stack's last output (= its final h).
-    if (mode === 'continue') steps.push(...(await head.forwardSteps(headBuffers, pairs[pairs.length - 1].a.hT!, slot(0), 'decode.head[prime]')));
+    if (mode === 'continue') steps.push(...(await head.forwardSteps(headBuffers, pairs[pairs.length - 1].a, slot(0), 'decode.head[prime]')));
 
     const stepBuffers = [0, 1].map((parity) =>
       decoder.layers.map((layer, i) => {
         const [from, to] = parity === 0 ? [pairs[i].a, pairs[i].b] : [pairs[i].b, pairs[i].a];
-        const buffers = layer.createBuffers(batch, 1, { h0: from.h0, c0: from.c0, hT: to.hT, cT: to.cT });
+        const buffers = layer.createBuffers(batch, 1, { s0: from, sT: to });
         recurrent.push({ branch: decoder, index: i, buffers });
         return buffers;
       }),
@@ -222,7 +207,7 @@ export class DecodePlan {
       let x: BufferRange = slot(t);
       if (tokens) {
         steps.push(await gatherStep(network.registry, `decode.embedding[${t}]`, batch, decoder.embedding!.vocabSize, decoder.inputFeatures,
-          slot(t), network.store.value(decoder.embedding!.weightNames[0]), embeddingOut!));
+          slot(t), decoder.embedding!.param('embeddings'), embeddingOut!));
         x = embeddingOut!;
       }
       for (let i = 0; i < decoder.layers.length; i++) {
@@ -289,7 +274,7 @@ export class DecodePlan {
     for (let t = 0; t < outputSteps; t++) {
       const [current, next] = t % 2 === 0 ? [0, 1] : [1, 0];
       steps.push(...stackSteps[current]);
-      steps.push(...(await head.forwardSteps(headBuffers, last.hT, slot(t), `decode.head[${t}]`)));
+      steps.push(...(await head.forwardSteps(headBuffers, last.sT, slot(t), `decode.head[${t}]`)));
       if (t + 1 < outputSteps) {
         steps.push(await slideWindowStep(network.registry, `decode.slide[${t}]`, primeSteps, batch, stack.inputFeatures,
           { window_in: windows[current], next_value: slot(t), window_out: windows[next] }));
@@ -315,7 +300,8 @@ export class DecodePlan {
     else this.ctx.write(this.primeInput.buffer, primeTimeMajor);
     if (this.fused) {
       const bytes = await this.plan.runAndRead(this.outputs, batch * outputSteps * (this.tokens ? 1 : this.network.head.units) * 4);
-      return this.tokens ? new Int32Array(bytes) : new Float32Array(bytes);
+      // The loop writes token ids as f32 (exact below 2^24).
+      return this.tokens ? Int32Array.from(new Float32Array(bytes)) : new Float32Array(bytes);
     }
     if (mode === 'seq2seq') {
       const start = this.tokens ? new Int32Array(batch).fill(this.options.startToken ?? 0) : new Float32Array(batch * this.network.head.units);
@@ -338,6 +324,7 @@ export class DecodePlan {
   }
 
   dispose(): void {
+    this.plan.dispose();
     release(this.ctx, this.network, this.made);
   }
 }

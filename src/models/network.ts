@@ -9,25 +9,28 @@
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { BufferRange, KernelRegistry, Step } from '../gpu/kernel-registry.js';
-import type { Activation } from '../kernels/activation.js';
+import { cellByName, type CellType } from '../cells/index.js';
+import type { Activation, PointwiseActivation } from '../kernels/activation.js';
 import type { RecurrentStrategy } from '../kernels/recurrence.js';
 import { Dense, type DenseBuffers } from '../layers/dense.js';
 import { Embedding, type EmbeddingBuffers } from '../layers/embedding.js';
-import { LSTM } from '../layers/lstm.js';
 import type { ParameterStore } from '../layers/parameters.js';
-import type { RecurrentBuffers, RecurrentLayer, SharedStateBuffers } from '../layers/recurrent.js';
-import { SimpleRNN } from '../layers/simple-rnn.js';
+import { RecurrentLayer, type RecurrentBuffers, type SharedStateBuffers } from '../layers/recurrent.js';
 import { expectPositiveInteger } from '../layers/validate.js';
 import { featureSequences, tokenSequences, type FeatureSequences, type SequenceSet, type TokenSequences } from './data.js';
 
-export type CellType = 'lstm' | 'simple_rnn';
+export type { CellType };
 
 export interface RecurrentLayerSpec {
   /** Default 'lstm'. */
   cell?: CellType;
   units: number;
-  /** SimpleRNN only: 'tanh' (default) or 'relu'. */
-  activation?: 'tanh' | 'relu';
+  /** The cell's activation: default 'tanh' ('relu' is common for SimpleRNN). */
+  activation?: PointwiseActivation;
+  /** Gated cells (LSTM, GRU): default 'sigmoid'. */
+  recurrentActivation?: PointwiseActivation;
+  /** GRU: Keras' reset_after, default true. */
+  resetAfter?: boolean;
   goBackwards?: boolean;
   strategy?: RecurrentStrategy;
 }
@@ -75,20 +78,21 @@ export class Branch {
     }
     let inputSize = this.inputFeatures;
     this.layers = spec.layers.map((layer, i) => {
-      const config = {
+      const cell = cellByName(layer.cell ?? 'lstm', `${name} layer ${i}`);
+      const made = RecurrentLayer.of(ctx, cell, {
         units: layer.units,
         inputSize,
+        activation: layer.activation,
+        ...(cell.gated ? { recurrentActivation: layer.recurrentActivation } : {}),
+        ...(cell.name === 'gru' ? { resetAfter: layer.resetAfter } : {}),
         returnSequences: true,
         goBackwards: layer.goBackwards,
         strategy: layer.strategy,
         seed: seed + 10 * (i + 1),
-        name: `${name}.${layer.cell ?? 'lstm'}_${i}`,
-      };
+        name: `${name}.${cell.name}_${i}`,
+      }, options);
       inputSize = layer.units;
-      const cell = layer.cell ?? 'lstm';
-      if (cell === 'lstm') return LSTM.create(ctx, config, options);
-      if (cell === 'simple_rnn') return SimpleRNN.create(ctx, { ...config, activation: layer.activation }, options);
-      throw new ShapeError(`${name} layer ${i}: cell must be 'lstm' or 'simple_rnn', got '${String(cell)}'`);
+      return made;
     });
   }
 
@@ -176,7 +180,7 @@ function checkBridge(encoder: Branch, decoder: Branch): void {
   }
   encoder.layers.forEach((e, i) => {
     const d = decoder.layers[i];
-    if (e.units !== d.units || e.stateCount !== d.stateCount) {
+    if (e.units !== d.units || e.stateNames.join() !== d.stateNames.join()) {
       throw new ShapeError(`seq2seq: encoder layer ${i} (${e.name}, ${e.units} units) and decoder layer ${i} (${d.name}, ${d.units} units) must have the same cell and units to pass the state`);
     }
   });
@@ -197,7 +201,6 @@ export class NetworkShape {
     readonly targetSteps: number,
   ) {
     const { encoder, decoder } = network;
-    const stateBytes = (units: number) => batch * units * 4;
     const bridge = (name: string, bytes: number) => {
       const buffer = ctx.createStorageBuffer(`bridge.${name}`, bytes);
       this.bridges.push(buffer);
@@ -207,13 +210,11 @@ export class NetworkShape {
     const decoderShared: SharedStateBuffers[] = [];
     if (encoder) {
       encoder.layers.forEach((layer, i) => {
-        const bytes = stateBytes(layer.units);
-        const h = bridge(`${i}.h`, bytes);
-        const dh = bridge(`${i}.dh`, bytes);
-        const c = layer.stateCount === 2 ? bridge(`${i}.c`, bytes) : undefined;
-        const dc = layer.stateCount === 2 ? bridge(`${i}.dc`, bytes) : undefined;
-        encoderShared.push({ hT: h, cT: c, dhT: dh, dcT: dc });
-        decoderShared.push({ h0: h, c0: c, dh0: dh, dc0: dc });
+        const bytes = layer.stateBytes(batch);
+        const value = bridge(`${i}.states`, bytes);
+        const gradient = bridge(`${i}.dstates`, bytes);
+        encoderShared.push({ sT: value, dsT: gradient });
+        decoderShared.push({ s0: value, ds0: gradient });
       });
       this.encoder = this.branchBuffers(encoder, sourceSteps, encoderShared);
     }
@@ -268,7 +269,8 @@ export class NetworkShape {
         const dInput = below ? below.dhseq : buffers.embedding?.dout;
         // The encoder's top layer only passes its final state on: no gradient arrives at its sequence.
         const sequenceGradient = !(isEncoder && i === branch.layers.length - 1);
-        steps.push(...(await branch.layers[i].backwardSteps(buffers.layers[i], input, dInput, sequenceGradient)));
+        // Only the encoder's layers hand their final states on (to the decoder).
+        steps.push(...(await branch.layers[i].backwardSteps(buffers.layers[i], input, dInput, { sequenceGradient, stateGradient: isEncoder })));
       }
       if (branch.embedding) steps.push(...(await branch.embedding.backwardSteps(buffers.embedding!)));
     }

@@ -234,7 +234,7 @@ export abstract class RecurrentModel {
     shape.shape.writeInput('decoder', timeMajorBatch(data.input, indices));
     const target = timeMajorBatch(data.target, indices);
     this.ctx.write(shape.target, target);
-    if (shape.rowWeight) {
+    if (shape.maskedRows) {
       const mask = this.compiled?.maskToken;
       this.ctx.write(shape.rowWeight, rowWeightsFromMask(Float32Array.from(target, (id) => (id === mask ? 0 : 1))));
     }

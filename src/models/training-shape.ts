@@ -7,9 +7,9 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import type { Step } from '../gpu/kernel-registry.js';
-import { mseLossSteps, softmaxCrossEntropySteps } from '../kernels/loss.js';
+import { pointwiseLossStep, rowLossStep, sumPartialsStep } from '../kernels/loss.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { Plan } from '../plan/plan.js';
+import { clearStep, Plan } from '../plan/plan.js';
 import type { Network, NetworkShape } from './network.js';
 
 export type LossName = 'mse' | 'sparse_categorical_crossentropy';
@@ -18,8 +18,10 @@ export class TrainingShape {
   readonly shape: NetworkShape;
   /** Targets, time-major: f32 [T, B, F] (mse) or i32 ids [T * B] (cross-entropy). */
   readonly target: GPUBuffer;
-  /** Cross-entropy only: per-row weight mask / count. */
-  readonly rowWeight?: GPUBuffer;
+  /** Per-row weight: mask / count (cross-entropy, written per batch), 1 / rows (mse, fixed). */
+  readonly rowWeight: GPUBuffer;
+  /** Whether the host writes rowWeight per batch (a mask token). */
+  readonly maskedRows: boolean;
   private readonly partial: GPUBuffer;
   private trainPlan?: Plan;
   private evalPlan?: Plan;
@@ -37,35 +39,39 @@ export class TrainingShape {
     const outputs = network.head.units;
     this.target = ctx.createStorageBuffer('loss.target', rows * (loss === 'mse' ? outputs : 1) * 4);
     this.partial = ctx.createStorageBuffer('loss.partial', rows * (loss === 'mse' ? outputs : 1) * 4);
-    if (loss !== 'mse') this.rowWeight = ctx.createStorageBuffer('loss.row_weight', rows * 4);
+    this.maskedRows = loss !== 'mse';
+    this.rowWeight = ctx.createStorageBuffer('loss.row_weight', rows * 4, new Float32Array(rows).fill(1 / rows));
   }
 
   get batch(): number {
     return this.shape.batch;
   }
 
-  private async lossSteps(accumulator: GPUBuffer): Promise<Step[]> {
+  private async lossSteps(accumulator: GPUBuffer, withGradient: boolean): Promise<Step[]> {
     const { batch, targetSteps, head } = this.shape;
     const rows = batch * targetSteps;
     const units = this.network.head.units;
     const registry = this.network.registry;
-    if (this.loss === 'mse') {
-      return mseLossSteps(registry, 'loss.mse', { count: rows * units, lossScale: batch / (rows * units) }, {
-        pred: head.y, target: this.target, grad: head.dy, partial: this.partial, accumulator,
+    const partialCount = this.loss === 'mse' ? rows * units : rows;
+    // Softmax is fused into the cross-entropy: it reads the head's pre-activation (the logits; the same
+    // buffer as y for a linear head) and writes the gradient of the logits.
+    const loss = this.loss === 'mse'
+      ? await pointwiseLossStep(registry, 'loss.mse', 'mse', rows, units, {
+        pred: head.y, target: this.target, rowWeight: this.rowWeight, grad: withGradient ? head.dy : undefined, partial: this.partial,
+      })
+      : await rowLossStep(registry, 'loss.cross_entropy', 'sparse_categorical_crossentropy_logits', rows, units, {
+        pred: head.pre, target: this.target, rowWeight: this.rowWeight, grad: withGradient ? head.dpre : undefined, partial: this.partial,
       });
-    }
-    // Softmax is fused into the loss: it reads the head's pre-activation (the logits; the same buffer as
-    // y for a linear head) and writes the gradient of the logits.
-    return softmaxCrossEntropySteps(registry, 'loss.cross_entropy', { rows, vocab: units, lossScale: batch }, {
-      logits: head.pre, targets: this.target, rowWeight: this.rowWeight!, grad: head.dpre, partial: this.partial, accumulator,
-    });
+    // The accumulator sums batch size x batch mean loss over the batches of an epoch.
+    return [loss, await sumPartialsStep(registry, 'loss.sum', partialCount, batch, 0, { partial: this.partial, accumulator })];
   }
 
   /** The training plan (built on first use): forward, loss, backward, optimizer. */
   async training(optimizer: Optimizer, accumulator: GPUBuffer): Promise<Plan> {
     this.trainPlan ??= new Plan(this.ctx, `train[${this.describe()}]`, [
+      clearStep('parameters.clear_gradients', this.network.store.gradientBuffer),
       ...(await this.shape.forwardSteps()),
-      ...(await this.lossSteps(accumulator)),
+      ...(await this.lossSteps(accumulator, true)),
       ...(await this.shape.backwardSteps(this.loss !== 'mse')),
       ...(await optimizer.steps()),
     ]);
@@ -76,7 +82,7 @@ export class TrainingShape {
   async evaluation(accumulator: GPUBuffer): Promise<Plan> {
     this.evalPlan ??= new Plan(this.ctx, `evaluate[${this.describe()}]`, [
       ...(await this.shape.forwardSteps()),
-      ...(await this.lossSteps(accumulator)),
+      ...(await this.lossSteps(accumulator, false)),
     ]);
     return this.evalPlan;
   }
@@ -87,9 +93,11 @@ export class TrainingShape {
   }
 
   dispose(): void {
+    this.trainPlan?.dispose();
+    this.evalPlan?.dispose();
     this.shape.dispose();
     this.ctx.destroyBuffer(this.target);
     this.ctx.destroyBuffer(this.partial);
-    if (this.rowWeight) this.ctx.destroyBuffer(this.rowWeight);
+    this.ctx.destroyBuffer(this.rowWeight);
   }
 }

@@ -2,9 +2,9 @@
 // p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps). State: m and v, [N] each.
 // The bias correction is folded into the step's rate on the host, in float64 (shaders/optimizer.wgsl).
 
-import type { Constants, KernelSpec } from '../gpu/kernel-registry.js';
+import type { KernelSpec } from '../gpu/kernel-registry.js';
 import {
-  GpuOptimizer, checkOptionNames, checkPositive, checkUnitInterval, type OptimizerOptions, type UpdateConstants,
+  GpuOptimizer, checkOptionNames, checkPositive, checkUnitInterval, type Hyperparameters, type OptimizerOptions,
 } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {
@@ -20,11 +20,7 @@ export interface AdamOptions extends OptimizerOptions {
 
 const OPTION_NAMES = ['learningRate', 'beta1', 'beta2', 'epsilon', 'clipNorm', 'clipValue'] as const;
 
-export const adamUpdateSpec: KernelSpec<UpdateConstants> = {
-  shader: 'optimizer.wgsl',
-  entry: 'adam',
-  bindingBytes: (c) => ({ params: c.N * 4, gradients: c.N * 4, norm_squared: 4, adam_m: c.N * 4, adam_v: c.N * 4 }),
-};
+export const adamUpdateSpec: KernelSpec = { files: ['optimizer.wgsl'], entry: 'adam' };
 
 export class Adam extends GpuOptimizer {
   readonly name = 'adam' as const;
@@ -46,8 +42,8 @@ export class Adam extends GpuOptimizer {
     this.epsilon = epsilon;
   }
 
-  protected hyperparameters(): Constants {
-    return { BETA1: this.beta1, BETA2: this.beta2, EPSILON: this.epsilon };
+  protected hyperparameters(): Hyperparameters {
+    return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 
   protected stateBindings(): Record<string, boolean> {

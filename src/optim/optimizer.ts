@@ -6,7 +6,7 @@
 
 import { GpuContext } from '../gpu/context.js';
 import { DisposedError, ShapeError } from '../gpu/errors.js';
-import type { Constants, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
+import type { KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 import { grid1d } from '../kernels/grid.js';
 
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
@@ -53,12 +53,18 @@ export interface Optimizer {
   dispose(): void;
 }
 
-/** Overrides of an update entry point that every optimizer sets. */
-export type UpdateConstants = Constants & { N: number };
-
-export const gradientNormSquaredSpec: KernelSpec<{ N: number }> = {
-  shader: 'optimizer.wgsl', entry: 'gradient_norm_squared', bindingBytes: (c) => ({ gradients: c.N * 4, norm_squared: 4 }),
+/** The `dims` of shaders/optimizer.wgsl: the parameter count, clipping, and the hyperparameters. */
+export type OptimizerDims = {
+  n: number; flags: number; beta1: number; beta2: number; epsilon: number; momentum: number; rho: number; clip_norm: number; clip_value: number;
 };
+/** The hyperparameters an optimizer sets (the rest of OptimizerDims is filled in here). */
+export type Hyperparameters = Partial<Pick<OptimizerDims, 'beta1' | 'beta2' | 'epsilon' | 'momentum' | 'rho'>> & { nesterov?: boolean };
+
+export const gradientNormSquaredSpec: KernelSpec = { files: ['optimizer.wgsl'], entry: 'gradient_norm_squared' };
+
+const FLAG_CLIP_BY_NORM = 1;
+const FLAG_CLIP_BY_VALUE = 2;
+const FLAG_NESTEROV = 4;
 
 const UPDATE_WORKGROUP = 64;
 // Bytes of the step_params uniform buffer: one f32 used, padded to the 16 bytes of a uniform struct slot.
@@ -109,9 +115,9 @@ export abstract class GpuOptimizer implements Optimizer {
   }
 
   /** The update entry point of this optimizer. */
-  protected abstract readonly updateSpec: KernelSpec<UpdateConstants>;
-  /** Hyperparameter overrides of the update entry point. */
-  protected abstract hyperparameters(): Constants;
+  protected abstract readonly updateSpec: KernelSpec;
+  /** Hyperparameters of the update entry point (dims). */
+  protected abstract hyperparameters(): Hyperparameters;
   /** State bindings of the update entry point: true where the optimizer keeps N floats, false if unused. */
   protected abstract stateBindings(): Record<string, boolean>;
 
@@ -179,18 +185,27 @@ export abstract class GpuOptimizer implements Optimizer {
     const { registry, store, floats, stepParams, normSquared, state } = this.requireAttached('steps');
     const label = `${store.label}.${this.name}`;
     const steps: Step[] = [];
-    const gradients = { buffer: store.gradientBuffer, offset: 0, size: store.byteLength };
+    const bytes = store.byteLength;
+    const gradients = { buffer: store.gradientBuffer, offset: 0, size: bytes };
+    const { nesterov = false, ...hyper } = this.hyperparameters();
+    const dims: OptimizerDims = {
+      n: floats,
+      flags: (this.clipNorm !== undefined ? FLAG_CLIP_BY_NORM : 0) | (this.clipValue !== undefined ? FLAG_CLIP_BY_VALUE : 0) | (nesterov ? FLAG_NESTEROV : 0),
+      beta1: 0, beta2: 0, epsilon: 0, momentum: 0, rho: 0,
+      ...hyper,
+      clip_norm: this.clipNorm ?? 0,
+      clip_value: this.clipValue ?? 0,
+    };
     if (this.clipNorm !== undefined) {
-      const norm = await registry.kernel(gradientNormSquaredSpec, { N: floats });
-      steps.push(norm.step(`${label}.gradient_norm_squared`, { gradients, norm_squared: normSquared }, [1]));
+      const norm = await registry.kernel<OptimizerDims>(gradientNormSquaredSpec);
+      steps.push(norm.step(`${label}.gradient_norm_squared`, { gradients, norm_squared: normSquared }, [1], { dims, bytes: { gradients: bytes, norm_squared: 4 } }));
     }
-    const clip: Constants = {};
-    if (this.clipNorm !== undefined) Object.assign(clip, { CLIP_BY_NORM: true, CLIP_NORM: this.clipNorm });
-    if (this.clipValue !== undefined) Object.assign(clip, { CLIP_BY_VALUE: true, CLIP_VALUE: this.clipValue });
-    const update = await registry.kernel(this.updateSpec, { N: floats, ...this.hyperparameters(), ...clip });
-    const params = { buffer: store.valueBuffer, offset: 0, size: store.byteLength };
+    const update = await registry.kernel<OptimizerDims>(this.updateSpec);
+    const params = { buffer: store.valueBuffer, offset: 0, size: bytes };
+    const stateBytes = Object.fromEntries(Object.entries(state).map(([name, buffer]) => [name, buffer.size]));
     steps.push(update.step(`${label}.update`, { params, gradients, step_params: stepParams, norm_squared: normSquared, ...state },
-      grid1d(floats, UPDATE_WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension)));
+      grid1d(floats, UPDATE_WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension),
+      { dims, bytes: { params: bytes, gradients: bytes, norm_squared: 4, ...stateBytes } }));
     return steps;
   }
 

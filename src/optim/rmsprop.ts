@@ -2,9 +2,9 @@
 // p -= increment, or with momentum: mom = momentum mom + increment; p -= mom.
 // State: ms [N], and mom [N] only with momentum.
 
-import type { Constants, KernelSpec } from '../gpu/kernel-registry.js';
+import type { KernelSpec } from '../gpu/kernel-registry.js';
 import {
-  GpuOptimizer, checkOptionNames, checkPositive, checkUnitInterval, type OptimizerOptions, type UpdateConstants,
+  GpuOptimizer, checkOptionNames, checkPositive, checkUnitInterval, type Hyperparameters, type OptimizerOptions,
 } from './optimizer.js';
 
 export interface RmspropOptions extends OptimizerOptions {
@@ -20,14 +20,7 @@ export interface RmspropOptions extends OptimizerOptions {
 
 const OPTION_NAMES = ['learningRate', 'rho', 'momentum', 'epsilon', 'clipNorm', 'clipValue'] as const;
 
-export const rmspropUpdateSpec: KernelSpec<UpdateConstants> = {
-  shader: 'optimizer.wgsl',
-  entry: 'rmsprop',
-  // Without momentum the momentum binding is a 4-byte placeholder the kernel never touches.
-  bindingBytes: (c) => ({
-    params: c.N * 4, gradients: c.N * 4, norm_squared: 4, rms_mean_square: c.N * 4, rms_momentum: Number(c.MOMENTUM) > 0 ? c.N * 4 : 4,
-  }),
-};
+export const rmspropUpdateSpec: KernelSpec = { files: ['optimizer.wgsl'], entry: 'rmsprop' };
 
 export class RMSprop extends GpuOptimizer {
   readonly name = 'rmsprop' as const;
@@ -49,8 +42,8 @@ export class RMSprop extends GpuOptimizer {
     this.epsilon = epsilon;
   }
 
-  protected hyperparameters(): Constants {
-    return { RHO: this.rho, MOMENTUM: this.momentum, EPSILON: this.epsilon };
+  protected hyperparameters(): Hyperparameters {
+    return { rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
   }
 
   protected stateBindings(): Record<string, boolean> {

@@ -2,8 +2,8 @@
 // p += velocity, or with Nesterov p += momentum velocity - lr g. State: velocity [N], only with momentum.
 
 import { ShapeError } from '../gpu/errors.js';
-import type { Constants, KernelSpec } from '../gpu/kernel-registry.js';
-import { GpuOptimizer, checkOptionNames, checkUnitInterval, type OptimizerOptions, type UpdateConstants } from './optimizer.js';
+import type { KernelSpec } from '../gpu/kernel-registry.js';
+import { GpuOptimizer, checkOptionNames, checkUnitInterval, type Hyperparameters, type OptimizerOptions } from './optimizer.js';
 
 export interface SgdOptions extends OptimizerOptions {
   /** Default 0.01. */
@@ -16,12 +16,7 @@ export interface SgdOptions extends OptimizerOptions {
 
 const OPTION_NAMES = ['learningRate', 'momentum', 'nesterov', 'clipNorm', 'clipValue'] as const;
 
-export const sgdUpdateSpec: KernelSpec<UpdateConstants> = {
-  shader: 'optimizer.wgsl',
-  entry: 'sgd',
-  // Without momentum the velocity binding is a 4-byte placeholder the kernel never touches.
-  bindingBytes: (c) => ({ params: c.N * 4, gradients: c.N * 4, norm_squared: 4, sgd_velocity: Number(c.MOMENTUM) > 0 ? c.N * 4 : 4 }),
-};
+export const sgdUpdateSpec: KernelSpec = { files: ['optimizer.wgsl'], entry: 'sgd' };
 
 export class SGD extends GpuOptimizer {
   readonly name = 'sgd' as const;
@@ -39,8 +34,8 @@ export class SGD extends GpuOptimizer {
     this.nesterov = nesterov;
   }
 
-  protected hyperparameters(): Constants {
-    return { MOMENTUM: this.momentum, NESTEROV: this.nesterov };
+  protected hyperparameters(): Hyperparameters {
+    return { momentum: this.momentum, nesterov: this.nesterov };
   }
 
   protected stateBindings(): Record<string, boolean> {

@@ -1,21 +1,25 @@
-// The kernel registry: reflection, binding by name, and the errors a kernel author or user sees.
+// The kernel registry: programs joined from several files, reflection, binding by name, runtime dims
+// packed by member name, and the errors a kernel author or user sees.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BindingError, KernelRegistry, Plan, ShaderError, Tensor, type KernelSpec } from '../../src/index.js';
+import { BindingError, CELLS, KernelRegistry, Plan, ShaderError, Tensor, recurrenceFiles, type KernelSpec } from '../../src/index.js';
 import { gpu } from '../helpers/gpu.js';
 
+const PRELUDE = `// prelude: a helper the kernel file calls
+fn times(v: f32, k: f32) -> f32 { return v * k; }
+`;
 const SCALE = `// test shader
-override N: u32;
 override FACTOR: f32 = 2.0;
-@group(0) @binding(0) var<storage, read> src: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+struct Dims { n: u32, offset: u32, bias: f32 }
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @compute @workgroup_size(64)
 fn scale(@builtin(global_invocation_id) id: vec3<u32>) {
-  if (id.x < N) { dst[id.x] = FACTOR * src[id.x]; }
+  if (id.x < dims.n) { dst[id.x] = times(src[dims.offset + id.x], FACTOR) + dims.bias; }
 }
 `;
 const BROKEN = `// line 1
-override N: u32;
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -23,91 +27,108 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
 }
 `;
 
-type C = { N: number; FACTOR?: number };
-const scaleSpec: KernelSpec<C> = { shader: 'scale.wgsl', entry: 'scale', bindingBytes: (c) => ({ src: c.N * 4, dst: c.N * 4 }) };
+const scaleSpec: KernelSpec = { files: ['prelude.wgsl', 'scale.wgsl'], entry: 'scale' };
+type D = { n: number; offset: number; bias: number };
 
 describe('kernel registry', () => {
   let env: Awaited<ReturnType<typeof gpu>>;
   let registry: KernelRegistry;
   beforeAll(async () => {
     env = await gpu();
-    registry = new KernelRegistry(env.ctx, { sources: { 'scale.wgsl': SCALE, 'broken.wgsl': BROKEN } });
+    registry = new KernelRegistry(env.ctx, { sources: { 'prelude.wgsl': PRELUDE, 'scale.wgsl': SCALE, 'broken.wgsl': BROKEN } });
   });
 
-  it('binds by shader names and runs with override constants', async () => {
-    const kernel = await registry.kernel(scaleSpec, { N: 5, FACTOR: 3 });
+  it('joins files, binds by shader names, packs dims by member name and runs with override constants', async () => {
+    const kernel = await registry.kernel<D>(scaleSpec, { FACTOR: 3 });
     expect(kernel.bindingNames).toEqual(['src', 'dst']);
-    const src = Tensor.from(env.ctx, [1, 2, 3, 4, 5], [5]);
+    expect(kernel.dimNames).toEqual(['n', 'offset', 'bias']);
+    const src = Tensor.from(env.ctx, [9, 1, 2, 3, 4, 5], [6]);
     const dst = Tensor.zeros(env.ctx, [5]);
-    new Plan(env.ctx, 'scale', [kernel.step('scale', { src: src.buffer, dst: dst.buffer }, [1])]).run();
-    expect(Array.from(await dst.read())).toEqual([3, 6, 9, 12, 15]);
+    Plan.runOnce(env.ctx, 'scale', [kernel.step('scale', { src, dst }, [1], { dims: { n: 5, offset: 1, bias: 0.5 }, bytes: { src: 24, dst: 20 } })]);
+    expect(Array.from(await dst.read())).toEqual([3.5, 6.5, 9.5, 12.5, 15.5]);
     src.dispose();
     dst.dispose();
   });
 
-  it('caches pipelines per (shader, entry, constants)', async () => {
+  it('caches pipelines per (files, entry, constants), not per shape', async () => {
     const before = env.ctx.stats().pipelinesCreated;
-    const a = await registry.kernel(scaleSpec, { N: 7, FACTOR: 3 });
-    const b = await registry.kernel(scaleSpec, { FACTOR: 3, N: 7 });
-    const c = await registry.kernel(scaleSpec, { N: 8, FACTOR: 3 });
+    const a = await registry.kernel<D>(scaleSpec, { FACTOR: 7 });
+    const b = await registry.kernel<D>(scaleSpec, { FACTOR: 7 });
+    const c = await registry.kernel<D>(scaleSpec, { FACTOR: 8 });
     expect(a.pipeline).toBe(b.pipeline);
     expect(c.pipeline).not.toBe(a.pipeline);
     expect(env.ctx.stats().pipelinesCreated - before).toBe(2);
-    expect(a.pipeline.label).toContain('scale.wgsl:scale');
+    expect(a.pipeline.label).toContain('prelude.wgsl+scale.wgsl:scale');
   });
 
-  it('names the missing binding', async () => {
-    const kernel = await registry.kernel(scaleSpec, { N: 4 });
-    const dst = Tensor.zeros(env.ctx, [4]);
-    expect(() => kernel.bind('t', { dst: dst.buffer })).toThrow(BindingError);
-    expect(() => kernel.bind('t', { dst: dst.buffer })).toThrow(/scale\.wgsl entry 'scale'.*missing buffer for binding 'src'/);
-    dst.dispose();
-  });
-
-  it('names an extra binding', async () => {
-    const kernel = await registry.kernel(scaleSpec, { N: 4 });
-    const t = Tensor.zeros(env.ctx, [4]);
-    expect(() => kernel.bind('t', { src: t.buffer, dst: t.buffer, source: t.buffer })).toThrow(/extra buffer 'source'/);
-    t.dispose();
-  });
-
-  it('names a buffer smaller than the shader needs', async () => {
-    const kernel = await registry.kernel(scaleSpec, { N: 100 });
+  it('names a missing, extra or too-small binding', async () => {
+    const kernel = await registry.kernel<D>(scaleSpec);
     const small = Tensor.zeros(env.ctx, [99], { label: 'small' });
     const big = Tensor.zeros(env.ctx, [100], { label: 'big' });
-    expect(() => kernel.bind('t', { src: small.buffer, dst: big.buffer })).toThrow(/binding 'src' needs 400 bytes, buffer 'small' gives 396/);
+    const dims = { n: 100, offset: 0, bias: 0 };
+    expect(() => kernel.step('t', { dst: big }, [2], { dims, bytes: { src: 400, dst: 400 } })).toThrow(BindingError);
+    expect(() => kernel.step('t', { dst: big }, [2], { dims, bytes: { src: 400, dst: 400 } })).toThrow(/scale\.wgsl entry 'scale'.*missing buffer for binding 'src'/);
+    expect(() => kernel.step('t', { src: big, dst: big, source: big }, [2], { dims, bytes: { src: 400, dst: 400 } })).toThrow(/extra buffer 'source'/);
+    expect(() => kernel.step('t', { src: small, dst: big }, [2], { dims, bytes: { src: 400, dst: 400 } })).toThrow(/binding 'src' needs 400 bytes, buffer 'small' gives 396/);
+    expect(() => kernel.step('t', { src: big, dst: big }, [2], { dims, bytes: { dst: 400 } })).toThrow(/no size for runtime-sized binding 'src'/);
+    expect(() => kernel.step('t', { src: big, dst: big }, [2], { dims, bytes: { src: 4, dst: 4, other: 4 } })).toThrow(/sizes binding 'other', which the shader does not use/);
     small.dispose();
     big.dispose();
   });
 
-  it('reports a WGSL compile error with the file and line', async () => {
-    const spec: KernelSpec = { shader: 'broken.wgsl', entry: 'main', bindingBytes: () => ({ dst: 4 }) };
-    const error = await registry.kernel(spec, { N: 1 }).catch((e: Error) => e);
-    expect(error).toBeInstanceOf(ShaderError);
-    expect((error as Error).message).toMatch(/shaders\/broken\.wgsl:6:\d+: error: .*undefined_thing/);
+  it('names a missing, unknown or invalid dim', async () => {
+    const kernel = await registry.kernel<D>(scaleSpec);
+    const t = Tensor.zeros(env.ctx, [4]);
+    const bytes = { src: 16, dst: 16 };
+    expect(() => kernel.step('t', { src: t, dst: t }, [1], { bytes })).toThrow(/'dims' uniform needs n, offset, bias/);
+    expect(() => kernel.step('t', { src: t, dst: t }, [1], { dims: { n: 1, offset: 0 } as D, bytes })).toThrow(/missing dim 'bias'/);
+    expect(() => kernel.step('t', { src: t, dst: t }, [1], { dims: { n: 1, offset: 0, bias: 0, extra: 1 } as D, bytes })).toThrow(/unknown dim 'extra'/);
+    expect(() => kernel.step('t', { src: t, dst: t }, [1], { dims: { n: -1, offset: 0, bias: 0 }, bytes })).toThrow(/dim 'n' must be an integer/);
+    expect(() => kernel.step('t', { src: t, dst: t, dims: t } as never, [1], { dims: { n: 1, offset: 0, bias: 0 }, bytes })).toThrow(/dims are passed as values/);
+    t.dispose();
+  });
+
+  it('reports a WGSL compile error with the file and line, in whichever joined file it is', async () => {
+    const alone = await registry.kernel({ files: ['broken.wgsl'], entry: 'main' }).catch((e: Error) => e);
+    expect(alone).toBeInstanceOf(ShaderError);
+    expect((alone as Error).message).toMatch(/shaders\/broken\.wgsl:5:\d+: error: .*undefined_thing/);
+    const joined = await registry.kernel({ files: ['prelude.wgsl', 'broken.wgsl'], entry: 'main' }).catch((e: Error) => e);
+    expect((joined as Error).message).toMatch(/shaders\/broken\.wgsl:5:\d+: error: .*undefined_thing/);
   });
 
   it('reports an unknown entry point, shader, or override', async () => {
-    await expect(registry.kernel({ ...scaleSpec, entry: 'nope' }, { N: 1 })).rejects.toThrow(/no compute entry point 'nope' \(it has: scale\)/);
-    await expect(registry.kernel({ ...scaleSpec, shader: 'missing.wgsl' }, { N: 1 })).rejects.toThrow(/shader 'missing.wgsl' not found/);
-    await expect(registry.kernel(scaleSpec, { N: 1, BOGUS: 1 } as C)).rejects.toThrow(/unknown override constant 'BOGUS'/);
+    await expect(registry.kernel({ ...scaleSpec, entry: 'nope' })).rejects.toThrow(/no compute entry point 'nope' \(it has: scale\)/);
+    await expect(registry.kernel({ files: ['missing.wgsl'], entry: 'x' })).rejects.toThrow(/shader 'missing.wgsl' not found/);
+    await expect(registry.kernel(scaleSpec, { BOGUS: 1 })).rejects.toThrow(/unknown override constant 'BOGUS'/);
   });
 
-  it('rejects a spec that does not size a runtime-sized binding, or sizes one the shader lacks', async () => {
-    await expect(registry.kernel({ ...scaleSpec, bindingBytes: (c: C) => ({ dst: c.N * 4 }) }, { N: 2 })).rejects.toThrow(
-      /gives no size for runtime-sized binding 'src'/,
-    );
-    await expect(
-      registry.kernel({ ...scaleSpec, bindingBytes: (c: C) => ({ src: 4, dst: 4, other: c.N }) }, { N: 2 }),
-    ).rejects.toThrow(/sizes binding 'other', which the shader does not use/);
+  // Reflection decides which buffers an entry point binds by name, without scopes: a parameter or local
+  // named like a binding would make every entry that calls the function bind that buffer.
+  it('no function parameter or local in a bundled program is named like one of its bindings', async () => {
+    const { shaderSources } = await import('../../src/gpu/shader-sources.js');
+    const programs = [
+      ...Object.keys(shaderSources).filter((f) => !f.startsWith('cells/') && !f.startsWith('common/') && f !== 'recurrence.wgsl').map((f) => ['common/activations.wgsl', f]),
+      ...Object.values(CELLS).map((cell) => recurrenceFiles(cell)),
+    ];
+    for (const files of programs) {
+      const code = files.map((f) => shaderSources[f]).join('\n').replace(/\/\/.*$/gm, '');
+      const bindings = new Set([...code.matchAll(/@binding\(\d+\)\s*var(?:<[^>]*>)?\s+(\w+)/g)].map((m) => m[1]));
+      const params = [...code.matchAll(/\bfn\s+\w+\s*\(([^)]*)\)/g)].flatMap((m) => [...m[1].matchAll(/(\w+)\s*:/g)].map((p) => p[1]));
+      const locals = [...code.matchAll(/\b(?:let|var)\s+(\w+)\s*[:=]/g)].map((m) => m[1]);
+      const clashes = [...params, ...locals].filter((name) => bindings.has(name));
+      expect(clashes, files.join(' + ')).toEqual([]);
+    }
   });
 
-  it('every bundled shader compiles and reflects', async () => {
+  it('every bundled shader program compiles and reflects', async () => {
     const bundled = new KernelRegistry(env.ctx);
     const { shaderSources } = await import('../../src/gpu/shader-sources.js');
-    expect(Object.keys(shaderSources).length).toBeGreaterThan(0);
-    for (const file of Object.keys(shaderSources)) {
-      await expect((bundled as unknown as { module(f: string): Promise<unknown> }).module(file)).resolves.toBeTruthy();
-    }
+    const standalone = Object.keys(shaderSources).filter((f) => !f.startsWith('cells/') && !f.startsWith('common/') && f !== 'recurrence.wgsl');
+    expect(standalone.length).toBeGreaterThan(5);
+    const programs = [
+      ...standalone.map((f) => (f === 'activation.wgsl' ? ['common/activations.wgsl', f] : [f])),
+      ...Object.values(CELLS).map((cell) => recurrenceFiles(cell)),
+    ];
+    for (const files of programs) await expect(bundled.program(files)).resolves.toBeTruthy();
   });
 });

@@ -1,86 +1,70 @@
-// shaders/elementwise.wgsl against float64 math, on sizes that are not multiples of the workgroup (64).
+// shaders/elementwise.wgsl against float64 math, on sizes that are not multiples of the workgroup (64):
+// every op, accumulated or not, with offsets.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Plan, Tensor, unaryStep, binaryStep, axpyStep, fillStep, type UnaryOp, type BinaryOp, type Step } from '../../src/index.js';
+import { ELEMENTWISE_OPS, Plan, Tensor, elementwiseStep, type ElementwiseOp } from '../../src/index.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
 import { mulberry32, uniformArray } from '../reference/random.js';
 
 // f32 rounding of inputs and outputs: 2 ulp relative, plus 1e-7 absolute for results near zero.
 const TOL = { atol: 1e-7, rtol: 2.5e-7 };
-
+// Accumulated (and axpy): the result can cancel terms of up to |start| + |alpha x| + |y| ~ 12, each
+// rounded once or twice: 2 ulp of that, absolute.
+const ACCUMULATED_TOL = { atol: 2 * 12 * 2 ** -24, rtol: 2.5e-7 };
 const SIZES = [1, 63, 65, 1000, 4099];
+const ALPHA = -2.5;
 
-const unaryReference: Record<UnaryOp, (v: number) => number> = {
-  copy: (v) => v,
-  scale: (v) => -2.5 * v,
-  negate: (v) => -v,
-};
-const binaryReference: Record<BinaryOp, (u: number, v: number) => number> = {
+const reference: Record<ElementwiseOp, (u: number, v: number) => number> = {
+  copy: (u) => u,
+  scale: (u) => ALPHA * u,
   add: (u, v) => u + v,
   sub: (u, v) => u - v,
   mul: (u, v) => u * v,
   div: (u, v) => u / v,
+  fill: () => ALPHA,
+  axpy: (u, v) => ALPHA * u + v,
 };
 
-describe('elementwise kernels', () => {
+describe('elementwise kernel', () => {
   let env: Awaited<ReturnType<typeof gpu>>;
   beforeAll(async () => {
     env = await gpu();
   });
 
-  async function run(steps: Step[]) {
-    new Plan(env.ctx, 'test', steps).run();
-  }
-
-  for (const op of Object.keys(unaryReference) as UnaryOp[]) {
-    it(`unary ${op} on sizes ${SIZES.join(', ')}`, async () => {
-      const rng = mulberry32(1);
-      for (const n of SIZES) {
-        const xs = f32(uniformArray(n, 6, rng));
-        const x = Tensor.from(env.ctx, xs, [n], { label: 'x' });
-        const out = Tensor.zeros(env.ctx, [n], { label: 'out' });
-        await run([await unaryStep(env.registry, `unary.${op}`, op, n, x.buffer, out.buffer, -2.5)]);
-        const expected = Array.from(xs, unaryReference[op]);
-        expectClose(await out.read(), expected, TOL, `${op} n=${n}`);
-        x.dispose();
-        out.dispose();
-      }
-    });
-  }
-
-  for (const op of Object.keys(binaryReference) as BinaryOp[]) {
-    it(`binary ${op}`, async () => {
-      const rng = mulberry32(2);
-      for (const n of SIZES) {
-        const xs = f32(uniformArray(n, 3, rng));
-        const ys = f32(uniformArray(n, 3, rng).map((v) => (op === 'div' ? v + Math.sign(v) * 0.5 : v)));
-        const [x, y, out] = [Tensor.from(env.ctx, xs, [n]), Tensor.from(env.ctx, ys, [n]), Tensor.zeros(env.ctx, [n])];
-        await run([await binaryStep(env.registry, op, op, n, x.buffer, y.buffer, out.buffer)]);
-        const expected = Array.from(xs, (u, i) => binaryReference[op](u, ys[i]));
-        expectClose(await out.read(), expected, TOL, `${op} n=${n}`);
-        for (const t of [x, y, out]) t.dispose();
-      }
-    });
-  }
-
-  it('axpy and fill', async () => {
-    const rng = mulberry32(3);
-    for (const n of SIZES) {
-      const xs = f32(uniformArray(n, 1, rng));
-      const ys = f32(uniformArray(n, 1, rng));
-      const [x, y, filled] = [Tensor.from(env.ctx, xs, [n]), Tensor.from(env.ctx, ys, [n]), Tensor.zeros(env.ctx, [n])];
-      await run([
-        await axpyStep(env.registry, 'axpy', n, 0.75, x.buffer, y.buffer),
-        await fillStep(env.registry, 'fill', n, -1.5, filled.buffer),
-      ]);
-      expectClose(await y.read(), Array.from(ys, (v, i) => v + 0.75 * xs[i]), TOL, `axpy n=${n}`);
-      expect(Array.from(await filled.read()).every((v) => v === -1.5)).toBe(true);
-      for (const t of [x, y, filled]) t.dispose();
+  for (const op of Object.keys(ELEMENTWISE_OPS) as ElementwiseOp[]) {
+    for (const accumulate of [false, true]) {
+      it(`${op}${accumulate ? ', accumulated' : ''} on sizes ${SIZES.join(', ')}`, async () => {
+        const rng = mulberry32(ELEMENTWISE_OPS[op] * 2 + Number(accumulate));
+        for (const n of SIZES) {
+          const xs = Float32Array.from(uniformArray(n, 3, rng));
+          const ys = Float32Array.from(uniformArray(n, 3, rng).map((v) => (op === 'div' ? v + Math.sign(v) * 0.5 : v)));
+          const start = Float32Array.from(uniformArray(n, 1, rng));
+          const [x, y, out] = [Tensor.from(env.ctx, xs, [n]), Tensor.from(env.ctx, ys, [n]), Tensor.from(env.ctx, start, [n])];
+          Plan.runOnce(env.ctx, op, [await elementwiseStep(env.registry, op, op, n, { x, y, out }, { alpha: ALPHA, accumulate })]);
+          const expected = Array.from(xs, (u, i) => (accumulate ? start[i] : 0) + reference[op](u, ys[i]));
+          expectClose(await out.read(), expected, accumulate || op === 'axpy' ? ACCUMULATED_TOL : TOL, `${op} n=${n}`);
+          for (const t of [x, y, out]) t.dispose();
+        }
+      });
     }
+  }
+
+  it('reads and writes at element offsets, leaving the rest alone', async () => {
+    const n = 70;
+    const xs = Float32Array.from({ length: n + 5 }, (_, i) => i);
+    const ys = Float32Array.from({ length: n + 9 }, (_, i) => 100 * i);
+    const [x, y, out] = [Tensor.from(env.ctx, xs, [xs.length]), Tensor.from(env.ctx, ys, [ys.length]), Tensor.zeros(env.ctx, [n + 3])];
+    Plan.runOnce(env.ctx, 'offsets', [await elementwiseStep(env.registry, 'add', 'add', n, { x, y, out }, { xOffset: 5, yOffset: 9, outOffset: 3 })]);
+    const result = await out.read();
+    expect(Array.from(result.subarray(0, 3))).toEqual([0, 0, 0]);
+    for (let i = 0; i < n; i++) expect(result[3 + i]).toBe(xs[5 + i] + ys[9 + i]);
+    for (const t of [x, y, out]) t.dispose();
+  });
+
+  it('names a missing operand', async () => {
+    const out = Tensor.zeros(env.ctx, [4]);
+    await expect(elementwiseStep(env.registry, 'sum', 'add', 4, { x: out, out })).rejects.toThrow(/'add' needs y/);
+    out.dispose();
   });
 });
-
-function f32(values: ArrayLike<number>): Float32Array {
-  return Float32Array.from(values as ArrayLike<number>);
-}

@@ -1,8 +1,9 @@
 // shaders/matmul.wgsl against the float64 reference: every transpose variant, bias, accumulate, the fused
-// column sum, on shapes that are not multiples of the tile (8 x 64).
+// column sum, strides, offsets and batches, on shapes that are not multiples of the tile (8 x 64); and one
+// pipeline for all of them.
 
-import { beforeAll, describe, it } from 'vitest';
-import { Plan, Tensor, matmulColsumStep, matmulStep } from '../../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Plan, Tensor, matmulStep } from '../../src/index.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
 import { matmul } from '../reference/matmul.js';
@@ -39,7 +40,7 @@ describe('matmul kernel', () => {
           const a = Tensor.from(env.ctx, as, transA ? [K, M] : [M, K], { label: 'a' });
           const b = Tensor.from(env.ctx, bs, transB ? [N, K] : [K, N], { label: 'b' });
           const c = Tensor.zeros(env.ctx, [M, N], { label: 'c' });
-          new Plan(env.ctx, 'matmul', [await matmulStep(env.registry, 'matmul', { M, K, N, transA, transB }, a, b, c)]).run();
+          Plan.runOnce(env.ctx, 'matmul', [await matmulStep(env.registry, 'matmul', { M, K, N, transA, transB }, { a, b, c })]);
           const expected = matmul(Float64Array.from(as), Float64Array.from(bs), M, K, N, { transA, transB });
           expectClose(await c.read(), expected, tolerance(K), `matmul ${M}x${K}x${N} transA=${transA} transB=${transB}`);
           for (const t of [a, b, c]) t.dispose();
@@ -58,10 +59,10 @@ describe('matmul kernel', () => {
       const [a, b, bias] = [Tensor.from(env.ctx, as, [M, K]), Tensor.from(env.ctx, bs, [K, N]), Tensor.from(env.ctx, biases, [N])];
       const withBias = Tensor.zeros(env.ctx, [M, N]);
       const accumulated = Tensor.from(env.ctx, start, [M, N]);
-      new Plan(env.ctx, 'matmul', [
-        await matmulStep(env.registry, 'matmul.bias', { M, K, N }, a, b, withBias, bias),
-        await matmulStep(env.registry, 'matmul.acc', { M, K, N, accumulate: true }, a, b, accumulated),
-      ]).run();
+      Plan.runOnce(env.ctx, 'matmul', [
+        await matmulStep(env.registry, 'matmul.bias', { M, K, N }, { a, b, c: withBias, bias }),
+        await matmulStep(env.registry, 'matmul.acc', { M, K, N, accumulate: true }, { a, b, c: accumulated }),
+      ]);
       const product = matmul(Float64Array.from(as), Float64Array.from(bs), M, K, N);
       expectClose(await withBias.read(), product.map((v, i) => v + biases[i % N]), tolerance(K), 'matmul + bias');
       expectClose(await accumulated.read(), product.map((v, i) => v + start[i]), tolerance(K), 'matmul accumulate');
@@ -84,10 +85,10 @@ describe('matmul kernel', () => {
         const store = env.ctx.createStorageBuffer('gradients', sumsAt + N * 4);
         const c = { buffer: store, offset: 0, size: M * N * 4 };
         const colsum = { buffer: store, offset: sumsAt, size: N * 4 };
-        const step = (accumulate: boolean) => matmulColsumStep(env.registry, 'matmul.colsum', { M, K, N, transA, accumulate }, a, b, c, colsum);
-        new Plan(env.ctx, 'matmul.colsum', [await step(false)]).run();
+        const step = (accumulate: boolean) => matmulStep(env.registry, 'matmul.colsum', { M, K, N, transA, accumulate }, { a, b, c, colsum });
+        Plan.runOnce(env.ctx, 'matmul.colsum', [await step(false)]);
         const once = new Float32Array(await env.ctx.read(store, sumsAt + N * 4));
-        new Plan(env.ctx, 'matmul.colsum.acc', [await step(true)]).run();
+        Plan.runOnce(env.ctx, 'matmul.colsum.acc', [await step(true)]);
         const twice = new Float32Array(await env.ctx.read(store, sumsAt + N * 4));
 
         const product = matmul(Float64Array.from(as), Float64Array.from(bs), M, K, N, { transA });
@@ -104,5 +105,57 @@ describe('matmul kernel', () => {
       });
     }
   }
-});
 
+  // Sub-blocks of larger matrices: row strides, element offsets, and batches (grid z) with their strides,
+  // as the per-step recurrence and the per-direction weight gradients use them.
+  it('strided, offset and batched products (z = 3, a shared left factor, bias and column sums per batch)', async () => {
+    const [M, K, N, Z] = [5, 7, 9, 3];
+    const rng = mulberry32(77);
+    const lda = K + 2;
+    const aOffset = 3;
+    const ldc = N + 1;
+    const cOffset = 5;
+    const as = Float32Array.from(uniformArray(aOffset + M * lda, 1, rng));
+    const bs = Float32Array.from(uniformArray(Z * K * N, 1, rng));
+    const biases = Float32Array.from(uniformArray(Z * N, 1, rng));
+    const a = Tensor.from(env.ctx, as, [as.length]);
+    const b = Tensor.from(env.ctx, bs, [bs.length]);
+    const bias = Tensor.from(env.ctx, biases, [biases.length]);
+    const c = Tensor.zeros(env.ctx, [cOffset + Z * M * ldc]);
+    const sums = Tensor.zeros(env.ctx, [Z * N]);
+    Plan.runOnce(env.ctx, 'batched', [await matmulStep(env.registry, 'batched', {
+      M, K, N, lda, ldc, aOffset, cOffset, batches: Z, batchA: 0, batchB: K * N, batchC: M * ldc, batchBias: N, batchColsum: N,
+    }, { a, b, c, bias, colsum: sums })]);
+    const out = await c.read();
+    const colsums = await sums.read();
+    for (let z = 0; z < Z; z++) {
+      const denseA = new Float64Array(M * K);
+      for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) denseA[i * K + k] = as[aOffset + i * lda + k];
+      const expected = matmul(denseA, Float64Array.from(bs.subarray(z * K * N, (z + 1) * K * N)), M, K, N);
+      const actual = new Float64Array(M * N);
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) actual[i * N + j] = out[cOffset + z * M * ldc + i * ldc + j];
+      expectClose(actual, expected.map((v, i) => v + biases[z * N + (i % N)]), tolerance(K), `batch ${z}`);
+      const expectedSums = new Float64Array(N);
+      for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) expectedSums[j] += bs[z * K * N + k * N + j];
+      expectClose(colsums.subarray(z * N, (z + 1) * N), expectedSums, tolerance(K), `column sums ${z}`);
+    }
+    // Elements outside the strided block are untouched.
+    for (let z = 0; z < Z; z++) for (let i = 0; i < M; i++) expect(out[cOffset + z * M * ldc + i * ldc + N]).toBe(0);
+    expect(out[0]).toBe(0);
+    for (const t of [a, b, bias, c, sums]) t.dispose();
+  });
+
+  it('every shape, transpose and option runs on one pipeline', async () => {
+    const before = env.ctx.stats().pipelinesCreated;
+    const t = Tensor.zeros(env.ctx, [64 * 64]);
+    const out = Tensor.zeros(env.ctx, [64 * 64]);
+    for (const [M, K, N] of [[3, 5, 7], [64, 1, 2], [9, 9, 9]]) {
+      for (const transA of [false, true]) {
+        await matmulStep(env.registry, 'any', { M, K, N, transA, transB: !transA, accumulate: transA }, { a: t, b: t, c: out, ...(transA ? {} : { bias: t }) });
+      }
+    }
+    expect(env.ctx.stats().pipelinesCreated - before).toBeLessThanOrEqual(1);
+    t.dispose();
+    out.dispose();
+  });
+});

@@ -148,6 +148,7 @@ describe('optimizers vs float64 reference', () => {
       const steps = await optimizer.steps();
       expect(steps.length, 'dispatches').toBe(c.clipNorm !== undefined ? 2 : 1);
       const plan = new Plan(env.ctx, c.name, steps);
+      cleanup.push(() => plan.dispose());
 
       const reference = c.reference();
       const params = initial.map((p) => Float64Array.from(p));
@@ -183,6 +184,7 @@ describe('optimizers vs float64 reference', () => {
     optimizer.attach(env.ctx, env.registry, store);
     cleanup.push(() => optimizer.dispose());
     const plan = new Plan(env.ctx, 'reset', await optimizer.steps());
+    cleanup.push(() => plan.dispose());
     for (let s = 0; s < 2; s++) runStep(store, optimizer, plan, randomGradients(rng));
     optimizer.reset();
     expect(optimizer.iterations).toBe(0);
@@ -198,6 +200,7 @@ describe('optimizers vs float64 reference', () => {
     adam.attach(env.ctx, env.registry, store);
     cleanup.push(() => adam.dispose());
     const adamPlan = new Plan(env.ctx, 'reset.adam', await adam.steps());
+    cleanup.push(() => adamPlan.dispose());
     runStep(store, adam, adamPlan, randomGradients(rng));
     adam.reset();
     const before = await Promise.all(PARAMETERS.map(async ([name]) => Float64Array.from(await store.read(name))));

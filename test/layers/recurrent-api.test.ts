@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LimitError, LSTM, ShapeError, WebRnnError, orthogonal } from '../../src/index.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
-import { lstmBackward, lstmForward } from '../reference/lstm.js';
+import { lstmReference } from '../reference/cells/lstm.js';
+import { recurrentBackward, recurrentForward } from '../reference/recurrent.js';
 import { mulberry32, uniformArray } from '../reference/random.js';
 import { FORWARD_TOLERANCE, gradientTolerance } from './recurrent-cases.js';
 
@@ -29,8 +30,10 @@ describe('recurrent layer API', () => {
     expect(short).toEqual(long);
     // forward: projection + recurrence; backward: recurrence + dKernel with dBias (one matmul) + dRecurrent + dInput.
     expect(long).toEqual({ forward: 2, backward: 4 });
+    // Per step: the recurrent product (a matmul) and the cell; backward: the product of every step but
+    // the last, the cells, then the initial state's product and dh0, and the three weight matmuls.
     const perStep = lstm({ units: 75, inputSize: 1, returnSequences: true, strategy: 'step' });
-    expect(await perStep.dispatchCounts(10, 24)).toEqual({ forward: 1 + 24, backward: 24 + 1 + 3 });
+    expect(await perStep.dispatchCounts(10, 24)).toEqual({ forward: 1 + 2 * 24, backward: 23 + 24 + 2 + 3 });
   });
 
   it('initializes as Keras: glorot_uniform kernel, orthogonal recurrent kernel, unit forget bias; seeded', async () => {
@@ -89,7 +92,7 @@ describe('recurrent layer API', () => {
     for (const values of [output, ...states, ...grads.weights, grads.input, ...grads.initialState]) {
       expect(Array.from(values).every(Number.isFinite)).toBe(true);
     }
-    const reference = lstmForward(
+    const reference = recurrentForward(lstmReference,
       { kernel: Float64Array.from(kernel), recurrentKernel: Float64Array.from(recurrent), bias: new Float64Array(16) },
       Float64Array.from(x), 2, 3, { returnSequences: true },
     );
@@ -112,10 +115,10 @@ describe('recurrent layer API', () => {
 
     const p1 = { kernel: w1[0], recurrentKernel: w1[1], bias: w1[2] };
     const p2 = { kernel: w2[0], recurrentKernel: w2[1], bias: w2[2] };
-    const r1 = lstmForward(p1, x, B, T, { returnSequences: true });
-    const r2 = lstmForward(p2, r1.output, B, T);
-    const rg2 = lstmBackward(p2, r1.output, r2, dOut);
-    const rg1 = lstmBackward(p1, x, r1, rg2.dx);
+    const r1 = recurrentForward(lstmReference, p1, x, B, T, { returnSequences: true });
+    const r2 = recurrentForward(lstmReference, p2, r1.output, B, T);
+    const rg2 = recurrentBackward(lstmReference, p2, r1.output, r2, dOut);
+    const rg1 = recurrentBackward(lstmReference, p1, x, r1, rg2.dx);
     expectClose(h2.output, r2.output, FORWARD_TOLERANCE, 'stacked output');
     expectClose(g1.weights[0], rg1.dKernel, gradientTolerance(rg1.dKernel), 'first layer dKernel through the stack');
     expectClose(g1.input, rg1.dx, gradientTolerance(rg1.dx), 'input gradient through the stack');
@@ -137,7 +140,7 @@ describe('recurrent layer API', () => {
     expect(() => layer.setWeights([new Float32Array(24), new Float32Array(36), new Float32Array(11)])).toThrow(
       /encoder.setWeights bias: expected shape \[12\] \(12 values\), got 11/,
     );
-    expect(() => layer.setWeights([new Float32Array(24), new Float32Array(35), new Float32Array(12)])).toThrow(/recurrentKernel: expected shape \[3, 12\]/);
+    expect(() => layer.setWeights([new Float32Array(24), new Float32Array(35), new Float32Array(12)])).toThrow(/recurrent_kernel: expected shape \[3, 12\]/);
     await expect(lstm({ units: 3, inputSize: 2 }).backward(new Float32Array(6))).rejects.toThrow(WebRnnError);
     expect(() => lstm({ units: 0, inputSize: 2 })).toThrow(ShapeError);
     const ok = await layer.forward(new Float32Array(12).fill(0.5), { batch: 2, steps: 3 });
@@ -145,7 +148,7 @@ describe('recurrent layer API', () => {
     await expect(layer.backward(new Float32Array(5))).rejects.toThrow(/encoder.backward dOutput: expected shape \[2, 3, 3\]/);
   });
 
-  it('a shape over a device limit is a LimitError that leaves nothing allocated (step strategy: its step-index buffer too)', async () => {
+  it('a shape over a device limit is a LimitError that leaves nothing allocated (step strategy: its scratch buffers too)', async () => {
     const layer = LSTM.create(env.ctx, { units: 64, inputSize: 1, strategy: 'step' }, { registry: env.registry });
     const before = env.ctx.liveBuffers;
     // 4,000 x 200 steps x 256 gate values = 819 MB of pre-activations: over lavapipe's storage binding

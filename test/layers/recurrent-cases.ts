@@ -3,7 +3,9 @@
 
 import type { RecurrentLayer } from '../../src/index.js';
 import { expectClose, type Tolerance } from '../helpers/compare.js';
+import { REFERENCE_CELLS } from '../reference/cells/index.js';
 import { mulberry32, uniformArray } from '../reference/random.js';
+import { recurrentBackward, recurrentForward, type RecurrentOptions } from '../reference/recurrent.js';
 
 export interface RecurrentCase {
   batch: number;
@@ -16,8 +18,10 @@ export interface RecurrentCase {
   /** Gradient also arrives at the final state. */
   stateGradient?: boolean;
   strategy?: 'auto' | 'sequence' | 'step';
-  /** LSTM tuning: units per invocation of the in-kernel loop. */
+  /** Tuning: units per invocation of the in-kernel loop. */
   unitsPerInvocation?: number;
+  /** Cell options: activation, recurrentActivation, resetAfter. */
+  cellOptions?: { activation?: string; recurrentActivation?: string; resetAfter?: boolean; useBias?: boolean };
   /** Scale of the random weights (1/sqrt(units) by default: unsaturated gates). */
   weightScale?: number;
 }
@@ -30,6 +34,7 @@ export function caseName(c: RecurrentCase): string {
     c.stateGradient && 'dState',
     c.strategy && c.strategy !== 'auto' && c.strategy,
     c.unitsPerInvocation && `${c.unitsPerInvocation} units per invocation`,
+    ...Object.entries(c.cellOptions ?? {}).map(([k, v]) => `${k}=${v}`),
   ].filter(Boolean);
   return `B${c.batch} T${c.steps} in${c.inputSize} u${c.units}${flags.length ? ' ' + flags.join(' ') : ''}`;
 }
@@ -51,11 +56,12 @@ export interface CaseData {
   dStates?: Float64Array[];
 }
 
-export function makeCaseData(c: RecurrentCase, gates: number, stateCount: number, seed: number): CaseData {
+export function makeCaseData(c: RecurrentCase, gates: number, stateCount: number, seed: number, biasRows = 1): CaseData {
   const rng = mulberry32(seed);
   const G = gates * c.units;
   const scale = c.weightScale ?? 1 / Math.sqrt(c.units + c.inputSize);
-  const weights = [uniformArray(c.inputSize * G, scale, rng), uniformArray(c.units * G, scale, rng), uniformArray(G, 0.5, rng)];
+  const weights = [uniformArray(c.inputSize * G, scale, rng), uniformArray(c.units * G, scale, rng)];
+  if (c.cellOptions?.useBias !== false) weights.push(uniformArray(biasRows * G, 0.5, rng));
   const x = uniformArray(c.batch * c.steps * c.inputSize, 1, rng);
   const initialState = c.initialState ? Array.from({ length: stateCount }, () => uniformArray(c.batch * c.units, 0.8, rng)) : undefined;
   const dOutput = uniformArray(c.batch * c.units * (c.returnSequences ? c.steps : 1), 1, rng);
@@ -91,9 +97,27 @@ export async function checkAgainstReference(
 
   const grads = await layer.backward(Float32Array.from(data.dOutput), f32(data.dStates));
   const names = ['dKernel', 'dRecurrentKernel', 'dBias'];
+  if (grads.weights.length !== reference.dWeights.length) throw new Error(`${grads.weights.length} weight gradients, expected ${reference.dWeights.length}`);
   grads.weights.forEach((g, i) => expectClose(g, reference.dWeights[i], gradientTolerance(reference.dWeights[i]), names[i]));
   expectClose(grads.input, reference.dInput, gradientTolerance(reference.dInput), 'dInput');
   grads.initialState.forEach((g, i) =>
     expectClose(g, reference.dInitialState[i], gradientTolerance(reference.dInitialState[i]), `dInitialState ${i}`),
   );
+}
+
+/** The float64 reference run of a case for a cell. */
+export function referenceRun(cell: string, c: RecurrentCase, data: CaseData): ReferenceRun {
+  const reference = REFERENCE_CELLS[cell];
+  const [kernel, recurrentKernel, bias] = data.weights;
+  const w = { kernel, recurrentKernel, ...(bias ? { bias } : {}) };
+  const opts: RecurrentOptions = { ...c.cellOptions, returnSequences: c.returnSequences, goBackwards: c.goBackwards, initialState: data.initialState };
+  const forward = recurrentForward(reference, w, data.x, c.batch, c.steps, opts);
+  const backward = recurrentBackward(reference, w, data.x, forward, data.dOutput, data.dStates);
+  return {
+    output: forward.output,
+    states: forward.states,
+    dWeights: [backward.dKernel, backward.dRecurrentKernel, ...(backward.dBias ? [backward.dBias] : [])],
+    dInput: backward.dx,
+    dInitialState: backward.dInitialState,
+  };
 }

@@ -1,25 +1,20 @@
 // Step-by-step float64 decoding, as the seeds do it: run one decoder step, read the output, feed it back.
 
+import { REFERENCE_CELLS } from './cells/index.js';
 import { denseForward } from './dense.js';
 import { embeddingForward } from './embedding.js';
-import { lstmForward } from './lstm.js';
-import { simpleRnnForward } from './simple-rnn.js';
+import { recurrentForward, type RecurrentOptions, type RecurrentWeights } from './recurrent.js';
 
-export interface CellWeights {
-  cell: 'lstm' | 'simple_rnn';
-  kernel: Float64Array;
-  recurrentKernel: Float64Array;
-  bias: Float64Array;
+export interface CellWeights extends RecurrentWeights {
+  cell: 'lstm' | 'gru' | 'simple_rnn';
+  /** Cell options (activation, resetAfter, ...). */
+  options?: RecurrentOptions;
 }
 
-/** Runs a cell over x [B, T, in] from `state` ([h] or [h, c]); returns the final state and hSeq. */
+/** Runs a cell over x [B, T, in] from `state` (one array per state); returns the final state and hSeq. */
 export function runCell(w: CellWeights, x: Float64Array, B: number, T: number, state?: Float64Array[]) {
-  if (w.cell === 'lstm') {
-    const r = lstmForward(w, x, B, T, { returnSequences: true, h0: state?.[0], c0: state?.[1] });
-    return { state: [r.hT, r.cT], sequence: r.output };
-  }
-  const r = simpleRnnForward(w, x, B, T, { returnSequences: true, h0: state?.[0] });
-  return { state: [r.hT], sequence: r.output };
+  const r = recurrentForward(REFERENCE_CELLS[w.cell], w, x, B, T, { ...w.options, returnSequences: true, initialState: state });
+  return { state: r.states, sequence: r.output };
 }
 
 export interface DecoderWeights {

@@ -1,10 +1,11 @@
 // Keras Dense on rows: y = act(x W + b), x [N, in], W [in, out], b [out]. A [B, T, in] sequence
 // is simply N = B*T rows. Softmax is taken over the last axis (each row).
 
-import { sigmoid, softmaxRows } from './activations.js';
+import { activate, activationDerivative, softmaxRows } from './activations.js';
 import { exactDiv, expectLength } from './shapes.js';
 
-export type DenseActivation = 'linear' | 'tanh' | 'sigmoid' | 'relu' | 'softmax';
+/** Any Keras activation by name (activations.ts), or 'softmax' / 'log_softmax' over each row. */
+export type DenseActivation = string;
 
 export interface DenseParams {
   /** [in, out] */
@@ -16,6 +17,8 @@ export interface DenseParams {
 export interface DenseForwardResult {
   /** Activated output [N, out]. */
   output: Float64Array;
+  /** Pre-activation [N, out]. */
+  pre: Float64Array;
   N: number;
   inputSize: number;
   units: number;
@@ -51,26 +54,10 @@ export function denseForward(
     }
   }
   let y: Float64Array;
-  switch (activation) {
-    case 'linear':
-      y = z;
-      break;
-    case 'tanh':
-      y = z.map(Math.tanh);
-      break;
-    case 'sigmoid':
-      y = z.map(sigmoid);
-      break;
-    case 'relu':
-      y = z.map((v) => (v > 0 ? v : 0));
-      break;
-    case 'softmax':
-      y = softmaxRows(z, N, out);
-      break;
-    default:
-      throw new Error(`dense: unknown activation ${String(activation)}`);
-  }
-  return { output: y, N, inputSize: F, units: out, activation };
+  if (activation === 'softmax') y = softmaxRows(z, N, out);
+  else if (activation === 'log_softmax') y = softmaxRows(z, N, out).map(Math.log);
+  else y = z.map((v) => activate(activation, v));
+  return { output: y, pre: z, N, inputSize: F, units: out, activation };
 }
 
 /** Backward pass; dOutput [N, out] is the gradient w.r.t. the activated output. */
@@ -80,7 +67,7 @@ export function denseBackward(
   cache: DenseForwardResult,
   dOutput: Float64Array,
 ): DenseGradients {
-  const { N, inputSize: F, units: out, activation, output: y } = cache;
+  const { N, inputSize: F, units: out, activation, output: y, pre } = cache;
   expectLength(x, N * F, 'dense x');
   expectLength(dOutput, N * out, 'dense dOutput');
 
@@ -95,14 +82,14 @@ export function denseBackward(
       for (let j = 0; j < out; j++) dz[o + j] = y[o + j] * (dOutput[o + j] - dot);
       continue;
     }
-    for (let j = 0; j < out; j++) {
-      const v = y[o + j];
-      const g = dOutput[o + j];
-      if (activation === 'linear') dz[o + j] = g;
-      else if (activation === 'tanh') dz[o + j] = g * (1 - v * v);
-      else if (activation === 'sigmoid') dz[o + j] = g * v * (1 - v);
-      else dz[o + j] = v > 0 ? g : 0; // relu
+    if (activation === 'log_softmax') {
+      // d log_softmax: dz_j = dy_j - softmax_j sum_k dy_k
+      let total = 0;
+      for (let j = 0; j < out; j++) total += dOutput[o + j];
+      for (let j = 0; j < out; j++) dz[o + j] = dOutput[o + j] - Math.exp(y[o + j]) * total;
+      continue;
     }
+    for (let j = 0; j < out; j++) dz[o + j] = dOutput[o + j] * activationDerivative(activation, pre[o + j]);
   }
 
   const dKernel = new Float64Array(F * out);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectGradient } from './gradcheck.js';
-import { meanSquaredError, sparseSoftmaxCrossEntropy } from './losses.js';
+import { kerasLoss, meanSquaredError, rowAccuracy, rowLoss, sparseSoftmaxCrossEntropy } from './losses.js';
 import { mulberry32, randomInts, uniformArray } from './random.js';
 
 describe('mean squared error', () => {
@@ -73,5 +73,49 @@ describe('sparse softmax cross-entropy', () => {
     const logits = new Float64Array(6);
     expect(() => sparseSoftmaxCrossEntropy(logits, new Int32Array([0, 3]), 2, 3)).toThrow(RangeError);
     expect(() => sparseSoftmaxCrossEntropy(logits, new Int32Array([0, -1]), 2, 3, new Float64Array([1, 0]))).not.toThrow();
+  });
+});
+
+describe('every Keras loss kind', () => {
+  const rows = 5;
+  const cols = 4;
+  const kinds = [
+    'mse', 'mae', 'binary_crossentropy', 'binary_crossentropy_logits', 'categorical_crossentropy', 'categorical_crossentropy_logits',
+    'sparse_categorical_crossentropy', 'sparse_categorical_crossentropy_logits',
+  ] as const;
+
+  /** Predictions in the domain of the kind: probabilities away from the clip, logits anywhere. */
+  function data(kind: (typeof kinds)[number], seed: number) {
+    const rng = mulberry32(seed);
+    const probs = !kind.endsWith('logits') && kind !== 'mse' && kind !== 'mae';
+    const pred = uniformArray(rows * cols, probs ? 0.4 : 2, rng).map((v) => (probs ? 0.5 + v : v));
+    const sparse = kind.startsWith('sparse');
+    const target = sparse
+      ? Float64Array.from(randomInts(rows, cols, rng))
+      : kind.startsWith('categorical')
+        ? Float64Array.from({ length: rows * cols }, (_, i) => (i % cols === (i * 7) % cols ? 0.7 : 0.1))
+        : kind.startsWith('binary') ? Float64Array.from({ length: rows * cols }, () => (rng() > 0.5 ? 1 : 0)) : uniformArray(rows * cols, 1, rng);
+    return { pred, target };
+  }
+
+  it.each(kinds)('%s: the analytic gradient matches finite differences, with a mask (rel err <= 1e-6)', (kind) => {
+    const { pred, target } = data(kind, 3);
+    const mask = Float64Array.from({ length: rows }, (_, r) => (r === 2 ? 0 : 1));
+    const { grad } = kerasLoss(kind, pred, target, rows, cols, mask);
+    expectGradient(`d${kind}`, grad, () => kerasLoss(kind, pred, target, rows, cols, mask).loss, pred);
+  });
+
+  it('hand-computed values', () => {
+    const one = (kind: (typeof kinds)[number], p: number[], y: number[]) => rowLoss(kind, Float64Array.from(p), Float64Array.from(y));
+    expect(one('mae', [1, -1], [0, 1])).toBe(1.5);
+    expect(one('binary_crossentropy', [0.8], [1])).toBeCloseTo(-Math.log(0.8), 14);
+    expect(one('binary_crossentropy_logits', [0], [1])).toBeCloseTo(Math.log(2), 14);
+    expect(one('categorical_crossentropy', [0.2, 0.6, 0.2], [0, 1, 0])).toBeCloseTo(-Math.log(0.6), 14);
+    // Probabilities are normalized first, as Keras does.
+    expect(one('categorical_crossentropy', [0.4, 1.2, 0.4], [0, 1, 0])).toBeCloseTo(-Math.log(0.6), 14);
+    expect(one('sparse_categorical_crossentropy_logits', [0, 0, 0], [2])).toBeCloseTo(Math.log(3), 14);
+    expect(rowAccuracy('sparse', Float64Array.from([0.1, 0.7, 0.2]), Float64Array.from([1]))).toBe(1);
+    expect(rowAccuracy('binary', Float64Array.from([0.6, 0.4]), Float64Array.from([1, 1]))).toBe(0.5);
+    expect(rowAccuracy('categorical', Float64Array.from([0.5, 0.5]), Float64Array.from([0, 1]))).toBe(0); // first maximum
   });
 });

@@ -5,12 +5,12 @@
 import { denseBackward, denseForward } from './dense.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
 import { meanSquaredError, sparseSoftmaxCrossEntropy } from './losses.js';
-import { lstmBackward, lstmForward } from './lstm.js';
+import { REFERENCE_CELLS } from './cells/index.js';
 import { adamUpdate, createAdamState, type AdamState } from './optimizers.js';
-import { simpleRnnBackward, simpleRnnForward } from './simple-rnn.js';
+import { recurrentBackward, recurrentForward, type RecurrentGradients } from './recurrent.js';
 
 export interface Seq2SeqStepSpec {
-  cell: 'lstm' | 'simple_rnn';
+  cell: 'lstm' | 'gru' | 'simple_rnn';
   units: number;
   /** Token inputs with an embedding of this size (vocab = sourceVocab / targetVocab); else numeric. */
   embedding?: { sourceVocab: number; targetVocab: number; dim: number };
@@ -48,27 +48,17 @@ export function seq2seqGradients(spec: Seq2SeqStepSpec, weights: Float64Array[],
 
   let grads: Float64Array[];
   let loss: number;
-  if (spec.cell === 'lstm') {
-    const e = lstmForward(enc, xs, B, Ts);
-    const d = lstmForward(dec, xd, B, Tt, { returnSequences: true, h0: e.hT, c0: e.cT });
-    const h = denseForward(head, d.output, B * Tt, 'linear');
-    const l = lossOf(spec, h.output, data);
-    loss = l.loss;
-    const gh = denseBackward(head, d.output, h, l.grad);
-    const gd = lstmBackward(dec, xd, d, gh.dx);
-    const ge = lstmBackward(enc, xs, e, new Float64Array(B * U), gd.dh0, gd.dc0);
-    grads = collect(spec, data, ge.dx, [ge.dKernel, ge.dRecurrentKernel, ge.dBias], gd.dx, [gd.dKernel, gd.dRecurrentKernel, gd.dBias], [gh.dKernel, gh.dBias]);
-  } else {
-    const e = simpleRnnForward(enc, xs, B, Ts);
-    const d = simpleRnnForward(dec, xd, B, Tt, { returnSequences: true, h0: e.hT });
-    const h = denseForward(head, d.output, B * Tt, 'linear');
-    const l = lossOf(spec, h.output, data);
-    loss = l.loss;
-    const gh = denseBackward(head, d.output, h, l.grad);
-    const gd = simpleRnnBackward(dec, xd, d, gh.dx);
-    const ge = simpleRnnBackward(enc, xs, e, new Float64Array(B * U), gd.dh0);
-    grads = collect(spec, data, ge.dx, [ge.dKernel, ge.dRecurrentKernel, ge.dBias], gd.dx, [gd.dKernel, gd.dRecurrentKernel, gd.dBias], [gh.dKernel, gh.dBias]);
-  }
+  const cell = REFERENCE_CELLS[spec.cell];
+  const e = recurrentForward(cell, enc, xs, B, Ts);
+  const d = recurrentForward(cell, dec, xd, B, Tt, { returnSequences: true, initialState: e.states });
+  const h = denseForward(head, d.output, B * Tt, 'linear');
+  const l = lossOf(spec, h.output, data);
+  loss = l.loss;
+  const gh = denseBackward(head, d.output, h, l.grad);
+  const gd = recurrentBackward(cell, dec, xd, d, gh.dx);
+  const ge = recurrentBackward(cell, enc, xs, e, new Float64Array(B * U), gd.dInitialState);
+  const weightGrads = (g: RecurrentGradients) => [g.dKernel, g.dRecurrentKernel, g.dBias!];
+  grads = collect(spec, data, ge.dx, weightGrads(ge), gd.dx, weightGrads(gd), [gh.dKernel, gh.dBias]);
   return { loss, grads };
 }
 

@@ -7,7 +7,8 @@ import { denseBackward, denseForward, type DenseParams } from './dense.js';
 import { embeddingBackward, embeddingForward } from './embedding.js';
 import { expectGradient } from './gradcheck.js';
 import { sparseSoftmaxCrossEntropy } from './losses.js';
-import { lstmBackward, lstmForward, type LstmParams } from './lstm.js';
+import { lstmReference } from './cells/lstm.js';
+import { recurrentBackward, recurrentForward, type RecurrentWeights } from './recurrent.js';
 import { mulberry32, randomInts, uniformArray } from './random.js';
 
 const B = 3;
@@ -20,7 +21,7 @@ const U = 5; // units
 describe('seq2seq composition (rel err <= 1e-6)', () => {
   it('gradients through embedding, encoder, decoder, dense and masked cross-entropy', () => {
     const rng = mulberry32(42);
-    const lstm = (inp: number): LstmParams => ({
+    const lstm = (inp: number): Required<RecurrentWeights> => ({
       kernel: uniformArray(inp * 4 * U, 0.5, rng),
       recurrentKernel: uniformArray(U * 4 * U, 0.5, rng),
       bias: uniformArray(4 * U, 0.5, rng),
@@ -39,9 +40,9 @@ describe('seq2seq composition (rel err <= 1e-6)', () => {
 
     const run = () => {
       const xs = embeddingForward(encTable, V, src);
-      const encF = lstmForward(enc, xs, B, TS, { goBackwards: true }); // returnState: hT, cT
+      const encF = recurrentForward(lstmReference, enc, xs, B, TS, { goBackwards: true }); // returnState: hT, cT
       const xd = embeddingForward(decTable, V, decIn);
-      const decF = lstmForward(dec, xd, B, TD, { returnSequences: true, h0: encF.hT, c0: encF.cT });
+      const decF = recurrentForward(lstmReference, dec, xd, B, TD, { returnSequences: true, initialState: encF.states });
       const denseF = denseForward(dense, decF.output, B * TD, 'linear');
       const ce = sparseSoftmaxCrossEntropy(denseF.output, targets, B * TD, V, mask);
       return { xs, encF, xd, decF, denseF, ce };
@@ -50,9 +51,9 @@ describe('seq2seq composition (rel err <= 1e-6)', () => {
 
     const f = run();
     const gDense = denseBackward(dense, f.decF.output, f.denseF, f.ce.grad);
-    const gDec = lstmBackward(dec, f.xd, f.decF, gDense.dx);
+    const gDec = recurrentBackward(lstmReference, dec, f.xd, f.decF, gDense.dx);
     // Encoder output is hT itself (returnSequences false); its gradient arrives as dhT / dcT.
-    const gEnc = lstmBackward(enc, f.xs, f.encF, new Float64Array(B * U), gDec.dh0, gDec.dc0);
+    const gEnc = recurrentBackward(lstmReference, enc, f.xs, f.encF, new Float64Array(B * U), gDec.dInitialState);
     const dEncTable = embeddingBackward(V, E, src, gEnc.dx);
     const dDecTable = embeddingBackward(V, E, decIn, gDec.dx);
 
@@ -60,10 +61,10 @@ describe('seq2seq composition (rel err <= 1e-6)', () => {
     expectGradient('dense.bias', gDense.dBias, loss, dense.bias);
     expectGradient('dec.kernel', gDec.dKernel, loss, dec.kernel);
     expectGradient('dec.recurrentKernel', gDec.dRecurrentKernel, loss, dec.recurrentKernel);
-    expectGradient('dec.bias', gDec.dBias, loss, dec.bias);
+    expectGradient('dec.bias', gDec.dBias!, loss, dec.bias);
     expectGradient('enc.kernel', gEnc.dKernel, loss, enc.kernel);
     expectGradient('enc.recurrentKernel', gEnc.dRecurrentKernel, loss, enc.recurrentKernel);
-    expectGradient('enc.bias', gEnc.dBias, loss, enc.bias);
+    expectGradient('enc.bias', gEnc.dBias!, loss, enc.bias);
     expectGradient('encTable', dEncTable, loss, encTable);
     expectGradient('decTable', dDecTable, loss, decTable);
   });

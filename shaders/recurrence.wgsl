@@ -1,0 +1,476 @@
+// The time loop of every recurrent cell, forward and backward through time, and the GPU decode loop.
+// Joined after shaders/common/activations.wgsl and one cell file (shaders/cells/*.wgsl), which provides:
+//   alias Gates                 f32 (one gate) or vec4<f32> (up to four gates of a unit side by side)
+//   PHASES                      recurrent products per step: 1, or 2 (GRU reset_after = false)
+//   struct CellState, CellSaved, CellGrad { g: Gates, direct: f32 }
+//   cell_phase(p, d, j, x_part, h_part, h_prev, &state, &cell_saved) -> f32   phase p's output: the next phase's
+//                               operand (p < PHASES - 1) or the new h
+//   cell_resume(p, d, s, b, j, &state, &cell_saved)  reloads the state before step s and earlier phases' values
+//   cell_store(p, d, s, b, j, state, cell_saved)  saves what backward needs (and the final states)
+//   cell_backward(q, d, s, t, b, j, dh, dop) -> CellGrad   writes the pre-activation gradients dz (and the
+//                               recurrent ones it keeps apart); returns g_q, the vector whose product with
+//                               rk^T is the gradient of phase q's operand, and (q = 0) the gradient that
+//                               reaches h[s-1] directly rather than through rk
+//
+// A step s (processed order; input time t = s, or T-1-s when the direction runs backwards), row b, unit j:
+//   phase p:  zr = sum_k op_p[k] rk[k, j]     op_0 = h[s-1] (h0 at s = 0); op_p = phase p-1's output
+//             result = cell_phase(p, x_part = xw[t, b, j], h_part = zr, h[s-1])
+//   backward, q = PHASES-1 .. 0, dh = dhseq[s] (+ dhT at s = T-1) + dh_next(s + 1):
+//             g_q = cell_backward(q, dh, dop_q);  dop_{q-1}[j] = sum_m dot(g_q[m], rk[j, m])
+//             dh_next(s) = direct + dop_0         (after step 0 it is dh0)
+// The weight gradients are matmuls done afterwards by the host's plan (src/cells/descriptor.ts):
+//   dW = x^T dz (+ db = colsum dz),  dR = sum_p op_p^T g_p (+ recurrent bias = colsum g),  dx = dz W^T.
+//
+// Buffers (D directions, S states (h, then the cell's others: LSTM c), T steps, B batch, U units; "Gates"
+// = one Gates value per unit; all time-major; at most 8 storage buffers per entry point, WebGPU's
+// guaranteed minimum):
+//   xw:      [D, T, B, U] Gates    x . kernel + input bias, by input time
+//   weights: the layer's parameters, one range: rk = weights[rk_offset ..] [D, U, U] Gates,
+//            rk[(d * U + k) * U + j] = weights from h unit k to the gates of unit j (the cell and the decode
+//            loop read their other parameters at their offsets)
+//   s0:      [D, S, B, U]          initial states (h at state 0);  sT: [D, S, B, U] final states
+//   hseq:    [D, T, B, U]          h[s] in processed order (the layer's output sequence); saved_hseq reads it
+//   ops:     [D, PHASES, T, B, U]  every phase's operand by input time (op_0 = h[s-1]): dR's left factor
+//   zr:      [D, B, U] Gates       step entry points: this phase's recurrent product (a matmul before)
+//   dhseq:   [D, T, B, U]          gradient into hseq (read when FLAG_HAS_DHSEQ)
+//   dsT:     [D, S, B, U]          gradient into sT (read when FLAG_HAS_DSTATE)
+//   ds0:     [D, S, B, U]          gradient of s0 (written, or added to with FLAG_ACCUMULATE_DSTATE0); the
+//                                  skeleton writes h's, the cell the others
+//   dz:      [D, T, B, U] Gates    gradient of the input-side pre-activations, by input time, written by
+//                                  the cell; a cell's recurrent gradient may follow (GRU: [D, PHASES, T, B, U])
+//   carry:   [regions, D, B, U]    scratch between steps: region 0 the gradient arriving at h[s-1] from
+//                                  step s, region 1 (step entry points) dh of the current step, then the cell's
+//   drec:    [D, B, U]             step entry points: dop of this phase (a matmul before)
+//   saved:   the cell's saved values (its layout); saved_r reads them in backward
+//
+// Two strategies with identical results:
+//   *_sequence: the whole time loop in one dispatch. A workgroup owns RB = 4 batch rows (one vec4 of
+//     rows in workgroup memory) and every unit: invocation i owns units i, i + S, ... (UPI of them,
+//     S = ceil(U / UPI)), so each weight loaded feeds 4 x UPI multiply-adds. One barrier per phase per
+//     step. Workgroup memory: forward 2U + U (PHASES - 1) + 1 vec4, backward 2 * 4U Gates.
+//     Grid [ceil(B / 4), D]; workgroup size WG >= S.
+//   *_step: one elementwise dispatch per (step, phase), the recurrent products done by matmuls between
+//     them (any U). Grid [ceil(U / 64), B, D].
+// Nothing is carried in registers across a barrier: the cell reloads its state from what it saved
+// (the same invocation wrote it), which keeps the compiled kernel small on CPU drivers.
+
+override U: u32;
+override WG: u32 = 64u;
+override UPI: u32 = 1u; // units per invocation of the sequence entry points, 1 to MAX_UPI
+const RB: u32 = 4u;
+const MAX_UPI: u32 = 4u;
+const STEP_WG: u32 = 64u;
+
+struct Dims {
+  batch: u32,
+  steps: u32,
+  directions: u32,
+  // The cell's states, h included (LSTM 2).
+  states: u32,
+  // Per-step entry points: the step (processed order) and the phase.
+  step: u32,
+  phase: u32,
+  flags: u32,
+  activation: u32,
+  recurrent_activation: u32,
+  // UPI again, as a value the compiler cannot fold, so the per-unit epilogue is a loop, not unrolled.
+  upi: u32,
+  // Element offsets in `weights` (in Gates): the recurrent kernel, and the recurrent bias (GRU).
+  rk_offset: u32,
+  rbias_offset: u32,
+  // decode_loop only: the input kernel and bias in `weights` (in Gates), the head's kernel and bias in
+  // `head` (in f32), input features, head outputs, tokens.
+  w_in_offset: u32,
+  b_in_offset: u32,
+  head_bias_offset: u32,
+  inputs: u32,
+  outputs: u32,
+  start_token: i32,
+  end_token: i32,
+}
+
+const FLAG_BACKWARDS_0: u32 = 1u;        // direction 0 runs time backwards (go_backwards)
+const FLAG_BACKWARDS_1: u32 = 2u;        // direction 1 likewise (a Bidirectional's backward layer)
+const FLAG_HAS_DHSEQ: u32 = 4u;
+const FLAG_HAS_DSTATE: u32 = 8u;         // gradient arrives at the final states
+const FLAG_ACCUMULATE_DSTATE0: u32 = 16u;
+const FLAG_TOKENS: u32 = 32u;            // decode_loop: argmax -> embedding row is the next input
+const FLAG_CONTINUE: u32 = 64u;          // decode_loop: the primed state's head output is output 0
+const FLAG_HAS_BIAS: u32 = 128u;         // decode_loop: the layer has an input bias (b_in_offset)
+const FLAG_HEAD_BIAS: u32 = 256u;        // decode_loop: the head has a bias (head_bias_offset)
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> xw: array<Gates>;
+@group(0) @binding(2) var<storage, read> weights: array<Gates>;
+@group(0) @binding(3) var<storage, read> s0: array<f32>;
+@group(0) @binding(4) var<storage, read_write> hseq: array<f32>;
+@group(0) @binding(5) var<storage, read_write> ops: array<f32>;
+@group(0) @binding(6) var<storage, read_write> sT: array<f32>;
+@group(0) @binding(7) var<storage, read> zr: array<Gates>;
+@group(0) @binding(8) var<storage, read> dhseq: array<f32>;
+@group(0) @binding(9) var<storage, read> dsT: array<f32>;
+@group(0) @binding(10) var<storage, read_write> ds0: array<f32>;
+@group(0) @binding(11) var<storage, read_write> carry: array<f32>;
+@group(0) @binding(12) var<storage, read> drec: array<f32>;
+@group(0) @binding(13) var<storage, read> saved_ops: array<f32>;
+@group(0) @binding(14) var<storage, read> saved_hseq: array<f32>;
+@group(0) @binding(15) var<storage, read_write> dz: array<Gates>;
+
+var<workgroup> h_sh: array<vec4<f32>, 2u * U>;
+var<workgroup> op_sh: array<vec4<f32>, U * (PHASES - 1u) + 1u>;
+var<workgroup> g_sh: array<Gates, 2u * RB * U>;
+
+fn has_flag(flag: u32) -> bool { return (dims.flags & flag) != 0u; }
+fn runs_backwards(d: u32) -> bool { return (dims.flags & (FLAG_BACKWARDS_0 << d)) != 0u; }
+fn input_time(d: u32, s: u32) -> u32 { return select(s, dims.steps - 1u - s, runs_backwards(d)); }
+// [D, T, B, U]: step (or input time) s, row b, unit j of direction d.
+fn seq_at(d: u32, s: u32, b: u32, j: u32) -> u32 { return ((d * dims.steps + s) * dims.batch + b) * U + j; }
+// [D, S, B, U]: state k (0 = h) of row b, unit j of direction d.
+fn state_at(d: u32, k: u32, b: u32, j: u32) -> u32 { return ((d * dims.states + k) * dims.batch + b) * U + j; }
+// [D, PHASES, T, B, U]
+fn op_at(d: u32, p: u32, t: u32, b: u32, j: u32) -> u32 { return (((d * PHASES + p) * dims.steps + t) * dims.batch + b) * U + j; }
+// [regions, D, B, U]: scratch region r (0: dh_next, 1: dh_total, 2.. the cell's) of row b, unit j.
+fn carry_at(r: u32, d: u32, b: u32, j: u32) -> u32 { return ((r * dims.directions + d) * dims.batch + b) * U + j; }
+// Elements of one [D, T, B, U] sequence: where a second region of a buffer starts.
+fn sequence_size() -> u32 { return dims.directions * dims.steps * dims.batch * U; }
+const CARRY_DH_NEXT: u32 = 0u;
+const CARRY_DH_TOTAL: u32 = 1u;
+const CARRY_CELL: u32 = 2u;
+
+// ---- forward -------------------------------------------------------------------------------------
+
+// Phase p of step s for one (row, unit), given its recurrent product: runs the cell, saves, and returns
+// the phase's output (the next operand, or h[s]).
+fn forward_cell(p: u32, d: u32, s: u32, b: u32, j: u32, zr_value: Gates, h_prev: f32) -> f32 {
+  let t = input_time(d, s);
+  var state: CellState;
+  var cell_saved: CellSaved;
+  cell_resume(p, d, s, b, j, &state, &cell_saved);
+  let value = cell_phase(p, d, j, xw[seq_at(d, t, b, j)], zr_value, h_prev, &state, &cell_saved);
+  cell_store(p, d, s, b, j, state, cell_saved);
+  if (p == 0u) { ops[op_at(d, 0u, t, b, j)] = h_prev; }
+  if (p + 1u < PHASES) {
+    ops[op_at(d, p + 1u, t, b, j)] = value;
+  } else {
+    hseq[seq_at(d, s, b, j)] = value;
+    if (s + 1u == dims.steps) { sT[state_at(d, 0u, b, j)] = value; }
+  }
+  return value;
+}
+
+@compute @workgroup_size(WG)
+fn forward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let d = group.y;
+  let B = dims.batch;
+  let row0 = group.x * RB;
+  let rows = min(RB, B - row0);
+  let stride = (U + UPI - 1u) / UPI;
+  let on = lane < stride;
+  for (var u = 0u; u < UPI; u++) {
+    let j = lane + u * stride;
+    if (on && j < U) {
+      var v = vec4<f32>();
+      for (var r = 0u; r < RB; r++) { v[r] = s0[state_at(d, 0u, min(row0 + r, B - 1u), j)]; }
+      h_sh[j] = v;
+    }
+  }
+  workgroupBarrier();
+  var cur = 0u;
+  for (var s = 0u; s < dims.steps; s++) {
+    for (var p = 0u; p < PHASES; p++) {
+      if (on) {
+        var col: array<u32, MAX_UPI>;
+        for (var u = 0u; u < UPI; u++) { col[u] = min(lane + u * stride, U - 1u); }
+        // Explicitly zeroed: lavapipe keeps a declaration's zero value only on the first loop iteration.
+        var acc = array<Gates, RB * MAX_UPI>();
+        for (var k = 0u; k < U; k++) {
+          var hv: vec4<f32>;
+          if (p == 0u) { hv = h_sh[cur * U + k]; } else { hv = op_sh[k]; }
+          for (var u = 0u; u < UPI; u++) {
+            let w = weights[dims.rk_offset + (d * U + k) * U + col[u]];
+            for (var r = 0u; r < RB; r++) { acc[u * RB + r] += hv[r] * w; }
+          }
+        }
+        let products = acc;
+        for (var u = 0u; u < dims.upi; u++) {
+          let j = lane + u * stride;
+          if (j < U) {
+            let h_prev = h_sh[cur * U + j];
+            var values = vec4<f32>();
+            for (var r = 0u; r < rows; r++) {
+              values[r] = forward_cell(p, d, s, row0 + r, j, products[u * RB + r], h_prev[r]);
+            }
+            if (p + 1u < PHASES) { op_sh[j] = values; } else { h_sh[(1u - cur) * U + j] = values; }
+          }
+        }
+      }
+      workgroupBarrier();
+    }
+    cur = 1u - cur;
+  }
+}
+
+// One phase of one step (dims.step, dims.phase); zr holds the recurrent product of this phase.
+@compute @workgroup_size(STEP_WG)
+fn forward_step(@builtin(global_invocation_id) id: vec3<u32>) {
+  let j = id.x;
+  let b = id.y;
+  let d = id.z;
+  if (j >= U || b >= dims.batch) { return; }
+  let s = dims.step;
+  var h_prev: f32;
+  if (s == 0u) { h_prev = s0[state_at(d, 0u, b, j)]; } else { h_prev = hseq[seq_at(d, s - 1u, b, j)]; }
+  _ = forward_cell(dims.phase, d, s, b, j, zr[(d * dims.batch + b) * U + j], h_prev);
+}
+
+// ---- backward ------------------------------------------------------------------------------------
+
+fn dh_from_outside(d: u32, s: u32, b: u32, j: u32) -> f32 {
+  var dh = 0.0;
+  if (has_flag(FLAG_HAS_DHSEQ)) { dh += dhseq[seq_at(d, s, b, j)]; }
+  if (s + 1u == dims.steps && has_flag(FLAG_HAS_DSTATE)) { dh += dsT[state_at(d, 0u, b, j)]; }
+  return dh;
+}
+
+// The gradient of initial state k (0 = h; the cell writes its others through this too).
+fn write_ds0(d: u32, k: u32, b: u32, j: u32, value: f32) {
+  let at = state_at(d, k, b, j);
+  ds0[at] = select(0.0, ds0[at], has_flag(FLAG_ACCUMULATE_DSTATE0)) + value;
+}
+
+@compute @workgroup_size(WG)
+fn backward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let d = group.y;
+  let B = dims.batch;
+  let T = dims.steps;
+  let row0 = group.x * RB;
+  let rows = min(RB, B - row0);
+  let stride = (U + UPI - 1u) / UPI;
+  let on = lane < stride;
+  var par = 0u;
+  var dop: array<f32, RB * MAX_UPI>;
+  for (var n = 0u; n < T; n++) {
+    let s = T - 1u - n;
+    let t = input_time(d, s);
+    for (var qi = 0u; qi < PHASES; qi++) {
+      let q = PHASES - 1u - qi;
+      if (on) {
+        let dops = dop;
+        for (var u = 0u; u < dims.upi; u++) {
+          let j = lane + u * stride;
+          if (j < U) {
+            for (var r = 0u; r < rows; r++) {
+              let b = row0 + r;
+              let at = carry_at(CARRY_DH_NEXT, d, b, j);
+              let dh = dh_from_outside(d, s, b, j) + select(0.0, carry[at], s + 1u < T);
+              let grad = cell_backward(q, d, s, t, b, j, dh, dops[u * RB + r]);
+              g_sh[(par * RB + r) * U + j] = grad.g;
+              if (q == 0u) { carry[at] = grad.direct; }
+            }
+          }
+        }
+      }
+      workgroupBarrier();
+      if (on) {
+        var row: array<u32, MAX_UPI>;
+        for (var u = 0u; u < UPI; u++) { row[u] = dims.rk_offset + (d * U + min(lane + u * stride, U - 1u)) * U; }
+        var acc = array<f32, RB * MAX_UPI>();
+        for (var m = 0u; m < U; m++) {
+          var g: array<Gates, RB>;
+          for (var r = 0u; r < RB; r++) { g[r] = g_sh[(par * RB + r) * U + m]; }
+          for (var u = 0u; u < UPI; u++) {
+            let w = weights[row[u] + m];
+            for (var r = 0u; r < RB; r++) { acc[u * RB + r] += gates_dot(g[r], w); }
+          }
+        }
+        dop = acc;
+        if (q == 0u) {
+          let sums = acc;
+          for (var u = 0u; u < dims.upi; u++) {
+            let j = lane + u * stride;
+            if (j < U) {
+              for (var r = 0u; r < rows; r++) {
+                let at = carry_at(CARRY_DH_NEXT, d, row0 + r, j);
+                let total = carry[at] + sums[u * RB + r];
+                carry[at] = total;
+                if (s == 0u) { write_ds0(d, 0u, row0 + r, j, total); }
+              }
+            }
+          }
+        }
+      }
+      par = 1u - par;
+    }
+  }
+}
+
+// One phase of one backward step; drec holds the recurrent product of the gradient: for the last phase
+// that of g_0 of step s + 1 (unused at s = T - 1), otherwise that of g_{q+1} of this step.
+@compute @workgroup_size(STEP_WG)
+fn backward_step(@builtin(global_invocation_id) id: vec3<u32>) {
+  let j = id.x;
+  let b = id.y;
+  let d = id.z;
+  if (j >= U || b >= dims.batch) { return; }
+  let s = dims.step;
+  let q = dims.phase;
+  let next = carry_at(CARRY_DH_NEXT, d, b, j);
+  let total = carry_at(CARRY_DH_TOTAL, d, b, j);
+  let at = (d * dims.batch + b) * U + j;
+  var dh: f32;
+  var dop = 0.0;
+  if (q + 1u == PHASES) {
+    dh = dh_from_outside(d, s, b, j);
+    if (s + 1u < dims.steps) { dh += carry[next] + drec[at]; }
+    if (PHASES > 1u) { carry[total] = dh; }
+  } else {
+    dh = carry[total];
+    dop = drec[at];
+  }
+  let grad = cell_backward(q, d, s, input_time(d, s), b, j, dh, dop);
+  if (q == 0u) { carry[next] = grad.direct; }
+}
+
+// After the last backward step: dh0 = direct + the recurrent product of g_0 of step 0 (in drec).
+@compute @workgroup_size(STEP_WG)
+fn backward_initial(@builtin(global_invocation_id) id: vec3<u32>) {
+  let j = id.x;
+  let b = id.y;
+  let d = id.z;
+  if (j >= U || b >= dims.batch) { return; }
+  write_ds0(d, 0u, b, j, carry[carry_at(CARRY_DH_NEXT, d, b, j)] + drec[(d * dims.batch + b) * U + j]);
+}
+
+// ---- decode loop ---------------------------------------------------------------------------------
+// The whole autoregressive decode of a one-layer decoder with a Dense head, in one dispatch. A
+// workgroup owns 4 sequences (a vec4 of rows); invocation j owns unit j (and head output j, input j).
+// Per step t:
+//   zx[j] = b_in[j] + sum_f x[f] w_in[f, j];  phases as forward (zr = sum_k op_p[k] rk[k, j])
+//   y[o] = head_bias[o] + sum_k h[k] head_kernel[k, o]
+//   numbers: out[b, t, :] = y, and y is the next x (inputs == outputs);
+//   tokens: id = argmax y (the first maximum; once end_token is emitted a row keeps emitting it),
+//           out[b, t] = id (as f32, exact below 2^24), and table[id, :] is the next x (the first x is
+//           table[start_token]).
+// FLAG_CONTINUE (a stack continuing from its primed state): y of the primed state is output 0.
+// Buffers: weights (w_in [F, U], b_in [U], rk, the cell's: in Gates at their offsets), s0 (the primed
+//   state), head (kernel [U, O] at 0, bias [O] at head_bias_offset), table [V, F], out [B, STEPS, O] or [B, STEPS].
+// Grid [ceil(B / 4)]; WG >= max(U, O, F, 4). Workgroup memory: (U PHASES + 1 + 2 MAX_IO) vec4 + 4 i32.
+
+@group(0) @binding(16) var<storage, read> head: array<f32>;
+@group(0) @binding(17) var<storage, read> table: array<f32>;
+@group(0) @binding(18) var<storage, read_write> out: array<f32>;
+
+override MAX_IO: u32 = 1u; // max(inputs, outputs), sizes the decode loop's workgroup memory
+var<workgroup> x_sh: array<vec4<f32>, MAX_IO>;
+var<workgroup> y_sh: array<vec4<f32>, MAX_IO>;
+var<workgroup> ids_sh: array<i32, RB>;
+
+fn decode_head(lane: u32) {
+  let O = dims.outputs;
+  if (lane < O) {
+    var y = vec4<f32>(select(0.0, head[dims.head_bias_offset + lane], has_flag(FLAG_HEAD_BIAS)));
+    for (var k = 0u; k < U; k++) { y += h_sh[k] * head[k * O + lane]; }
+    y_sh[lane] = y;
+  }
+}
+
+// Emits output t of the rows of this workgroup and prepares the next input (needs the barriers around it).
+fn decode_emit(lane: u32, row0: u32, t: u32, steps: u32, ended: ptr<function, bool>) {
+  let B = dims.batch;
+  let O = dims.outputs;
+  if (has_flag(FLAG_TOKENS)) {
+    if (lane < RB) {
+      var best = 0u;
+      for (var v = 1u; v < O; v++) { if (y_sh[v][lane] > y_sh[best][lane]) { best = v; } }
+      var id = i32(best);
+      if (*ended) { id = dims.end_token; }
+      if (dims.end_token >= 0 && i32(best) == dims.end_token) { *ended = true; }
+      if (row0 + lane < B) { out[(row0 + lane) * steps + t] = f32(id); }
+      ids_sh[lane] = clamp(id, 0, i32(O) - 1);
+    }
+    workgroupBarrier();
+    if (lane < dims.inputs) {
+      var x = vec4<f32>();
+      for (var r = 0u; r < RB; r++) { x[r] = table[u32(ids_sh[r]) * dims.inputs + lane]; }
+      x_sh[lane] = x;
+    }
+  } else if (lane < O) {
+    let y = y_sh[lane];
+    for (var r = 0u; r < RB; r++) {
+      if (row0 + r < B) { out[((row0 + r) * steps + t) * O + lane] = y[r]; }
+    }
+    x_sh[lane] = y;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn decode_loop(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let B = dims.batch;
+  let F = dims.inputs;
+  let steps = dims.steps;
+  let row0 = group.x * RB;
+  let j = min(lane, U - 1u);
+  var state: array<CellState, RB>;
+  var cell_saved: array<CellSaved, RB>;
+  var ended = false;
+  if (lane < U) {
+    var h = vec4<f32>();
+    for (var r = 0u; r < RB; r++) {
+      let b = min(row0 + r, B - 1u);
+      h[r] = s0[state_at(0u, 0u, b, j)];
+      cell_resume(0u, 0u, 0u, b, j, &state[r], &cell_saved[r]);
+    }
+    h_sh[j] = h;
+  }
+  if (lane < F) {
+    var x = vec4<f32>();
+    if (has_flag(FLAG_TOKENS)) {
+      for (var r = 0u; r < RB; r++) { x[r] = table[u32(dims.start_token) * F + lane]; }
+    }
+    x_sh[lane] = x;
+  }
+  workgroupBarrier();
+  var first = 0u;
+  if (has_flag(FLAG_CONTINUE)) {
+    decode_head(lane);
+    workgroupBarrier();
+    decode_emit(lane, row0, 0u, steps, &ended);
+    workgroupBarrier();
+    first = 1u;
+  }
+  let with_bias = has_flag(FLAG_HAS_BIAS);
+  for (var t = first; t < steps; t++) {
+    for (var p = 0u; p < PHASES; p++) {
+      var result = vec4<f32>();
+      if (lane < U) {
+        var zx = array<Gates, RB>();
+        if (with_bias) {
+          for (var r = 0u; r < RB; r++) { zx[r] = weights[dims.b_in_offset + j]; }
+        }
+        for (var f = 0u; f < F; f++) {
+          let w = weights[dims.w_in_offset + f * U + j];
+          let xv = x_sh[f];
+          for (var r = 0u; r < RB; r++) { zx[r] += xv[r] * w; }
+        }
+        var zrs = array<Gates, RB>();
+        for (var k = 0u; k < U; k++) {
+          var hv: vec4<f32>;
+          if (p == 0u) { hv = h_sh[k]; } else { hv = op_sh[k]; }
+          let w = weights[dims.rk_offset + k * U + j];
+          for (var r = 0u; r < RB; r++) { zrs[r] += hv[r] * w; }
+        }
+        let h_prev = h_sh[j];
+        for (var r = 0u; r < RB; r++) { result[r] = cell_phase(p, 0u, j, zx[r], zrs[r], h_prev[r], &state[r], &cell_saved[r]); }
+      }
+      workgroupBarrier(); // every read of h_sh, op_sh and x_sh for this phase is done
+      if (lane < U) {
+        if (p + 1u < PHASES) { op_sh[j] = result; } else { h_sh[j] = result; }
+      }
+      workgroupBarrier();
+    }
+    decode_head(lane);
+    workgroupBarrier();
+    decode_emit(lane, row0, t, steps, &ended);
+    workgroupBarrier();
+  }
+}
