@@ -140,9 +140,9 @@ log(`webrnn vs TensorFlow.js 4.22 on ${machine.cores} x ${machine.cpu}, ${rounds
 
 // TF.js's WebGPU backend is slow on CPU drivers: its training is timed over a few steps and scaled.
 const tfjsWebgpuSteps: Partial<Record<Workload, string[]>> = {
-  'train-lstm75-epoch': ['--steps', '3'], 'train-rnn10-epoch': ['--steps', '2'], 'train-addition3-epoch': ['--steps', '3'],
+  'train-lstm75-epoch': ['--steps', '3'], 'train-gru75-epoch': ['--steps', '3'], 'train-rnn10-epoch': ['--steps', '2'], 'train-addition3-epoch': ['--steps', '3'],
 };
-const repeats = (w: Workload) => (values.quick ? 1 : w === 'decode-lstm75-1' ? 15 : w === 'decode-lstm75-1000' || w === 'train-addition3-epoch' ? 1 : 3);
+const repeats = (w: Workload) => (values.quick ? 1 : w === 'decode-lstm75-1' ? 15 : w === 'decode-lstm75-1000' || w === 'decode-gru75-1000' || w === 'train-addition3-epoch' ? 1 : 3);
 
 const results = compare('default adapter (Node, Dawn)', [
   { impl: 'webrnn', adapter: 'auto', script: 'bench/webrnn.ts', args: [], per: { 'train-addition3-epoch': ['--steps', '20'] } },
@@ -152,11 +152,11 @@ const results = compare('default adapter (Node, Dawn)', [
 
 let swiftshader: unknown[] = [];
 if (!values['no-swiftshader'] && existsSync(SWIFTSHADER_ICD)) {
-  const slow: Partial<Record<Workload, string[]>> = { 'train-lstm75-epoch': ['--steps', '2'], 'train-rnn10-epoch': ['--steps', '2'], 'train-addition3-epoch': ['--steps', '2'] };
+  const slow: Partial<Record<Workload, string[]>> = { 'train-lstm75-epoch': ['--steps', '2'], 'train-gru75-epoch': ['--steps', '2'], 'train-rnn10-epoch': ['--steps', '2'], 'train-addition3-epoch': ['--steps', '2'] };
   swiftshader = compare('SwiftShader (the driver of headless Chromium here)', [
     { impl: 'webrnn', adapter: 'swiftshader', script: 'bench/webrnn.ts', args: [], per: { 'train-addition3-epoch': ['--steps', '5'] } },
     { impl: 'tfjs-webgpu', adapter: 'swiftshader', script: 'bench/tfjs.ts', args: ['--backend', 'webgpu'], per: slow,
-      skip: { 'decode-lstm75-1000': 'about 105 s a call here, too long for this benchmark' } },
+      skip: { 'decode-lstm75-1000': 'about 105 s a call here, too long for this benchmark', 'decode-gru75-1000': 'as decode-lstm75-1000' } },
   ], (w) => (w === 'decode-lstm75-1' ? 5 : 1));
 }
 

@@ -6,7 +6,7 @@ import type * as TF from '@tensorflow/tfjs';
 type SymbolicTensor = TF.SymbolicTensor;
 
 export interface ModelSpec {
-  cell: 'lstm' | 'simpleRNN';
+  cell: 'lstm' | 'gru' | 'simpleRNN';
   units: number;
   /** Numeric inputs: features per step; token inputs: vocab and embedding size. */
   input: { features?: number; vocab?: number; embedding?: number };
@@ -29,11 +29,14 @@ export function trainingModel(tf: typeof TF, spec: ModelSpec, sourceSteps: numbe
   const seeded = () => (spec.seed === undefined ? {} : { seed: seedCounter++ });
   const initializers = () => ({
     kernelInitializer: tf.initializers.glorotUniform(seeded()),
-    ...(spec.cell === 'lstm' || spec.cell === 'simpleRNN' ? { recurrentInitializer: tf.initializers.orthogonal(seeded()) } : {}),
+    recurrentInitializer: tf.initializers.orthogonal(seeded()),
   });
-  const layer = (extra: Record<string, unknown>) => spec.cell === 'lstm'
-    ? tf.layers.lstm({ units: spec.units, recurrentActivation: 'sigmoid', unitForgetBias: true, ...initializers(), ...extra })
-    : tf.layers.simpleRNN({ units: spec.units, ...initializers(), ...extra });
+  const layer = (extra: Record<string, unknown>) => {
+    if (spec.cell === 'lstm') return tf.layers.lstm({ units: spec.units, recurrentActivation: 'sigmoid', unitForgetBias: true, ...initializers(), ...extra });
+    // tfjs-layers' GRU is Keras' reset_after=False (it throws on true), hard_sigmoid by default.
+    if (spec.cell === 'gru') return tf.layers.gru({ units: spec.units, recurrentActivation: 'sigmoid', ...initializers(), ...extra });
+    return tf.layers.simpleRNN({ units: spec.units, ...initializers(), ...extra });
+  };
   const inputOf = (steps: number) => tf.input({ shape: spec.input.vocab ? [steps] : [steps, spec.input.features!] });
   const embed = (x: SymbolicTensor) => spec.input.vocab
     ? (tf.layers.embedding({ inputDim: spec.input.vocab, outputDim: spec.input.embedding!, embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, ...seeded() }) }).apply(x) as SymbolicTensor)

@@ -4,7 +4,9 @@
 // Usage: node --import tsx bench/tfjs.ts --backend cpu|webgpu --workload W [--adapter A] [--repeats N]
 
 import { parseArgs } from 'node:util';
-import { ADDITION_BATCH, ADDITION_EMBEDDING, ADDITION_EPOCH_SAMPLES, additionBatches, decodeWindows, sinCos, type Measurement, type Workload } from './workloads.js';
+import {
+  ADDITION_BATCH, ADDITION_EMBEDDING, ADDITION_EPOCH_SAMPLES, additionBatches, decodeWindows, SEED_DECODING, SEED_TRAINING, sinCos, type Measurement, type Workload,
+} from './workloads.js';
 import { samples } from './timing.js';
 import { greedyDecode, trainingModel, type ModelSpec } from './tfjs-models.js';
 
@@ -37,15 +39,17 @@ await tf.ready();
 
 const timeIt = (once: () => Promise<void>) => samples(once, repeats);
 
+const TFJS_CELLS = { lstm: 'lstm', gru: 'gru', simple_rnn: 'simpleRNN' } as const;
+
 async function run(): Promise<Measurement> {
   const impl = values.backend === 'webgpu' ? 'tfjs-webgpu' : 'tfjs-cpu';
-  if (workload === 'train-lstm75-epoch' || workload === 'train-rnn10-epoch') {
-    const lstm = workload === 'train-lstm75-epoch';
-    const data = sinCos(lstm ? 2 : 3);
-    const { model } = trainingModel(tf, { cell: lstm ? 'lstm' : 'simpleRNN', units: lstm ? 75 : 10, input: { features: 1 }, outputs: 1 }, 24, 24, 'linear');
+  const training = SEED_TRAINING[workload];
+  if (training) {
+    const data = sinCos(training.range);
+    const { model } = trainingModel(tf, { cell: TFJS_CELLS[training.cell], units: training.units, input: { features: 1 }, outputs: 1 }, 24, 24, 'linear');
     const x = data.x.map((s) => tf.tensor3d(s.data, s.shape));
     const y = tf.tensor3d(data.y.data, data.y.shape);
-    const options = { epochs: 1, batchSize: lstm ? 10 : 16, validationSplit: lstm ? 0 : 0.2, verbose: 0 as const };
+    const options = { epochs: 1, batchSize: training.batchSize, validationSplit: training.validationSplit, verbose: 0 as const };
     const trainSamples = data.count - Math.floor(data.count * options.validationSplit);
     const stepsPerEpoch = Math.ceil(trainSamples / options.batchSize);
     const limit = Number(values.steps);
@@ -79,8 +83,8 @@ async function run(): Promise<Measurement> {
     return { workload, impl, samplesMs: samples.map((ms) => (ms / steps) * stepsPerEpoch), items: ADDITION_EPOCH_SAMPLES, note: `timed ${steps} steps, scaled to ${stepsPerEpoch}` };
   }
   // Decoding as the seeds do it: encoder model, then a one-step decoder model, one call per step.
-  const count = workload === 'decode-lstm75-1' ? 1 : 1000;
-  const spec: ModelSpec = { cell: 'lstm', units: 75, input: { features: 1 }, outputs: 1 };
+  const { cell, count } = SEED_DECODING[workload]!;
+  const spec: ModelSpec = { cell: TFJS_CELLS[cell], units: 75, input: { features: 1 }, outputs: 1 };
   const built = trainingModel(tf, spec, 24, 24, 'linear');
   const windows = tf.tensor3d(decodeWindows(count), [count, 24, 1]);
   const samples = await timeIt(async () => void (await greedyDecode(tf, built, spec, windows, 24)));

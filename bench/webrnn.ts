@@ -3,7 +3,9 @@
 
 import { parseArgs } from 'node:util';
 import { requestGpu, Seq2Seq, type CellType } from 'webrnn';
-import { ADDITION_BATCH, ADDITION_EMBEDDING, ADDITION_EPOCH_SAMPLES, additionBatches, decodeWindows, sinCos, type Measurement, type Workload } from './workloads.js';
+import {
+  ADDITION_BATCH, ADDITION_EMBEDDING, ADDITION_EPOCH_SAMPLES, additionBatches, decodeWindows, SEED_DECODING, SEED_TRAINING, sinCos, type Measurement, type SeedCell, type Workload,
+} from './workloads.js';
 import { samples } from './timing.js';
 
 const { values } = parseArgs({
@@ -20,21 +22,23 @@ const gpu = await requestGpu({ adapter: values.adapter });
 
 const timeIt = (once: () => Promise<void>) => samples(once, repeats);
 
-function numericSeq2Seq(cell: CellType, units: number) {
+function numericSeq2Seq(cell: SeedCell, units: number) {
+  // The GRU as tfjs-layers has it (reset_after false), so both sides do the same arithmetic.
+  const layer = { cell: cell as CellType, units, ...(cell === 'gru' ? { resetAfter: false } : {}) };
   return new Seq2Seq(gpu, {
-    encoder: { inputSize: 1, layers: [{ cell, units }] },
-    decoder: { inputSize: 1, layers: [{ cell, units }] },
+    encoder: { inputSize: 1, layers: [layer] },
+    decoder: { inputSize: 1, layers: [layer] },
     head: { units: 1 },
   });
 }
 
 async function run(): Promise<Measurement> {
-  if (workload === 'train-lstm75-epoch' || workload === 'train-rnn10-epoch') {
-    const lstm = workload === 'train-lstm75-epoch';
-    const data = sinCos(lstm ? 2 : 3);
-    const model = numericSeq2Seq(lstm ? 'lstm' : 'simple_rnn', lstm ? 75 : 10);
+  const training = SEED_TRAINING[workload];
+  if (training) {
+    const data = sinCos(training.range);
+    const model = numericSeq2Seq(training.cell, training.units);
     model.compile({ loss: 'mse', optimizer: 'adam' });
-    const options = { epochs: 1, batchSize: lstm ? 10 : 16, validationSplit: lstm ? 0 : 0.2 };
+    const options = { epochs: 1, batchSize: training.batchSize, validationSplit: training.validationSplit };
     const before = gpu.stats();
     const samples = await timeIt(async () => void (await model.fit(data.x, data.y, options)));
     const trainSamples = data.count - Math.floor(data.count * options.validationSplit);
@@ -73,8 +77,8 @@ async function run(): Promise<Measurement> {
       dispatchesPerStep: info.dispatches, submitsPerStep: 1, note: `timed ${steps} steps, scaled to ${stepsPerEpoch}`,
     };
   }
-  const count = workload === 'decode-lstm75-1' ? 1 : 1000;
-  const model = numericSeq2Seq('lstm', 75);
+  const { cell, count } = SEED_DECODING[workload]!;
+  const model = numericSeq2Seq(cell, 75);
   const input = { data: decodeWindows(count), shape: [count, 24, 1] as [number, number, number] };
   const before = gpu.stats();
   const samples = await timeIt(async () => void (await model.predict(input, { steps: 24 })));

@@ -5,11 +5,31 @@
 //                          (the Keras example's 50,000 less its 10% validation); timed over a few steps,
 //                          scaled to the epoch
 //   decode-lstm75-1 / -1000: the seed 000 model decoding 24 steps for 1 and 1,000 windows
+//   train-gru75-epoch / decode-gru75-1000: seed 000 with GRU(75) in place of the LSTM (reset_after false,
+//                          the variant tfjs-layers has; sigmoid recurrent activation in both)
 
 import { additionTask, translationWindows } from 'webrnn';
 
-export const WORKLOADS = ['train-lstm75-epoch', 'train-rnn10-epoch', 'train-addition3-epoch', 'decode-lstm75-1', 'decode-lstm75-1000'] as const;
+export const WORKLOADS = [
+  'train-lstm75-epoch', 'train-gru75-epoch', 'train-rnn10-epoch', 'train-addition3-epoch', 'decode-lstm75-1', 'decode-lstm75-1000', 'decode-gru75-1000',
+] as const;
 export type Workload = (typeof WORKLOADS)[number];
+
+export type SeedCell = 'lstm' | 'gru' | 'simple_rnn';
+
+/** The seq2seq training workloads over sin -> cos windows (seeds 000 and 002). */
+export const SEED_TRAINING: Partial<Record<Workload, { cell: SeedCell; units: number; range: 2 | 3; batchSize: number; validationSplit: number }>> = {
+  'train-lstm75-epoch': { cell: 'lstm', units: 75, range: 2, batchSize: 10, validationSplit: 0 },
+  'train-gru75-epoch': { cell: 'gru', units: 75, range: 2, batchSize: 10, validationSplit: 0 },
+  'train-rnn10-epoch': { cell: 'simple_rnn', units: 10, range: 3, batchSize: 16, validationSplit: 0.2 },
+};
+
+/** The decoding workloads: the seed 000 model (or its GRU twin) over `count` windows. */
+export const SEED_DECODING: Partial<Record<Workload, { cell: SeedCell; count: number }>> = {
+  'decode-lstm75-1': { cell: 'lstm', count: 1 },
+  'decode-lstm75-1000': { cell: 'lstm', count: 1000 },
+  'decode-gru75-1000': { cell: 'gru', count: 1000 },
+};
 
 export const ADDITION_EPOCH_SAMPLES = 45_000;
 export const ADDITION_BATCH = 32;

@@ -44,24 +44,31 @@
 //   saved:   the cell's saved values (its layout); saved_r reads them in backward
 //
 // Two strategies with identical results:
-//   *_sequence: the whole time loop in one dispatch. A workgroup owns RB = 4 batch rows (one vec4 of
+//   *_sequence: the whole time loop in one dispatch. A workgroup owns 4 RG batch rows (RG vec4s of
 //     rows in workgroup memory) and every unit: invocation i owns units i, i + S, ... (UPI of them,
-//     S = ceil(U / UPI)), so each weight loaded feeds 4 x UPI multiply-adds. One barrier per phase per
-//     step. Workgroup memory: forward 2U + U (PHASES - 1) + 1 vec4, backward 2 * 4U Gates.
-//     Grid [ceil(B / 4), D]; workgroup size WG >= S.
+//     S = ceil(U / UPI)), so each weight loaded feeds 4 RG x UPI multiply-adds. One barrier per phase per
+//     step. Workgroup memory (U_MAX >= U): forward (2 RG U_MAX + RG U_MAX (PHASES - 1) + 1) vec4,
+//     backward 4 RG U_MAX Gates. Grid [ceil(B / (4 RG)), D]; workgroup size WG >= S.
 //   *_step: one elementwise dispatch per (step, phase), the recurrent products done by matmuls between
 //     them (any U). Grid [ceil(U / 64), B, D].
 // Nothing is carried in registers across a barrier: the cell reloads its state from what it saved
 // (the same invocation wrote it), which keeps the compiled kernel small on CPU drivers.
 
-override U: u32;
+// Workgroup memory is sized for up to U_MAX units (the unit count rounded up to a multiple of 8, so
+// layers of different widths share pipelines); the unit count itself is dims.units.
+override U_MAX: u32;
 override WG: u32 = 64u;
 override UPI: u32 = 1u; // units per invocation of the sequence entry points, 1 to MAX_UPI
+// Batch rows per invocation (and workgroup) of the sequence entry points: RG vec4s of RB = 4 rows.
+override RG: u32 = 1u;
 const RB: u32 = 4u;
 const MAX_UPI: u32 = 4u;
+const MAX_RG: u32 = 4u;
+const MAX_ACC: u32 = RB * MAX_UPI * MAX_RG;
 const STEP_WG: u32 = 64u;
 
 struct Dims {
+  units: u32,
   batch: u32,
   steps: u32,
   directions: u32,
@@ -73,8 +80,9 @@ struct Dims {
   flags: u32,
   activation: u32,
   recurrent_activation: u32,
-  // UPI again, as a value the compiler cannot fold, so the per-unit epilogue is a loop, not unrolled.
+  // UPI and RG again, as values the compiler cannot fold, so the per-unit epilogue is a loop, not unrolled.
   upi: u32,
+  row_groups: u32,
   // Element offsets in `weights` (in Gates): the recurrent kernel, and the recurrent bias (GRU).
   rk_offset: u32,
   rbias_offset: u32,
@@ -116,23 +124,23 @@ const FLAG_HEAD_BIAS: u32 = 256u;        // decode_loop: the head has a bias (he
 @group(0) @binding(14) var<storage, read> saved_hseq: array<f32>;
 @group(0) @binding(15) var<storage, read_write> dz: array<Gates>;
 
-var<workgroup> h_sh: array<vec4<f32>, 2u * U>;
-var<workgroup> op_sh: array<vec4<f32>, U * (PHASES - 1u) + 1u>;
-var<workgroup> g_sh: array<Gates, 2u * RB * U>;
+var<workgroup> h_sh: array<vec4<f32>, 2u * RG * U_MAX>;
+var<workgroup> op_sh: array<vec4<f32>, RG * U_MAX * (PHASES - 1u) + 1u>;
+var<workgroup> g_sh: array<Gates, RB * RG * U_MAX>;
 
 fn has_flag(flag: u32) -> bool { return (dims.flags & flag) != 0u; }
 fn runs_backwards(d: u32) -> bool { return (dims.flags & (FLAG_BACKWARDS_0 << d)) != 0u; }
 fn input_time(d: u32, s: u32) -> u32 { return select(s, dims.steps - 1u - s, runs_backwards(d)); }
 // [D, T, B, U]: step (or input time) s, row b, unit j of direction d.
-fn seq_at(d: u32, s: u32, b: u32, j: u32) -> u32 { return ((d * dims.steps + s) * dims.batch + b) * U + j; }
+fn seq_at(d: u32, s: u32, b: u32, j: u32) -> u32 { let U = dims.units; return ((d * dims.steps + s) * dims.batch + b) * U + j; }
 // [D, S, B, U]: state k (0 = h) of row b, unit j of direction d.
-fn state_at(d: u32, k: u32, b: u32, j: u32) -> u32 { return ((d * dims.states + k) * dims.batch + b) * U + j; }
+fn state_at(d: u32, k: u32, b: u32, j: u32) -> u32 { let U = dims.units; return ((d * dims.states + k) * dims.batch + b) * U + j; }
 // [D, PHASES, T, B, U]
-fn op_at(d: u32, p: u32, t: u32, b: u32, j: u32) -> u32 { return (((d * PHASES + p) * dims.steps + t) * dims.batch + b) * U + j; }
+fn op_at(d: u32, p: u32, t: u32, b: u32, j: u32) -> u32 { let U = dims.units; return (((d * PHASES + p) * dims.steps + t) * dims.batch + b) * U + j; }
 // [regions, D, B, U]: scratch region r (0: dh_next, 1: dh_total, 2.. the cell's) of row b, unit j.
-fn carry_at(r: u32, d: u32, b: u32, j: u32) -> u32 { return ((r * dims.directions + d) * dims.batch + b) * U + j; }
+fn carry_at(r: u32, d: u32, b: u32, j: u32) -> u32 { let U = dims.units; return ((r * dims.directions + d) * dims.batch + b) * U + j; }
 // Elements of one [D, T, B, U] sequence: where a second region of a buffer starts.
-fn sequence_size() -> u32 { return dims.directions * dims.steps * dims.batch * U; }
+fn sequence_size() -> u32 { let U = dims.units; return dims.directions * dims.steps * dims.batch * U; }
 const CARRY_DH_NEXT: u32 = 0u;
 const CARRY_DH_TOTAL: u32 = 1u;
 const CARRY_CELL: u32 = 2u;
@@ -160,18 +168,24 @@ fn forward_cell(p: u32, d: u32, s: u32, b: u32, j: u32, zr_value: Gates, h_prev:
 
 @compute @workgroup_size(WG)
 fn forward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let U = dims.units;
   let d = group.y;
   let B = dims.batch;
-  let row0 = group.x * RB;
-  let rows = min(RB, B - row0);
+  let row0 = group.x * RB * RG;
+  let rows = min(RB * RG, B - row0);
+  // Row groups holding a row of the batch: the products skip the rest (a partial last workgroup).
+  let groups = (rows + RB - 1u) / RB;
   let stride = (U + UPI - 1u) / UPI;
   let on = lane < stride;
+  // h_sh[(half * RG + g) * U + j]: rows g * 4 .. g * 4 + 3 of unit j, two halves (ping-pong).
   for (var u = 0u; u < UPI; u++) {
     let j = lane + u * stride;
     if (on && j < U) {
-      var v = vec4<f32>();
-      for (var r = 0u; r < RB; r++) { v[r] = s0[state_at(d, 0u, min(row0 + r, B - 1u), j)]; }
-      h_sh[j] = v;
+      for (var g = 0u; g < RG; g++) {
+        var v = vec4<f32>();
+        for (var r = 0u; r < RB; r++) { v[r] = s0[state_at(d, 0u, min(row0 + g * RB + r, B - 1u), j)]; }
+        h_sh[g * U + j] = v;
+      }
     }
   }
   workgroupBarrier();
@@ -182,25 +196,36 @@ fn forward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invo
         var col: array<u32, MAX_UPI>;
         for (var u = 0u; u < UPI; u++) { col[u] = min(lane + u * stride, U - 1u); }
         // Explicitly zeroed: lavapipe keeps a declaration's zero value only on the first loop iteration.
-        var acc = array<Gates, RB * MAX_UPI>();
+        // acc[u * RB * RG + row]: the recurrent product of unit u's gates for row `row`.
+        var acc = array<Gates, MAX_ACC>();
         for (var k = 0u; k < U; k++) {
-          var hv: vec4<f32>;
-          if (p == 0u) { hv = h_sh[cur * U + k]; } else { hv = op_sh[k]; }
-          for (var u = 0u; u < UPI; u++) {
-            let w = weights[dims.rk_offset + (d * U + k) * U + col[u]];
-            for (var r = 0u; r < RB; r++) { acc[u * RB + r] += hv[r] * w; }
+          var w: array<Gates, MAX_UPI>;
+          for (var u = 0u; u < UPI; u++) { w[u] = weights[dims.rk_offset + (d * U + k) * U + col[u]]; }
+          for (var g = 0u; g < RG; g++) {
+            if (g < groups) {
+              var hv: vec4<f32>;
+              if (p == 0u) { hv = h_sh[(cur * RG + g) * U + k]; } else { hv = op_sh[g * U + k]; }
+              for (var u = 0u; u < UPI; u++) {
+                for (var r = 0u; r < RB; r++) { acc[u * RB * RG + g * RB + r] += hv[r] * w[u]; }
+              }
+            }
           }
         }
         let products = acc;
         for (var u = 0u; u < dims.upi; u++) {
           let j = lane + u * stride;
           if (j < U) {
-            let h_prev = h_sh[cur * U + j];
-            var values = vec4<f32>();
-            for (var r = 0u; r < rows; r++) {
-              values[r] = forward_cell(p, d, s, row0 + r, j, products[u * RB + r], h_prev[r]);
+            for (var g = 0u; g < dims.row_groups; g++) {
+              let h_prev = h_sh[(cur * RG + g) * U + j];
+              var values = vec4<f32>();
+              for (var r = 0u; r < RB; r++) {
+                let row = g * RB + r;
+                if (row < rows) {
+                  values[r] = forward_cell(p, d, s, row0 + row, j, products[u * RB * RG + row], h_prev[r]);
+                }
+              }
+              if (p + 1u < PHASES) { op_sh[g * U + j] = values; } else { h_sh[((1u - cur) * RG + g) * U + j] = values; }
             }
-            if (p + 1u < PHASES) { op_sh[j] = values; } else { h_sh[(1u - cur) * U + j] = values; }
           }
         }
       }
@@ -213,6 +238,7 @@ fn forward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invo
 // One phase of one step (dims.step, dims.phase); zr holds the recurrent product of this phase.
 @compute @workgroup_size(STEP_WG)
 fn forward_step(@builtin(global_invocation_id) id: vec3<u32>) {
+  let U = dims.units;
   let j = id.x;
   let b = id.y;
   let d = id.z;
@@ -240,15 +266,18 @@ fn write_ds0(d: u32, k: u32, b: u32, j: u32, value: f32) {
 
 @compute @workgroup_size(WG)
 fn backward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let U = dims.units;
   let d = group.y;
   let B = dims.batch;
   let T = dims.steps;
-  let row0 = group.x * RB;
-  let rows = min(RB, B - row0);
+  let ROWS = RB * RG;
+  let row0 = group.x * ROWS;
+  let rows = min(ROWS, B - row0);
+  let groups = (rows + RB - 1u) / RB;
   let stride = (U + UPI - 1u) / UPI;
   let on = lane < stride;
-  var par = 0u;
-  var dop: array<f32, RB * MAX_UPI>;
+  // dop[u * ROWS + row]: the recurrent product of the last gradient, for unit u's row `row`.
+  var dop: array<f32, MAX_ACC>;
   for (var n = 0u; n < T; n++) {
     let s = T - 1u - n;
     let t = input_time(d, s);
@@ -259,12 +288,12 @@ fn backward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_inv
         for (var u = 0u; u < dims.upi; u++) {
           let j = lane + u * stride;
           if (j < U) {
-            for (var r = 0u; r < rows; r++) {
-              let b = row0 + r;
+            for (var row = 0u; row < rows; row++) {
+              let b = row0 + row;
               let at = carry_at(CARRY_DH_NEXT, d, b, j);
               let dh = dh_from_outside(d, s, b, j) + select(0.0, carry[at], s + 1u < T);
-              let grad = cell_backward(q, d, s, t, b, j, dh, dops[u * RB + r]);
-              g_sh[(par * RB + r) * U + j] = grad.g;
+              let grad = cell_backward(q, d, s, t, b, j, dh, dops[u * ROWS + row]);
+              g_sh[row * U + j] = grad.g;
               if (q == 0u) { carry[at] = grad.direct; }
             }
           }
@@ -272,15 +301,20 @@ fn backward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_inv
       }
       workgroupBarrier();
       if (on) {
-        var row: array<u32, MAX_UPI>;
-        for (var u = 0u; u < UPI; u++) { row[u] = dims.rk_offset + (d * U + min(lane + u * stride, U - 1u)) * U; }
-        var acc = array<f32, RB * MAX_UPI>();
+        var base: array<u32, MAX_UPI>;
+        for (var u = 0u; u < UPI; u++) { base[u] = dims.rk_offset + (d * U + min(lane + u * stride, U - 1u)) * U; }
+        var acc = array<f32, MAX_ACC>();
         for (var m = 0u; m < U; m++) {
-          var g: array<Gates, RB>;
-          for (var r = 0u; r < RB; r++) { g[r] = g_sh[(par * RB + r) * U + m]; }
-          for (var u = 0u; u < UPI; u++) {
-            let w = weights[row[u] + m];
-            for (var r = 0u; r < RB; r++) { acc[u * RB + r] += gates_dot(g[r], w); }
+          var w: array<Gates, MAX_UPI>;
+          for (var u = 0u; u < UPI; u++) { w[u] = weights[base[u] + m]; }
+          for (var g = 0u; g < RG; g++) {
+            if (g < groups) {
+              for (var r = 0u; r < RB; r++) {
+                let row = g * RB + r;
+                let gv = g_sh[row * U + m];
+                for (var u = 0u; u < UPI; u++) { acc[u * ROWS + row] += gates_dot(gv, w[u]); }
+              }
+            }
           }
         }
         dop = acc;
@@ -289,17 +323,18 @@ fn backward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_inv
           for (var u = 0u; u < dims.upi; u++) {
             let j = lane + u * stride;
             if (j < U) {
-              for (var r = 0u; r < rows; r++) {
-                let at = carry_at(CARRY_DH_NEXT, d, row0 + r, j);
-                let total = carry[at] + sums[u * RB + r];
+              for (var row = 0u; row < rows; row++) {
+                let at = carry_at(CARRY_DH_NEXT, d, row0 + row, j);
+                let total = carry[at] + sums[u * ROWS + row];
                 carry[at] = total;
-                if (s == 0u) { write_ds0(d, 0u, row0 + r, j, total); }
+                if (s == 0u) { write_ds0(d, 0u, row0 + row, j, total); }
               }
             }
           }
         }
       }
-      par = 1u - par;
+      // g_sh is rewritten by the next phase's epilogue: every product must have read it first.
+      workgroupBarrier();
     }
   }
 }
@@ -308,6 +343,7 @@ fn backward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_inv
 // that of g_0 of step s + 1 (unused at s = T - 1), otherwise that of g_{q+1} of this step.
 @compute @workgroup_size(STEP_WG)
 fn backward_step(@builtin(global_invocation_id) id: vec3<u32>) {
+  let U = dims.units;
   let j = id.x;
   let b = id.y;
   let d = id.z;
@@ -334,6 +370,7 @@ fn backward_step(@builtin(global_invocation_id) id: vec3<u32>) {
 // After the last backward step: dh0 = direct + the recurrent product of g_0 of step 0 (in drec).
 @compute @workgroup_size(STEP_WG)
 fn backward_initial(@builtin(global_invocation_id) id: vec3<u32>) {
+  let U = dims.units;
   let j = id.x;
   let b = id.y;
   let d = id.z;
@@ -366,6 +403,7 @@ var<workgroup> y_sh: array<vec4<f32>, MAX_IO>;
 var<workgroup> ids_sh: array<i32, RB>;
 
 fn decode_head(lane: u32) {
+  let U = dims.units;
   let O = dims.outputs;
   if (lane < O) {
     var y = vec4<f32>(select(0.0, head[dims.head_bias_offset + lane], has_flag(FLAG_HEAD_BIAS)));
@@ -405,6 +443,7 @@ fn decode_emit(lane: u32, row0: u32, t: u32, steps: u32, ended: ptr<function, bo
 
 @compute @workgroup_size(WG)
 fn decode_loop(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let U = dims.units;
   let B = dims.batch;
   let F = dims.inputs;
   let steps = dims.steps;

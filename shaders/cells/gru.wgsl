@@ -38,7 +38,7 @@ fn cell_phase(p: u32, d: u32, j: u32, x_part: Gates, h_part: Gates, h_prev: f32,
   let ra = dims.recurrent_activation;
   if (RESET_AFTER) {
     var rz = h_part;
-    if (HAS_RBIAS) { rz += weights[dims.rbias_offset + d * U + j]; }
+    if (HAS_RBIAS) { rz += weights[dims.rbias_offset + d * dims.units + j]; }
     let z = activation(ra, x_part.x + rz.x);
     let r = activation(ra, x_part.y + rz.y);
     let n = activation(dims.activation, x_part.z + r * rz.z);

@@ -24,7 +24,7 @@ export interface OptionSpec {
 /** Options of every command, in help order. */
 export const COMMAND_OPTIONS: Record<CommandName, Record<string, OptionSpec>> = {
   train: {
-    cell: { type: 'string', value: 'lstm|rnn', description: 'recurrent cell of every layer: LSTM or SimpleRNN (tanh)' },
+    cell: { type: 'string', value: 'lstm|gru|rnn', description: 'recurrent cell of every layer: LSTM, GRU (Keras reset_after) or SimpleRNN (tanh)' },
     units: { type: 'string', value: 'N', description: 'units of each recurrent layer' },
     epochs: { type: 'string', value: 'N', description: 'training epochs' },
     batch: { type: 'string', value: 'N', description: 'batch size' },

@@ -13,10 +13,10 @@ import { choiceOption, intOption, numberOption, UsageError, type OptionValues } 
 
 export type TaskName = 'sin-cos' | 'exp-sin' | 'sqrt' | 'damped' | 'addition' | 'rotate';
 export type TaskKind = 'function' | 'next-step' | 'characters';
-export type CellName = 'lstm' | 'rnn';
+export type CellName = 'lstm' | 'gru' | 'rnn';
 export type LrSchedule = 'constant' | 'cosine';
 
-export const CELLS: readonly CellName[] = ['lstm', 'rnn'];
+export const CELLS: readonly CellName[] = ['lstm', 'gru', 'rnn'];
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
 export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
 
@@ -97,7 +97,7 @@ export const TASKS: readonly TaskDefinition[] = [
     ],
     options: ['steps'],
     functions: { input: Math.sin, output: Math.cos, inputName: 'sin(x)', outputName: 'cos(x)' },
-    defaults: (cell) => cell === 'lstm'
+    defaults: (cell) => cell !== 'rnn'
       ? { units: 75, epochs: 35, batch: 10, optimizer: 'adam', validationSplit: 0, seed: 0, from: -2 * PI, to: 2 * PI, range: '[-2pi, 2pi]', points: 100, steps: 24 }
       : { units: 10, epochs: 80, batch: 16, optimizer: 'adam', validationSplit: 0.2, seed: 0, from: -3 * PI, to: 3 * PI, range: '[-3pi, 3pi]', points: 100, steps: 24 },
   },
@@ -115,7 +115,7 @@ export const TASKS: readonly TaskDefinition[] = [
       inputName: 'exp(-x/5)cos(x)', outputName: 'exp(-x/5)sin(x)',
     },
     defaults: (cell) => ({
-      units: cell === 'lstm' ? 75 : 32, epochs: 35, batch: 10, optimizer: 'adam', validationSplit: 0, seed: 0,
+      units: cell === 'rnn' ? 32 : 75, epochs: 35, batch: 10, optimizer: 'adam', validationSplit: 0, seed: 0,
       from: 0, to: 5 * PI, range: '[0, 5pi]', points: 100, steps: 24,
     }),
   },
@@ -130,7 +130,7 @@ export const TASKS: readonly TaskDefinition[] = [
     options: ['steps'],
     functions: { input: (x) => x * x, output: Math.sqrt, inputName: 'x^2', outputName: 'x^0.5' },
     defaults: (cell) => ({
-      units: cell === 'lstm' ? 75 : 32, epochs: 35, batch: 10, optimizer: 'adam', validationSplit: 0, seed: 0,
+      units: cell === 'rnn' ? 32 : 75, epochs: 35, batch: 10, optimizer: 'adam', validationSplit: 0, seed: 0,
       from: 0, to: 1.5, range: '[0, 1.5]', points: 100, steps: 24,
     }),
   },
@@ -143,7 +143,7 @@ export const TASKS: readonly TaskDefinition[] = [
       'every step, batch 10, validation split 0.1, 1000 epochs; then, primed with the first window, the model',
       'predicts each next sample from the last 20, its own predictions included, for the remaining 180 steps',
       '(closed-loop MSE). Optimizer: adam at 0.005 with cosine decay (the seed\'s SGD at 0.01 does not track',
-      'the curve in closed loop: MSE 0.04-0.08). --cell picks LSTM or SimpleRNN, as the seed compares them.',
+      'the curve in closed loop: MSE 0.04-0.08). --cell picks LSTM or SimpleRNN, as the seed compares them (or GRU).',
     ],
     options: ['steps'],
     series: { f: (x) => Math.exp(-x / 5) * Math.cos(x), name: 'exp(-x/5)cos(x)' },
@@ -256,13 +256,19 @@ export function taskOf(settings: TrainSettings): TaskDefinition {
   return findTask(settings.task);
 }
 
-/** 'LSTM(75)' or 'SimpleRNN(10)'. */
+const CELL_LAYERS: Record<CellName, { type: CellType; label: string }> = {
+  lstm: { type: 'lstm', label: 'LSTM' },
+  gru: { type: 'gru', label: 'GRU' },
+  rnn: { type: 'simple_rnn', label: 'SimpleRNN' },
+};
+
+/** 'LSTM(75)', 'GRU(75)' or 'SimpleRNN(10)'. */
 export function cellLabel(settings: TrainSettings): string {
-  return `${settings.cell === 'lstm' ? 'LSTM' : 'SimpleRNN'}(${settings.units})`;
+  return `${CELL_LAYERS[settings.cell].label}(${settings.units})`;
 }
 
 export function libraryCell(cell: CellName): CellType {
-  return cell === 'lstm' ? 'lstm' : 'simple_rnn';
+  return CELL_LAYERS[cell].type;
 }
 
 // ---- data -----------------------------------------------------------------------------------------

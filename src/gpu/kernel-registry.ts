@@ -185,7 +185,22 @@ interface EntryLayout {
   pipelineLayout: GPUPipelineLayout;
 }
 
+const sharedRegistries = new WeakMap<GpuContext, KernelRegistry>();
+
 export class KernelRegistry {
+  /**
+   * The registry of a context over the library's own shaders, shared by every model and layer made on
+   * it: a pipeline is compiled once per device, whichever model needs it first.
+   */
+  static of(ctx: GpuContext): KernelRegistry {
+    let registry = sharedRegistries.get(ctx);
+    if (!registry) {
+      registry = new KernelRegistry(ctx);
+      sharedRegistries.set(ctx, registry);
+    }
+    return registry;
+  }
+
   private readonly sources: Readonly<Record<string, string>>;
   private readonly programs = new Map<string, Promise<CompiledProgram>>();
   private readonly layouts = new Map<string, EntryLayout>();

@@ -21,6 +21,8 @@ export type RecurrentStrategy = 'auto' | 'sequence' | 'step';
 export const ROWS_PER_WORKGROUP = 4;
 /** The most units one invocation of a sequence entry point owns (MAX_UPI in the shader). */
 export const MAX_UNITS_PER_INVOCATION = 4;
+/** The most groups of 4 batch rows one invocation of a sequence entry point owns (MAX_RG in the shader). */
+export const MAX_ROW_GROUPS = 4;
 /** Workgroup size of the per-step entry points (STEP_WG in the shader). */
 export const STEP_WORKGROUP = 64;
 
@@ -28,6 +30,8 @@ export interface RecurrenceLaunch {
   strategy: 'sequence' | 'step';
   /** Units each invocation of a sequence entry point owns. */
   unitsPerInvocation: number;
+  /** Groups of 4 batch rows each invocation (and workgroup) of a sequence entry point owns. */
+  rowGroups: number;
   /** Workgroup size of the sequence entry point (invocations needed, rounded up to 8). */
   workgroupSize: number;
 }
@@ -42,38 +46,66 @@ export function recurrenceFiles(cell: CellDescriptor): string[] {
   return ['common/activations.wgsl', cell.file, 'recurrence.wgsl'];
 }
 
+/**
+ * The unit count workgroup memory is sized for: the layer's, rounded up to a multiple of 8 (one SIMD row of a CPU driver), so layers of
+ * different widths share their pipelines (the count itself is a runtime value).
+ */
+export function unitsBucket(units: number): number {
+  return Math.ceil(units / UNITS_BUCKET) * UNITS_BUCKET;
+}
+const UNITS_BUCKET = 8;
+
 /** Workgroup memory of a sequence entry point, in bytes (see the shader's header). */
-export function sequenceWorkgroupBytes(cell: ResolvedCell, units: number, pass: 'forward' | 'backward'): number {
+export function sequenceWorkgroupBytes(cell: ResolvedCell, units: number, pass: 'forward' | 'backward', rowGroups: number): number {
   const phases = cell.descriptor.phases(cell.config);
-  if (pass === 'forward') return (2 * units + units * (phases - 1) + 1) * 16;
-  return 2 * ROWS_PER_WORKGROUP * units * cell.descriptor.slots * 4;
+  const capacity = unitsBucket(units);
+  if (pass === 'forward') return (2 * rowGroups * capacity + rowGroups * capacity * (phases - 1) + 1) * 16;
+  return ROWS_PER_WORKGROUP * rowGroups * capacity * cell.descriptor.slots * 4;
 }
 
 /**
- * CPU drivers: 2 units per invocation, so each weight loaded feeds 8 multiply-adds (lavapipe, LSTM(75),
- * batch 10, forward: 1 unit 6.7 ms, 2 units 5.9 ms, 4 units 5.1 ms; but compiling takes 0.7, 1.0, 2.0 s).
+ * CPU drivers: 2 units per invocation, so each weight loaded feeds 2 x 4 RG multiply-adds. Measured on
+ * lavapipe, LSTM(75), batch 10, one process, 12th-percentile / median ms (forward; backward) and the
+ * first run's compile time: 1 unit, 1 group 6.3/8.6; 9.1/12.9, 1.8 s; 2 units, 1 group 5.5/7.5;
+ * 6.6/9.3, 2.1 s; 2 units, 2 groups 4.5/7.0; 5.9/9.0, 2.6 s; 4 units, 2 groups 4.5/6.8; 5.1/6.8, 3.9 s.
  * GPUs: 1, for parallelism.
  */
 export function defaultUnitsPerInvocation(ctx: GpuContext): number {
   return ctx.adapterInfo.isFallbackAdapter ? 2 : 1;
 }
 
+/**
+ * Row groups: CPU drivers 2 (8 rows share every weight load, and a batch of 10 still spreads over two
+ * workgroups, so two cores; one group of 16 rows runs on one: backward 7.8 ms against 6.3), whatever the
+ * batch: a workgroup skips its empty groups at run time, so a small batch (decoding, a last partial
+ * batch, a validation split) costs what one group would, and a model compiles one pipeline per pass.
+ * GPUs: 1, for parallelism.
+ */
+export function defaultRowGroups(ctx: GpuContext): number {
+  return ctx.adapterInfo.isFallbackAdapter ? 2 : 1;
+}
+
 /** Picks the strategy of one pass of a layer: the time loop in one dispatch when it fits the device. */
 export function planRecurrence(
-  ctx: GpuContext, cell: ResolvedCell, pass: 'forward' | 'backward', requested: RecurrentStrategy, unitsPerInvocation?: number,
+  ctx: GpuContext, cell: ResolvedCell, pass: 'forward' | 'backward', requested: RecurrentStrategy,
+  tuning: { unitsPerInvocation?: number; rowGroups?: number } = {},
 ): RecurrenceLaunch {
   const units = cell.config.units;
-  const upi = Math.min(unitsPerInvocation ?? defaultUnitsPerInvocation(ctx), units);
-  const workgroupSize = Math.ceil(Math.ceil(units / upi) / 8) * 8;
-  const bytes = sequenceWorkgroupBytes(cell, units, pass);
-  const fits = workgroupSize <= ctx.limits.maxComputeInvocationsPerWorkgroup && bytes <= ctx.limits.maxComputeWorkgroupStorageSize;
+  const upi = Math.min(tuning.unitsPerInvocation ?? defaultUnitsPerInvocation(ctx), units);
+  const workgroupSize = Math.ceil(Math.ceil(unitsBucket(units) / upi) / 8) * 8;
+  const memory = ctx.limits.maxComputeWorkgroupStorageSize;
+  let rowGroups = tuning.rowGroups ?? defaultRowGroups(ctx);
+  // Fewer row groups until the pass fits workgroup memory (an explicit choice is kept, and may not fit).
+  while (tuning.rowGroups === undefined && rowGroups > 1 && sequenceWorkgroupBytes(cell, units, pass, rowGroups) > memory) rowGroups--;
+  const bytes = sequenceWorkgroupBytes(cell, units, pass, rowGroups);
+  const fits = workgroupSize <= ctx.limits.maxComputeInvocationsPerWorkgroup && bytes <= memory;
   if (requested === 'sequence' && !fits) {
     throw new LimitError(
       `the in-kernel time loop (${pass}) of ${units} units needs ${workgroupSize} invocations and ${bytes} bytes of workgroup memory; ` +
-        `this device allows ${ctx.limits.maxComputeInvocationsPerWorkgroup} and ${ctx.limits.maxComputeWorkgroupStorageSize}: use strategy 'step'`,
+        `this device allows ${ctx.limits.maxComputeInvocationsPerWorkgroup} and ${memory}: use strategy 'step'`,
     );
   }
-  return { strategy: requested === 'auto' ? (fits ? 'sequence' : 'step') : requested, unitsPerInvocation: upi, workgroupSize };
+  return { strategy: requested === 'auto' ? (fits ? 'sequence' : 'step') : requested, unitsPerInvocation: upi, rowGroups, workgroupSize };
 }
 
 /** The shape of one recurrence. */
@@ -87,8 +119,8 @@ export interface RecurrenceShape {
 }
 
 type RecurrenceDims = {
-  batch: number; steps: number; directions: number; states: number; step: number; phase: number; flags: number;
-  activation: number; recurrent_activation: number; upi: number; rk_offset: number; rbias_offset: number;
+  units: number; batch: number; steps: number; directions: number; states: number; step: number; phase: number; flags: number;
+  activation: number; recurrent_activation: number; upi: number; row_groups: number; rk_offset: number; rbias_offset: number;
   w_in_offset: number; b_in_offset: number; head_bias_offset: number; inputs: number; outputs: number; start_token: number; end_token: number;
 };
 
@@ -119,15 +151,18 @@ function baseDims(cell: ResolvedCell, shape: RecurrenceShape, launch: Recurrence
     if (b) direction |= d === 0 ? FLAGS.backwards0 : FLAGS.backwards1;
   });
   return {
-    batch: shape.batch, steps: shape.steps, directions: shape.directions, states: stateCount(cell), step: 0, phase: 0, flags: flags | direction,
+    units: cell.config.units, batch: shape.batch, steps: shape.steps, directions: shape.directions, states: stateCount(cell), step: 0, phase: 0, flags: flags | direction,
     activation: activationKind(cell.config.activation, who), recurrent_activation: activationKind(cell.config.recurrentActivation, who),
-    upi: launch.unitsPerInvocation, rk_offset: offsets.rk, rbias_offset: offsets.recurrentBias ?? 0,
+    upi: launch.unitsPerInvocation, row_groups: launch.rowGroups, rk_offset: offsets.rk, rbias_offset: offsets.recurrentBias ?? 0,
     w_in_offset: offsets.kernel, b_in_offset: offsets.bias ?? 0, head_bias_offset: 0, inputs: 0, outputs: 0, start_token: 0, end_token: -1,
   };
 }
 
 function constants(cell: ResolvedCell, launch: RecurrenceLaunch): Record<string, number | boolean> {
-  return { U: cell.config.units, WG: launch.workgroupSize, UPI: launch.unitsPerInvocation, ...cell.descriptor.constants(cell.config) };
+  return {
+    U_MAX: unitsBucket(cell.config.units), WG: launch.workgroupSize, UPI: launch.unitsPerInvocation, RG: launch.rowGroups,
+    ...cell.descriptor.constants(cell.config),
+  };
 }
 
 function spec(cell: ResolvedCell, entry: string): KernelSpec {
@@ -230,7 +265,7 @@ export async function recurrenceForwardSteps(
   if (launch.strategy === 'sequence') {
     const kernel = await registry.kernel(spec(cell, 'forward_sequence'), constants(cell, launch));
     const used = await usedBy(registry, cell, 'forward_sequence', all);
-    return [kernel.step(label, used, [Math.ceil(shape.batch / ROWS_PER_WORKGROUP), shape.directions], { dims, bytes: bytesOf(registry, floats, used) })];
+    return [kernel.step(label, used, [Math.ceil(shape.batch / (ROWS_PER_WORKGROUP * launch.rowGroups)), shape.directions], { dims, bytes: bytesOf(registry, floats, used) })];
   }
   const zr = buffers.zr;
   if (!zr) throw new ShapeError(`${label}: the per-step strategy needs a zr buffer`);
@@ -296,7 +331,7 @@ export async function recurrenceBackwardSteps(
   if (launch.strategy === 'sequence') {
     const kernel = await registry.kernel(spec(cell, 'backward_sequence'), constants(cell, launch));
     const used = await usedBy(registry, cell, 'backward_sequence', all);
-    return [kernel.step(label, used, [Math.ceil(shape.batch / ROWS_PER_WORKGROUP), shape.directions], { dims, bytes: bytesOf(registry, floats, used) })];
+    return [kernel.step(label, used, [Math.ceil(shape.batch / (ROWS_PER_WORKGROUP * launch.rowGroups)), shape.directions], { dims, bytes: bytesOf(registry, floats, used) })];
   }
   const { drec } = buffers;
   if (!drec) throw new ShapeError(`${label}: the per-step strategy needs a drec buffer`);
@@ -351,7 +386,7 @@ export interface DecodeLoopConfig {
 
 /** Whether decode_loop can run a decoder of this size on the device (one workgroup per 4 sequences). */
 export function decodeLoopFits(limits: GPUSupportedLimits, cell: ResolvedCell, inputs: number, outputs: number): boolean {
-  const units = cell.config.units;
+  const units = unitsBucket(cell.config.units);
   const workgroup = Math.ceil(Math.max(units, outputs, inputs, ROWS_PER_WORKGROUP) / 8) * 8;
   const phases = cell.descriptor.phases(cell.config);
   const memory = (2 * units + units * (phases - 1) + 1 + 2 * Math.max(inputs, outputs, 1)) * 16 + 16;
@@ -378,8 +413,8 @@ export async function decodeLoopStep(
   registry: KernelRegistry, label: string, cell: ResolvedCell, config: DecodeLoopConfig, buffers: DecodeLoopBuffers,
 ): Promise<Step> {
   const units = cell.config.units;
-  const workgroupSize = Math.ceil(Math.max(units, config.outputs, config.inputs, ROWS_PER_WORKGROUP) / 8) * 8;
-  const launch: RecurrenceLaunch = { strategy: 'sequence', unitsPerInvocation: 1, workgroupSize };
+  const workgroupSize = Math.ceil(Math.max(unitsBucket(units), config.outputs, config.inputs, ROWS_PER_WORKGROUP) / 8) * 8;
+  const launch: RecurrenceLaunch = { strategy: 'sequence', unitsPerInvocation: 1, rowGroups: 1, workgroupSize };
   const kernel = await registry.kernel(spec(cell, 'decode_loop'), { ...constants(cell, launch), MAX_IO: Math.max(config.inputs, config.outputs, 1) });
   const shape: RecurrenceShape = { batch: config.batch, steps: config.steps, directions: 1, backwards: [false] };
   const { offsets } = buffers;

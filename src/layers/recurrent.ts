@@ -19,7 +19,7 @@ import { ShapeError, WebRnnError } from '../gpu/errors.js';
 import type { BufferRange, Step } from '../gpu/kernel-registry.js';
 import { matmulStep } from '../kernels/matmul.js';
 import {
-  MAX_UNITS_PER_INVOCATION, planRecurrence, recurrenceBackwardSteps, recurrenceForwardSteps, recurrenceSizes, recurrentGradientOffset,
+  MAX_ROW_GROUPS, MAX_UNITS_PER_INVOCATION, planRecurrence, recurrenceBackwardSteps, recurrenceForwardSteps, recurrenceSizes, recurrentGradientOffset,
   type RecurrenceBuffers, type RecurrenceLaunch, type RecurrenceShape, type RecurrentStrategy, type ResolvedCell, type WeightOffsets,
 } from '../kernels/recurrence.js';
 import { Plan } from '../plan/plan.js';
@@ -42,6 +42,8 @@ export interface RecurrentConfig extends CellOptions {
   strategy?: RecurrentStrategy;
   /** Units each invocation of the in-kernel time loop owns, 1 to 4 (tuning); default from the adapter. */
   unitsPerInvocation?: number;
+  /** Groups of 4 batch rows each invocation of the in-kernel time loop owns, 1 to 4 (tuning); default from the adapter and batch. */
+  rowGroups?: number;
   /** Name used in labels and errors. */
   name?: string;
 }
@@ -129,7 +131,7 @@ export class RecurrentLayer extends WeightLayer {
   readonly directions: number;
   private readonly resolved: ResolvedCell;
   private readonly cellWeights: CellWeight[];
-  private readonly requestedUnitsPerInvocation?: number;
+  private readonly tuning: { unitsPerInvocation?: number; rowGroups?: number };
   private readonly shapes = new Map<string, StandaloneShape>();
   private lastShape: StandaloneShape | null = null;
 
@@ -153,7 +155,11 @@ export class RecurrentLayer extends WeightLayer {
     if (upi !== undefined && (!Number.isInteger(upi) || upi < 1 || upi > MAX_UNITS_PER_INVOCATION)) {
       throw new ShapeError(`${who} unitsPerInvocation must be an integer from 1 to ${MAX_UNITS_PER_INVOCATION}, got ${upi}`);
     }
-    this.requestedUnitsPerInvocation = upi;
+    const rg = config.rowGroups;
+    if (rg !== undefined && (!Number.isInteger(rg) || rg < 1 || rg > MAX_ROW_GROUPS)) {
+      throw new ShapeError(`${who} rowGroups must be an integer from 1 to ${MAX_ROW_GROUPS}, got ${rg}`);
+    }
+    this.tuning = { unitsPerInvocation: upi, rowGroups: rg };
     this.resolved = { descriptor: cell, config: this.config };
     this.cellWeights = cell.weights(this.config, this.inputSize);
   }
@@ -209,8 +215,8 @@ export class RecurrentLayer extends WeightLayer {
 
   private launches(): { forward: RecurrenceLaunch; backward: RecurrenceLaunch } {
     return {
-      forward: planRecurrence(this.ctx, this.resolved, 'forward', this.strategy, this.requestedUnitsPerInvocation),
-      backward: planRecurrence(this.ctx, this.resolved, 'backward', this.strategy, this.requestedUnitsPerInvocation),
+      forward: planRecurrence(this.ctx, this.resolved, 'forward', this.strategy, this.tuning),
+      backward: planRecurrence(this.ctx, this.resolved, 'backward', this.strategy, this.tuning),
     };
   }
 

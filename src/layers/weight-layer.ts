@@ -55,7 +55,7 @@ export abstract class WeightLayer {
     this.ctx = ctx;
     this.name = name;
     this.seed = seed;
-    this.registry = options.registry ?? new KernelRegistry(ctx);
+    this.registry = options.registry ?? KernelRegistry.of(ctx);
     this.ownsParameters = options.parameters === undefined;
     this.parameters = options.parameters ?? new ParameterStore(ctx, name);
   }

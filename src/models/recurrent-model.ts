@@ -78,7 +78,7 @@ export abstract class RecurrentModel {
 
   protected constructor(ctx: GpuContext, spec: NetworkSpec, label: string) {
     this.ctx = ctx;
-    this.registry = new KernelRegistry(ctx);
+    this.registry = KernelRegistry.of(ctx);
     this.store = new ParameterStore(ctx, `${label}.parameters`);
     try {
       this.network = new Network(ctx, spec, this.store, this.registry);
@@ -176,6 +176,35 @@ export abstract class RecurrentModel {
       if ((await options.callbacks?.onEpochEnd?.(epoch, logs)) === false) break;
     }
     return history;
+  }
+
+  /**
+   * Compiles what training and evaluation run, ahead of the first step, so the first epoch costs what the
+   * others do: builds the plans of a one-step batch of `batchSize` rows and runs its forward, loss and
+   * backward once on zeros (the update itself is compiled, not run: parameters, optimizer state and the
+   * epoch's loss stay as they are). Batch size and sequence length are run-time values of every kernel,
+   * so other shapes reuse these pipelines; on CPU drivers batches of up to 4 rows and larger ones use
+   * two variants of the recurrent kernels, and warmUp compiles the one of `batchSize` (default 32).
+   */
+  async warmUp(options: { batchSize?: number } = {}): Promise<void> {
+    this.assertLive();
+    const { optimizer, loss } = this.requireCompiled('warmUp');
+    const batch = options.batchSize ?? 32;
+    if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`warmUp: batchSize must be a positive integer, got ${batch}`);
+    const scratch = this.ctx.createStorageBuffer(`${this.store.label}.warm_up_loss`, 4);
+    const shape = this.ctx.allocating(() => new TrainingShape(this.ctx, this.network, loss, batch, this.network.encoder ? 1 : 0, 1));
+    try {
+      const [plan] = await Promise.all([shape.gradientPlan(scratch), shape.evaluation(scratch), optimizer.steps()]);
+      try {
+        plan.run();
+        await this.ctx.finish();
+      } finally {
+        plan.dispose();
+      }
+    } finally {
+      shape.dispose();
+      this.ctx.destroyBuffer(scratch);
+    }
   }
 
   /** Mean loss over a dataset (forward only). */

@@ -78,6 +78,19 @@ export class TrainingShape {
     return this.trainPlan;
   }
 
+  /**
+   * A training step without its update (warmUp): gradients, cleared by every training step, and the loss,
+   * added to `accumulator`, are all it writes; parameters and optimizer state stay as they are.
+   */
+  async gradientPlan(accumulator: GPUBuffer): Promise<Plan> {
+    return new Plan(this.ctx, `warm_up[${this.describe()}]`, [
+      clearStep('parameters.clear_gradients', this.network.store.gradientBuffer),
+      ...(await this.shape.forwardSteps()),
+      ...(await this.lossSteps(accumulator, true)),
+      ...(await this.shape.backwardSteps(this.loss !== 'mse')),
+    ]);
+  }
+
   /** The evaluation plan: forward and loss. */
   async evaluation(accumulator: GPUBuffer): Promise<Plan> {
     this.evalPlan ??= new Plan(this.ctx, `evaluate[${this.describe()}]`, [

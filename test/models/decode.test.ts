@@ -25,12 +25,15 @@ describe(`decoding on the GPU (strategy '${strategy}')`, () => {
   });
   afterAll(() => models.forEach((m) => m.dispose()));
 
-  for (const cell of ['lstm', 'simple_rnn'] as CellType[]) {
-    it(`numeric seq2seq (${cell}): predict equals the step-by-step reference, one submit and one readback`, async () => {
+  const numericCases: { cell: CellType; resetAfter?: boolean }[] = [{ cell: 'lstm' }, { cell: 'gru' }, { cell: 'gru', resetAfter: false }, { cell: 'simple_rnn' }];
+  for (const { cell, resetAfter } of numericCases) {
+    const name = resetAfter === false ? `${cell}, resetAfter false` : cell;
+    it(`numeric seq2seq (${name}): predict equals the step-by-step reference, one submit and one readback`, async () => {
       const [B, Ts, steps, U] = [4, 6, 12, 9];
+      const layer = { cell, units: U, ...(resetAfter === undefined ? {} : { resetAfter }) };
       const model = new Seq2Seq(env.ctx, {
-        encoder: { inputSize: 1, layers: [{ cell, units: U }] },
-        decoder: { inputSize: 1, layers: [{ cell, units: U }] },
+        encoder: { inputSize: 1, layers: [layer] },
+        decoder: { inputSize: 1, layers: [layer] },
         head: { units: 1 },
         seed: 3,
       });
@@ -53,8 +56,9 @@ describe(`decoding on the GPU (strategy '${strategy}')`, () => {
       expect(result.shape).toEqual([B, steps, 1]);
 
       const w = weights.map(f64);
-      const enc: CellWeights = { cell, kernel: w[0], recurrentKernel: w[1], bias: w[2] };
-      const dec: CellWeights = { cell, kernel: w[3], recurrentKernel: w[4], bias: w[5] };
+      const options = resetAfter === undefined ? undefined : { resetAfter };
+      const enc: CellWeights = { cell, kernel: w[0], recurrentKernel: w[1], bias: w[2], options };
+      const dec: CellWeights = { cell, kernel: w[3], recurrentKernel: w[4], bias: w[5], options };
       const state = runCell(enc, source, B, Ts).state;
       const expected = decodeNumbers({ cell: dec, head: { kernel: w[6], bias: w[7] } }, state, B, steps, 1);
       expectClose(result.data, expected, tolerance(steps), 'decoded sequence');
@@ -89,11 +93,11 @@ describe(`decoding on the GPU (strategy '${strategy}')`, () => {
     }
   });
 
-  it('greedy token generation with an end token equals the reference', async () => {
+  for (const cell of ['lstm', 'gru'] as const) it(`greedy token generation (${cell}) with an end token equals the reference`, async () => {
     const [B, Ts, V, E, U, steps] = [5, 4, 8, 3, 7, 6];
     const model = new Seq2Seq(env.ctx, {
-      encoder: { vocabSize: V, embeddingDim: E, layers: [{ units: U }] },
-      decoder: { vocabSize: V, embeddingDim: E, layers: [{ units: U }] },
+      encoder: { vocabSize: V, embeddingDim: E, layers: [{ cell, units: U }] },
+      decoder: { vocabSize: V, embeddingDim: E, layers: [{ cell, units: U }] },
       head: { units: V, activation: 'softmax' },
       seed: 11,
     });
@@ -103,8 +107,8 @@ describe(`decoding on the GPU (strategy '${strategy}')`, () => {
     model.setWeights(weights);
     const source = randomInts(B * Ts, V, rng);
     const w = weights.map(f64);
-    const state = runCell({ cell: 'lstm', kernel: w[1], recurrentKernel: w[2], bias: w[3] }, embeddingForward(w[0], V, source), B, Ts).state;
-    const decoder = { cell: { cell: 'lstm' as const, kernel: w[5], recurrentKernel: w[6], bias: w[7] }, head: { kernel: w[8], bias: w[9] }, embedding: { table: w[4], vocab: V } };
+    const state = runCell({ cell, kernel: w[1], recurrentKernel: w[2], bias: w[3] }, embeddingForward(w[0], V, source), B, Ts).state;
+    const decoder = { cell: { cell, kernel: w[5], recurrentKernel: w[6], bias: w[7] }, head: { kernel: w[8], bias: w[9] }, embedding: { table: w[4], vocab: V } };
     // Pick as end token one the reference actually emits early, so the end handling is exercised.
     const free = decodeTokens(decoder, state, B, steps, 1, -1);
     const end = free[2];
@@ -117,7 +121,7 @@ describe(`decoding on the GPU (strategy '${strategy}')`, () => {
 
   it('closed-loop generation of a SequenceModel equals the reference (seed 004 style)', async () => {
     const [B, T, steps, U] = [3, 10, 15, 12];
-    for (const cell of ['simple_rnn', 'lstm'] as CellType[]) {
+    for (const cell of ['simple_rnn', 'lstm', 'gru'] as CellType[]) {
       const model = new SequenceModel(env.ctx, { inputSize: 1, layers: [{ cell, units: U }], head: { units: 1 }, seed: 4 });
       models.push(model);
       const rng = mulberry32(13);
@@ -171,6 +175,8 @@ describe("closed-loop generation re-reading a sliding window (SequenceModel.gene
     { cell: 'simple_rnn', units: [13], B: 5, T: 5, F: 1, steps: 9 },
     { cell: 'lstm', units: [6, 11], B: 2, T: 6, F: 2, steps: 8 },
     { cell: 'simple_rnn', units: [7, 5], B: 3, T: 4, F: 2, steps: 10 },
+    { cell: 'gru', units: [10], B: 4, T: 6, F: 1, steps: 9 },
+    { cell: 'gru', units: [5, 8], B: 2, T: 5, F: 2, steps: 7 },
   ];
   for (const { cell, units, B, T, F, steps } of cases) {
     it(`${cell} ${units.join('+')} units, batch ${B}, window ${T}, ${F} feature(s), ${steps} steps: equals seed 004's loop, one submit and one readback`, async () => {

@@ -50,6 +50,32 @@ describe('model API', () => {
     expect(await model.readLoss()).toBeGreaterThan(0);
   });
 
+  it('warmUp compiles ahead without training: no pipeline is made by later batch sizes or lengths, weights and optimizer state untouched', async () => {
+    for (const cell of ['lstm', 'gru'] as const) {
+      const layers = [{ cell, units: 8 }];
+      const model = track(new Seq2Seq(env.ctx, { encoder: { inputSize: 1, layers }, decoder: { inputSize: 1, layers }, head: { units: 1 }, seed: 2 }));
+      const twin = track(new Seq2Seq(env.ctx, { encoder: { inputSize: 1, layers }, decoder: { inputSize: 1, layers }, head: { units: 1 }, seed: 2 }));
+      for (const m of [model, twin]) m.compile({ loss: 'mse', optimizer: 'adam', clipNorm: 1 });
+      const buffers = env.ctx.liveBuffers;
+      const weights = await model.getWeights();
+      await model.warmUp({ batchSize: 6 });
+      expect(env.ctx.liveBuffers).toBe(buffers);
+      expect(await model.getWeights()).toEqual(weights);
+      const pipelines = env.ctx.stats().pipelinesCreated;
+      // Batches of 6 and 4, two lengths, and a validation batch of 1 (evaluation).
+      for (const [count, steps] of [[11, 6], [10, 9]]) {
+        const { x, y } = windows(count, steps, count);
+        const a = await model.fit(x, y, { epochs: 1, batchSize: 6, shuffle: false, validationSplit: 0.1 });
+        const b = await twin.fit(x, y, { epochs: 1, batchSize: 6, shuffle: false, validationSplit: 0.1 });
+        // The warmed model trains exactly as one that was not warmed up (Adam's state and step count included).
+        expect(a.history.loss).toEqual(b.history.loss);
+      }
+      expect(await model.getWeights()).toEqual(await twin.getWeights());
+      // The twin compiled nothing new either: every pipeline was already in the shared cache.
+      expect(env.ctx.stats().pipelinesCreated).toBe(pipelines);
+    }
+  });
+
   it('fit returns a history, keeps the last smaller batch, and reads the loss once per epoch', async () => {
     const model = track(new Seq2Seq(env.ctx, CONFIG));
     model.compile({ loss: 'mse' });
