@@ -2,6 +2,8 @@
 // `window.__demo` so that a test (or a curious reader in the console) can follow training.
 // One training run at a time: the sections share one GPU device.
 
+import { charts, type ChartSnapshot } from './charts.js';
+
 export type RunState = 'idle' | 'training' | 'done' | 'stopped' | 'error';
 
 export interface DemoState {
@@ -13,6 +15,8 @@ export interface DemoState {
   train: { state: RunState; runs: number; task: string | null; loss: number[]; valLoss: number[]; samplesPerSecond: number | null; error: string | null };
   compare: { state: RunState; runs: number; error: string | null; closedLoopMse: Record<string, number> };
   playground: { trained: boolean; answer: string | null; exactMatch: number | null };
+  /** What each chart on the page shows, by element id (demo/charts.ts). */
+  charts: Record<string, () => ChartSnapshot | null>;
 }
 
 export const state: DemoState = {
@@ -23,6 +27,7 @@ export const state: DemoState = {
   train: { state: 'idle', runs: 0, task: null, loss: [], valLoss: [], samplesPerSecond: null, error: null },
   compare: { state: 'idle', runs: 0, error: null, closedLoopMse: {} },
   playground: { trained: false, answer: null, exactMatch: null },
+  charts,
 };
 
 declare global {

@@ -1,3 +1,4 @@
+//! joined after: common/activations.wgsl
 // Pointwise activations of a layer's output (Dense, Activation) and row softmax, forward and backward
 // side by side. The activation functions themselves are in common/activations.wgsl (joined before).
 //

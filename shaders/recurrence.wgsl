@@ -1,3 +1,4 @@
+//! joined after: common/activations.wgsl, cells/*.wgsl
 // The time loop of every recurrent cell, forward and backward through time, and the GPU decode loop.
 // Joined after shaders/common/activations.wgsl and one cell file (shaders/cells/*.wgsl), which provides:
 //   alias Gates                 f32 (one gate) or vec4<f32> (up to four gates of a unit side by side)

@@ -1,6 +1,7 @@
 // webrnn: recurrent sequence models on WebGPU.
 
-export { requestGpu, KNOWN_ICDS, type RequestGpuOptions } from './gpu/acquire.js';
+export { requestGpu, type RequestGpuOptions } from './gpu/acquire.js';
+export { KNOWN_ICDS } from './gpu/known-icds.js';
 export { GpuContext, type AdapterDescription, type GpuCounters } from './gpu/context.js';
 export {
   WebRnnError,
@@ -45,7 +46,6 @@ export { saveModel, loadModel, ModelFormatError, MODEL_FORMAT, type ModelArtifac
 export * from './kernels/loss.js';
 export * from './optim/index.js';
 export { linspace, translationWindows, nextStepWindows, type WindowOptions, type TranslationWindows, type FlatSequences } from './tasks/windows.js';
-export { DecodePlan, type DecodeOptions } from './models/autoregressive.js';
+export type { DecodeOptions } from './models/autoregressive.js';
 export * from './kernels/decode.js';
 export { Vocabulary, additionTask, rotationTask, type CharacterTask, type AdditionOptions, type RotationOptions } from './tasks/characters.js';
-export { lineChart, type LineChartOptions, type LineSeries } from './plot/line-chart.js';

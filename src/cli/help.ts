@@ -14,12 +14,12 @@ function taskList(detailed: boolean): string {
 }
 
 export function mainHelp(): string {
-  return `webrnn - train and run LSTM / SimpleRNN sequence models on WebGPU
+  return `webrnn - train and run LSTM / GRU / SimpleRNN sequence models on WebGPU
 
 Usage:
   webrnn train <task> [options]        train a task's model, print its metrics, save it and its plots
   webrnn predict --model DIR [input]   decode with a model saved by train
-  webrnn experiments [--quick]         run every configuration of issue 7 and write REPORT.md
+  webrnn experiments [--quick]         reproduce the seed experiments against their targets, write REPORT.md
   webrnn help <command> | <command> --help | --version
 
 Tasks:
@@ -75,9 +75,9 @@ ${optionHelp('predict')}
   }
   return `Usage: webrnn experiments [--quick] [--only ID,ID] [--out DIR]
 
-Runs the full configurations of issue 7 one after another (the seeds' experiments, and the targets to
-reach), each into DIR/<id>/ (model, plots), and writes DIR/REPORT.md: the measured numbers against the
-targets, the command of each run, and links to the plots. The small function tasks run with 8 seeds each
+Runs the seed experiments (sin -> cos, the damped oscillation, character addition and rotation) one
+after another, each into DIR/<id>/ (model, plots), and writes DIR/REPORT.md: the measured numbers
+against the target each should reach, the command of each run, and links to the plots. The small function tasks run with 8 seeds each
 (--seed 0 .. 7, into DIR/<id>/seed-K/) and are judged by the median, since one seed moves their numbers
 by 2x. The 3-digit addition run (50,000 examples, LSTM(128)) takes about 30 minutes on a CPU adapter;
 --quick scales it down (and says so in the report).

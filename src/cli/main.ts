@@ -1,5 +1,5 @@
 // `webrnn`: train the seed experiments' models on WebGPU from the command line, decode with saved
-// models, and run every experiment of issue 7 into a report.
+// models, and run the seed experiments into a report.
 //
 // Exit codes: 0 done, 1 a failure while running (no GPU, a bad model file), 2 a bad command line.
 

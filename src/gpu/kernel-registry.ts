@@ -11,8 +11,8 @@
 
 import type { GpuContext } from './context.js';
 import { BindingError, LimitError, ShaderError } from './errors.js';
-import { reflectProgram, type EntryInfo, type ProgramInfo } from './reflection.js';
-import { shaderSources } from './shader-sources.js';
+import { joinProgram, programInfo, programKey, type EntryInfo, type ProgramInfo, type Reflector } from './reflection.js';
+import { shaderPrograms, shaderSources } from './shader-sources.js';
 import { Tensor } from './tensor.js';
 
 export type Constants = Record<string, number | boolean>;
@@ -173,7 +173,24 @@ function checkInteger(where: string, name: string, value: number, min: number, m
 export interface KernelRegistryOptions {
   /** Shader sources by path under shaders/; defaults to the files of shaders/ bundled with webrnn. */
   sources?: Readonly<Record<string, string>>;
+  /**
+   * How a program's bindings are found. Default: the tables the build made for the bundled shaders.
+   * Shaders of your own need a parser: `reflectWgsl` from 'webrnn/reflect' (kept out of the main bundle).
+   */
+  reflect?: Reflector;
 }
+
+/** The build's reflection of the bundled programs: a program it did not make is an error that says what to do. */
+const bundledReflection: Reflector = (program, files) => {
+  const table = shaderPrograms[programKey(files)];
+  if (!table) {
+    throw new ShaderError(
+      `${program.name}: the build made no reflection for this program (bundled programs join the files their ` +
+        `'//! joined after' header names); for shaders of your own pass { sources, reflect: reflectWgsl } from 'webrnn/reflect'`,
+    );
+  }
+  return table;
+};
 
 interface CompiledProgram {
   module: GPUShaderModule;
@@ -202,6 +219,9 @@ export class KernelRegistry {
   }
 
   private readonly sources: Readonly<Record<string, string>>;
+  private readonly reflect: Reflector;
+  /** The bundled shaders ship minified (lines kept, columns not): their errors name the line only. */
+  private readonly columns: boolean;
   private readonly programs = new Map<string, Promise<CompiledProgram>>();
   private readonly layouts = new Map<string, EntryLayout>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
@@ -210,20 +230,25 @@ export class KernelRegistry {
     private readonly ctx: GpuContext,
     options: KernelRegistryOptions = {},
   ) {
+    if (options.sources && !options.reflect) {
+      throw new ShaderError("KernelRegistry: shaders of your own need a reflect function: { sources, reflect: reflectWgsl } (import { reflectWgsl } from 'webrnn/reflect')");
+    }
     this.sources = options.sources ?? shaderSources;
+    this.reflect = options.reflect ?? bundledReflection;
+    this.columns = options.sources !== undefined;
   }
 
   /** The kernel for a spec and constant set; pipelines are cached per (files, entry, constants). */
   async kernel<D extends Dims = Dims, C extends Constants = Constants>(spec: KernelSpec, constants: C = {} as C): Promise<Kernel<C, D>> {
-    const programKey = spec.files.join('+');
+    const programId = programKey(spec.files);
     const { module, info } = await this.program(spec.files);
     const entry = info.entries.get(spec.entry);
     const last = spec.files[spec.files.length - 1];
     if (!entry) {
       throw new ShaderError(`shaders/${last}: no compute entry point '${spec.entry}' (it has: ${[...info.entries.keys()].join(', ')})`);
     }
-    const layout = this.entryLayout(programKey, spec.entry, entry);
-    const key = `${programKey}:${spec.entry}:${canonical(constants)}`;
+    const layout = this.entryLayout(programId, spec.entry, entry);
+    const key = `${programId}:${spec.entry}:${canonical(constants)}`;
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {
       pipeline = this.createPipeline(spec, constants, module, layout, info);
@@ -248,7 +273,7 @@ export class KernelRegistry {
 
   /** Compiles and reflects a program (cached). */
   program(files: readonly string[]): Promise<CompiledProgram> {
-    const key = files.join('+');
+    const key = programKey(files);
     let entry = this.programs.get(key);
     if (!entry) {
       entry = this.compile(files);
@@ -267,7 +292,8 @@ export class KernelRegistry {
       }
       return { file, source };
     });
-    const info = reflectProgram(parts);
+    const joined = joinProgram(parts);
+    const info = programInfo(joined, this.reflect(joined, files));
     this.ctx.assertUsable();
     // The scope keeps a compile error from surfacing as an uncaptured device error: it is reported below.
     this.ctx.device.pushErrorScope('validation');
@@ -279,7 +305,7 @@ export class KernelRegistry {
     if (errors.length > 0) {
       const lines = info.code.split('\n');
       const text = errors
-        .map((m) => `${info.locate(m.lineNum)}:${m.linePos}: error: ${m.message}\n    ${(lines[m.lineNum - 1] ?? '').trim()}`)
+        .map((m) => `${info.locate(m.lineNum)}${this.columns ? `:${m.linePos}` : ''}: error: ${m.message}\n    ${(lines[m.lineNum - 1] ?? '').trim()}`)
         .join('\n');
       throw new ShaderError(`WGSL compile error in ${files.map((f) => `shaders/${f}`).join(' + ')}:\n${text}`);
     }

@@ -10,7 +10,7 @@ import { ParameterStore } from '../layers/parameters.js';
 import { seededRandom } from '../layers/random.js';
 import { createOptimizer, type Optimizer, type OptimizerName } from '../optim/index.js';
 import { featureSequences, sliceSet, timeMajorBatch, tokenSequences, type FeatureSequences, type SequenceSet, type TokenSequences } from './data.js';
-import { DecodePlan, type DecodeOptions } from './autoregressive.js';
+import type { DecodePlan, DecodeOptions } from './autoregressive.js';
 import { Network, type NetworkSpec } from './network.js';
 import { TrainingShape, type LossName } from './training-shape.js';
 
@@ -344,6 +344,8 @@ export abstract class RecurrentModel {
     const key = JSON.stringify(full);
     let plan = this.decodePlans.get(key);
     if (!plan) {
+      // Loaded on first use: an app that only trains does not download the decoder.
+      const { DecodePlan } = await import('./autoregressive.js');
       plan = await DecodePlan.build(this.ctx, this.network, full);
       this.decodePlans.set(key, plan);
     }

@@ -1,5 +1,8 @@
 // lineChart(): a standalone SVG line chart as a string (axes, ticks, grid, legend), with no DOM and no
-// dependencies, so the same code draws the demo page's charts and the .svg files a script writes.
+// dependencies: the .svg files the CLI writes (the demo's interactive charts are uPlot, demo/charts.ts).
+// Kept by hand because a static file of a few curves needs none of what a charting library brings:
+// the libraries that render SVG without a browser (Vega-Lite + Vega) are dozens of packages, and the
+// current Vega-Lite requires Node 22; uPlot, D3 and Observable Plot need a DOM (jsdom) or a canvas.
 //
 //   lineChart({ width: 640, height: 360, title: 'loss', logY: true, series: [{ name: 'loss', x, y }] })
 //

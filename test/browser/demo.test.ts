@@ -91,9 +91,12 @@ describe('demo page (npm run demo) in headless Chromium', () => {
   }
 
   const text = (selector: string) => page.$eval(selector, (node) => node.textContent ?? '');
-  /** The point count of every line in a chart's SVG. */
-  const chartLines = (selector: string) =>
-    page.$$eval(`${selector} svg .series path`, (paths) => paths.map((p) => (p.getAttribute('d')?.match(/[ML]/g) ?? []).length));
+  type ChartSnapshot = { title: string; series: { name: string; points: number; shown: boolean; dashed: boolean }[] };
+  /** What a chart shows (demo/charts.ts), or null when it has drawn nothing. */
+  const chart = (selector: string) =>
+    page.evaluate((id: string) => (window as unknown as { __demo: { charts: Record<string, () => unknown> } }).__demo.charts[id]?.() ?? null, selector.slice(1)) as Promise<ChartSnapshot | null>;
+  /** The point count of every series of a chart. */
+  const chartLines = async (selector: string) => (await chart(selector))?.series.map((s) => s.points) ?? [];
 
   it('finds the WebGPU adapter and shows its name', async () => {
     const state = await demoState();
@@ -115,10 +118,30 @@ describe('demo page (npm run demo) in headless Chromium', () => {
     expect(await chartLines('#loss-chart'), 'loss chart: one line of 3 epochs').toEqual([3]);
     // Input, model output and correct curve over one 24-step window.
     expect(await chartLines('#prediction-chart'), 'prediction chart lines').toEqual([24, 24, 24]);
-    expect(await page.$$eval('#prediction-chart svg path[stroke-dasharray]', (p) => p.length), 'the correct curve is dashed').toBe(1);
+    const prediction = (await chart('#prediction-chart'))!;
+    expect(prediction.series.map((s) => s.dashed), 'the correct curve is dashed').toEqual([false, false, true]);
     expect(await text('#prediction-status')).toMatch(/Decode latency: [\d.]+ m?s/);
-    const legend = await text('#prediction-chart svg .legend');
+    const legend = await text('#prediction-chart .u-legend');
     for (const name of ['input: sin x', 'model output', 'correct: cos x']) expect(legend).toContain(name);
+
+    // Hovering the plot shows the values under the cursor in the legend.
+    const plot = (await page.$('#prediction-chart .u-over'))!;
+    const box = (await plot.boundingBox())!;
+    const values = () => page.$$eval('#prediction-chart .u-legend .u-series .u-value', (cells) => cells.map((c) => c.textContent ?? ''));
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#prediction-chart .u-legend .u-series .u-value')).slice(1).every((c) => /\d/.test(c.textContent ?? '')), { timeout: 5000 })
+      .catch(async () => { throw new Error(`hovering the prediction chart shows no values; the legend reads ${JSON.stringify(await values())}`); });
+    const hovered = await values();
+    expect(hovered.slice(1).map(Number).every(Number.isFinite), `legend values ${hovered.join(' | ')}`).toBe(true);
+    // Clicking a legend entry hides its series; clicking again shows it.
+    const entry = '#prediction-chart .u-legend .u-series:nth-child(3)';
+    const label = `${entry} > th`;
+    await page.mouse.move(0, 0); // off the plot first: the legend's values reset as the cursor leaves
+    await page.click(label);
+    expect((await chart('#prediction-chart'))!.series.map((s) => s.shown)).toEqual([true, false, true]);
+    expect(await page.$eval(entry, (node) => node.classList.contains('u-off'))).toBe(true);
+    await page.click(label);
+    expect((await chart('#prediction-chart'))!.series.map((s) => s.shown)).toEqual([true, true, true]);
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: `${outputDir}/demo-sin-cos.png`, fullPage: true });
   });

@@ -1,0 +1,66 @@
+// The package as a user's bundler meets it: `npm pack`, the tarball unpacked into a fresh project's
+// node_modules, and the README example built there with Vite for the browser. What the page loads
+// before it runs (the entry chunk and every chunk it imports statically) must stay within the budget;
+// chunks loaded on first use (the decoder, Node's adapter discovery) are reported apart. The WGSL
+// ships minified with its reflection as tables made at build time, so no WGSL parser is bundled.
+//
+// The budget is what the package weighs today, to catch growth: 129.6 kB minified, 38.4 kB gzip
+// (was 358 kB / 81 kB with the parser). The goal is 120 kB / 35 kB.
+
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type Plugin } from 'vite';
+import type { OutputChunk } from 'rolldown';
+import { readmeExample } from '../helpers/readme-example.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const BUDGET = { minified: 132_000, gzip: 39_500 };
+
+describe('the packed package in a Vite app', () => {
+  it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {
+    if (!existsSync(join(root, 'dist/webrnn.js'))) throw new Error('dist/webrnn.js is missing: run `npm run build` first (npm test does)');
+    const app = mkdtempSync(join(tmpdir(), 'webrnn-app-'));
+    try {
+      const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', app], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!;
+      const installed = join(app, 'node_modules/webrnn');
+      mkdirSync(installed, { recursive: true });
+      execFileSync('tar', ['-xzf', join(app, tarball), '-C', installed, '--strip-components=1']);
+      writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+      writeFileSync(join(app, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>\n');
+      writeFileSync(join(app, 'main.js'), readmeExample());
+
+      let chunks: OutputChunk[] = [];
+      const collect: Plugin = { name: 'collect-chunks', generateBundle: (_, bundle) => void (chunks = Object.values(bundle).filter((c): c is OutputChunk => c.type === 'chunk')) };
+      await build({ root: app, configFile: false, logLevel: 'silent', plugins: [collect], build: { outDir: 'dist', target: 'es2022' } });
+      const byName = new Map(chunks.map((c) => [c.fileName, c]));
+      const initial = new Set<OutputChunk>();
+      const visit = (c: OutputChunk) => {
+        if (initial.has(c)) return;
+        initial.add(c);
+        for (const name of c.imports) visit(byName.get(name)!);
+      };
+      chunks.filter((c) => c.isEntry).forEach(visit);
+      const measure = (list: OutputChunk[]) => ({
+        minified: list.reduce((n, c) => n + Buffer.byteLength(c.code), 0),
+        gzip: list.reduce((n, c) => n + gzipSync(c.code, { level: 9 }).length, 0),
+      });
+      const sizes = measure([...initial]);
+      const lazy = chunks.filter((c) => !initial.has(c));
+      const kB = (n: number) => (n / 1000).toFixed(1);
+      console.log(
+        `README example in a Vite build: ${kB(sizes.minified)} kB minified, ${kB(sizes.gzip)} kB gzip loaded up front (${initial.size} chunks); ` +
+          `loaded on first use: ${lazy.map((c) => `${c.name} ${kB(measure([c]).minified)} kB`).join(', ') || 'nothing'}`,
+      );
+      expect(chunks.some((c) => c.code.includes('WgslReflect')), 'the WGSL parser is bundled').toBe(false);
+      expect(sizes.minified).toBeLessThanOrEqual(BUDGET.minified);
+      expect(sizes.gzip).toBeLessThanOrEqual(BUDGET.gzip);
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  });
+});
