@@ -42,7 +42,7 @@ export {
 } from './models/recurrent-model.js';
 export type { NetworkSpec, BranchSpec, HeadSpec, RecurrentLayerSpec } from './models/network.js';
 export type { FeatureSequences, TokenSequences } from './models/data.js';
-export { saveModel, loadModel, ModelFormatError, MODEL_FORMAT, type ModelArtifacts, type ModelManifest, type WeightEntry } from './models/serialization.js';
+export { saveModel, loadModel, modelChecksum, ModelFormatError, MODEL_FORMAT, type ModelArtifacts, type ModelManifest, type WeightEntry } from './models/serialization.js';
 export * from './kernels/loss.js';
 export * from './optim/index.js';
 export { linspace, translationWindows, nextStepWindows, type WindowOptions, type TranslationWindows, type FlatSequences } from './tasks/windows.js';

@@ -49,6 +49,11 @@ export interface FitOptions {
   validationSplit?: number;
   seed?: number;
   callbacks?: FitCallbacks;
+  /**
+   * Stops training before the next step once aborted: fit rejects with the signal's reason, and the
+   * weights are those of the last step run.
+   */
+  signal?: AbortSignal;
 }
 
 export interface History {
@@ -75,6 +80,8 @@ export abstract class RecurrentModel {
   private readonly evalLoss: GPUBuffer;
   private trainSamples = 0;
   private disposed = false;
+  /** Set while fit() runs. */
+  private training: 'fit' | null = null;
 
   protected constructor(ctx: GpuContext, spec: NetworkSpec, label: string) {
     this.ctx = ctx;
@@ -142,6 +149,17 @@ export abstract class RecurrentModel {
    */
   async fit(x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
     this.assertLive();
+    options.signal?.throwIfAborted();
+    this.assertNotTraining('fit');
+    this.training = 'fit';
+    try {
+      return await this.fitEpochs(x, y, options);
+    } finally {
+      this.training = null;
+    }
+  }
+
+  private async fitEpochs(x: unknown, y: unknown, options: FitOptions): Promise<History> {
     const data = this.dataset(x, y, 'fit');
     const epochs = options.epochs ?? 1;
     const batchSize = options.batchSize ?? 32;
@@ -163,6 +181,7 @@ export abstract class RecurrentModel {
       if (options.shuffle ?? true) shuffle(order, random);
       this.ctx.write(this.trainLoss, new Float32Array(1));
       for (let start = 0, batch = 0; start < trainCount; start += batchSize, batch++) {
+        options.signal?.throwIfAborted();
         await this.runTrainingBatch(train, order.slice(start, start + batchSize));
         await options.callbacks?.onBatchEnd?.(batch);
       }
@@ -221,6 +240,7 @@ export abstract class RecurrentModel {
    */
   async trainOnBatch(x: unknown, y: unknown): Promise<void> {
     this.assertLive();
+    this.assertNotTraining('trainOnBatch');
     const data = this.dataset(x, y, 'trainOnBatch');
     await this.runTrainingBatch(data, Array.from({ length: data.input.count }, (_, i) => i));
   }
@@ -335,8 +355,9 @@ export abstract class RecurrentModel {
    * Autoregressive decoding on the GPU for every sequence of `prime` at once: one submit, one readback.
    * Returns batch-major outputs ([N, steps, units] numbers, or [N, steps] token ids).
    */
-  protected async decode(prime: SequenceSet, options: Omit<DecodeOptions, 'batch' | 'primeSteps'>): Promise<Float32Array | Int32Array> {
+  protected async decode(prime: SequenceSet, options: Omit<DecodeOptions, 'batch' | 'primeSteps'>, signal?: AbortSignal): Promise<Float32Array | Int32Array> {
     this.assertLive();
+    signal?.throwIfAborted();
     if (!Number.isInteger(options.outputSteps) || options.outputSteps < 1) {
       throw new ShapeError(`decode: the number of steps must be a positive integer, got ${options.outputSteps}`);
     }
@@ -349,7 +370,10 @@ export abstract class RecurrentModel {
       plan = await DecodePlan.build(this.ctx, this.network, full);
       this.decodePlans.set(key, plan);
     }
-    return plan.run(timeMajorBatch(prime, Array.from({ length: prime.count }, (_, i) => i)));
+    const result = await plan.run(timeMajorBatch(prime, Array.from({ length: prime.count }, (_, i) => i)));
+    // A submitted decode cannot be recalled: an abort during it rejects as soon as it returns.
+    signal?.throwIfAborted();
+    return result;
   }
 
   /** Dispatches in the decode plan of a call (tests, benchmarks). */
@@ -359,6 +383,11 @@ export abstract class RecurrentModel {
 
   protected assertLive(): void {
     if (this.disposed) throw new DisposedError('the model was disposed');
+  }
+
+  /** One training run at a time: a second would interleave its steps and its loss with the first's. */
+  private assertNotTraining(what: string): void {
+    if (this.training) throw new WebRnnError(`${what}: the model is already training (a fit() has not finished); await it, or abort it with its signal, first`);
   }
 
   private releaseShapes(): void {

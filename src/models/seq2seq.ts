@@ -45,14 +45,14 @@ export class Seq2Seq extends RecurrentModel {
    * Translates every encoder input at once (numeric decoder, e.g. sin -> cos): the decoder starts from
    * input 0 and each step's output is the next step's input, all on the GPU. Returns [N, steps, units].
    */
-  async predict(encoderInput: FeatureSequences | TokenSequences, options: { steps: number; strategy?: DecodeOptions['strategy'] }): Promise<{ data: Float32Array; shape: [number, number, number] }> {
+  async predict(encoderInput: FeatureSequences | TokenSequences, options: { steps: number; strategy?: DecodeOptions['strategy']; signal?: AbortSignal }): Promise<{ data: Float32Array; shape: [number, number, number] }> {
     const decoder = this.network.decoder;
     if (decoder.tokens) throw new ShapeError('predict: this decoder takes tokens; use generate()');
     if (this.network.head.units !== decoder.inputFeatures) {
       throw new ShapeError(`predict: the head gives ${this.network.head.units} values per step but the decoder takes ${decoder.inputFeatures}; they must match to feed outputs back`);
     }
     const source = this.network.encoder!.sequences(encoderInput, 'predict encoder input');
-    const data = (await this.decode(source, { outputSteps: options?.steps, mode: 'seq2seq', strategy: options.strategy })) as Float32Array;
+    const data = (await this.decode(source, { outputSteps: options?.steps, mode: 'seq2seq', strategy: options.strategy }, options.signal)) as Float32Array;
     return { data, shape: [source.count, options.steps, this.network.head.units] };
   }
 
@@ -63,7 +63,7 @@ export class Seq2Seq extends RecurrentModel {
    */
   async generate(
     encoderInput: FeatureSequences | TokenSequences,
-    options: { maxLength: number; startToken: number; endToken?: number; strategy?: DecodeOptions['strategy'] },
+    options: { maxLength: number; startToken: number; endToken?: number; strategy?: DecodeOptions['strategy']; signal?: AbortSignal },
   ): Promise<{ data: Int32Array; shape: [number, number] }> {
     const decoder = this.network.decoder;
     if (!decoder.tokens) throw new ShapeError('generate: this decoder takes numbers; use predict()');
@@ -79,7 +79,7 @@ export class Seq2Seq extends RecurrentModel {
     const source = this.network.encoder!.sequences(encoderInput, 'generate encoder input');
     const data = (await this.decode(source, {
       outputSteps: options.maxLength, mode: 'seq2seq', startToken: options.startToken, endToken: options.endToken ?? -1, strategy: options.strategy,
-    })) as Int32Array;
+    }, options.signal)) as Int32Array;
     return { data, shape: [source.count, options.maxLength] };
   }
 }

@@ -43,7 +43,7 @@ export class SequenceModel extends RecurrentModel {
    */
   async generate(
     prime: FeatureSequences,
-    options: { steps: number; mode?: 'continue' | 'window'; strategy?: DecodeOptions['strategy'] },
+    options: { steps: number; mode?: 'continue' | 'window'; strategy?: DecodeOptions['strategy']; signal?: AbortSignal },
   ): Promise<{ data: Float32Array; shape: [number, number, number] }> {
     const decoder = this.network.decoder;
     if (decoder.tokens) throw new ShapeError('generate: closed-loop generation needs numeric input');
@@ -56,7 +56,7 @@ export class SequenceModel extends RecurrentModel {
       throw new ShapeError("generate: strategy 'loop' decodes by carrying the state; mode 'window' re-reads each window instead");
     }
     const set = decoder.sequences(prime, 'generate prime');
-    const data = (await this.decode(set, { outputSteps: options?.steps, mode, strategy: options.strategy })) as Float32Array;
+    const data = (await this.decode(set, { outputSteps: options?.steps, mode, strategy: options.strategy }, options.signal)) as Float32Array;
     return { data, shape: [set.count, options.steps, this.network.head.units] };
   }
 }

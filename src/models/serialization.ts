@@ -1,7 +1,12 @@
 // Saving and loading models: a JSON manifest (model type and config, every weight's name, shape and byte
 // offset, in the manner of the TensorFlow.js weights manifest) plus one binary blob of little-endian
-// float32, weights in Keras layout. A checksum over the blob catches truncation and corruption; a load
-// either gives a complete model or throws, never a half-loaded one.
+// float32, weights in Keras layout, stored one after another in manifest order. A load gives exactly the
+// saved model or throws ModelFormatError, never a half-loaded or shifted one: the checksum covers the
+// manifest and the blob, the entries must tile the blob exactly (in order, no gap, no overlap), and each
+// entry's name, shape and dtype must be what the config's model has.
+//
+// Format versions: 2 (written) checksums the manifest (its JSON with sorted keys, without `checksum`)
+// followed by the blob; 1 (still read) checksummed the blob only.
 
 import type { GpuContext } from '../gpu/context.js';
 import { WebRnnError } from '../gpu/errors.js';
@@ -10,7 +15,8 @@ import { Seq2Seq, type Seq2SeqConfig } from './seq2seq.js';
 import { SequenceModel, type SequenceModelConfig } from './sequence-model.js';
 
 export const MODEL_FORMAT = 'webrnn-model';
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
 export interface WeightEntry {
   name: string;
@@ -28,7 +34,7 @@ export interface ModelManifest {
   weights: WeightEntry[];
   /** Bytes of the blob. */
   byteLength: number;
-  /** FNV-1a 32-bit hash of the blob, hex. */
+  /** FNV-1a 32-bit hash, hex, of the manifest without this field and the blob (see modelChecksum). */
   checksum: string;
 }
 
@@ -59,8 +65,9 @@ export async function saveModel(model: Seq2Seq | SequenceModel): Promise<ModelAr
     config: structuredClone(model.config),
     weights,
     byteLength,
-    checksum: fnv1a(new Uint8Array(blob)),
+    checksum: '',
   };
+  manifest.checksum = modelChecksum(manifest, blob);
   return { manifest, weights: blob };
 }
 
@@ -69,14 +76,17 @@ export async function loadModel(ctx: GpuContext, artifacts: ModelArtifacts): Pro
   const { manifest, weights: blob } = artifacts ?? ({} as ModelArtifacts);
   if (!manifest || typeof manifest !== 'object') throw new ModelFormatError('load: the manifest is missing');
   if (manifest.format !== MODEL_FORMAT) throw new ModelFormatError(`load: not a webrnn model manifest (format '${String(manifest.format)}')`);
-  if (manifest.formatVersion !== MODEL_FORMAT_VERSION) {
-    throw new ModelFormatError(`load: manifest format version ${manifest.formatVersion}, this webrnn reads ${MODEL_FORMAT_VERSION}`);
+  if (!READABLE_VERSIONS.includes(manifest.formatVersion)) {
+    throw new ModelFormatError(`load: manifest format version ${manifest.formatVersion}, this webrnn reads ${READABLE_VERSIONS.join(' and ')}`);
   }
   if (!(blob instanceof ArrayBuffer)) throw new ModelFormatError('load: the weights blob is missing (expected an ArrayBuffer)');
   if (blob.byteLength !== manifest.byteLength) {
     throw new ModelFormatError(`load: the weights blob has ${blob.byteLength} bytes, the manifest says ${manifest.byteLength} (truncated or wrong file?)`);
   }
-  if (fnv1a(new Uint8Array(blob)) !== manifest.checksum) throw new ModelFormatError('load: the weights blob does not match its checksum (corrupted)');
+  if (modelChecksum(manifest, blob) !== manifest.checksum) {
+    throw new ModelFormatError(`load: the ${manifest.formatVersion === 1 ? 'weights blob' : 'manifest and weights blob'} do not match the checksum (corrupted or edited)`);
+  }
+  checkTiling(manifest);
 
   let model: Seq2Seq | SequenceModel;
   try {
@@ -108,9 +118,6 @@ function setFromBlob(model: RecurrentModel, manifest: ModelManifest, blob: Array
       throw new ModelFormatError(`load: weight ${i} is '${entry.name}' [${entry.shape}] ${entry.dtype}, the model expects '${spec.name}' [${spec.shape}] float32`);
     }
     const size = spec.shape.reduce((a, b) => a * b, 1);
-    if (!Number.isInteger(entry.byteOffset) || entry.byteOffset < 0 || entry.byteOffset + 4 * size > blob.byteLength) {
-      throw new ModelFormatError(`load: weight '${entry.name}' lies outside the blob (offset ${entry.byteOffset}, ${4 * size} bytes)`);
-    }
     const value = new Float32Array(size);
     for (let k = 0; k < size; k++) value[k] = view.getFloat32(entry.byteOffset + 4 * k, true);
     return value;
@@ -118,12 +125,54 @@ function setFromBlob(model: RecurrentModel, manifest: ModelManifest, blob: Array
   model.setWeights(values);
 }
 
-/** FNV-1a, 32 bits: a fast hash that any change or truncation of the blob changes. */
-function fnv1a(bytes: Uint8Array): string {
+/**
+ * The entries, in order, cover the blob exactly: each starts where the one before ends, holds its shape's
+ * float32 values, and the last ends at the blob's end. (A shifted offset would read neighbouring values.)
+ */
+function checkTiling(manifest: ModelManifest): void {
+  if (!Array.isArray(manifest.weights)) throw new ModelFormatError('load: the manifest has no weights list');
+  let offset = 0;
+  manifest.weights.forEach((entry, i) => {
+    const shape = (entry as Partial<WeightEntry> | null)?.shape;
+    if (!entry || typeof entry.name !== 'string' || !Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new ModelFormatError(`load: weight entry ${i} is not { name, shape: integer[], dtype, byteOffset }`);
+    }
+    if (entry.byteOffset !== offset) {
+      throw new ModelFormatError(`load: weight '${entry.name}' starts at byte ${entry.byteOffset}; the weights before it end at ${offset} (entries must tile the blob in order)`);
+    }
+    offset += 4 * shape.reduce((a, b) => a * b, 1);
+  });
+  if (offset !== manifest.byteLength) {
+    throw new ModelFormatError(`load: the weights cover ${offset} bytes of a ${manifest.byteLength}-byte blob (entries must tile the blob exactly)`);
+  }
+}
+
+/** The checksum a manifest of `manifest.formatVersion` carries for itself and its blob. */
+export function modelChecksum(manifest: ModelManifest, blob: ArrayBuffer): string {
+  const bytes = new Uint8Array(blob);
+  if (manifest.formatVersion === 1) return fnv1a([bytes]);
+  const { checksum: _, ...rest } = manifest;
+  return fnv1a([new TextEncoder().encode(canonicalJson(rest)), bytes]);
+}
+
+/** JSON with every object's keys sorted, so a manifest re-serialized by any tool checksums the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** FNV-1a, 32 bits, over the parts in order: any change or truncation changes it. */
+function fnv1a(parts: readonly Uint8Array[]): string {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    hash ^= bytes[i];
-    hash = Math.imul(hash, 0x01000193);
+  for (const bytes of parts) {
+    for (let i = 0; i < bytes.length; i++) {
+      hash ^= bytes[i];
+      hash = Math.imul(hash, 0x01000193);
+    }
   }
   return (hash >>> 0).toString(16).padStart(8, '0');
 }
