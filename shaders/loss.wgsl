@@ -22,10 +22,13 @@
 //   accuracy, by kind: 0 binary mean_c [(p > threshold) = (y > 0.5)] (threshold 0.5, or 0 on logits);
 //     1 categorical [argmax p = argmax y];  2 sparse [argmax p = t]  (the first maximum, as numpy)
 //   sum_partials: accumulator[slot] += scale * sum_{i < count} partial[i]
+//     FLAG_FINITE_ONLY (training): a sum that is not finite is left out and its scale (the batch's
+//     samples) added to accumulator[slot + 1] instead, so an epoch's loss is the mean of its finite steps.
 // FLAG_NO_GRAD: partials only (metrics, evaluation).
 //
 // Buffers: pred, grad: [rows, cols]; target_values: [rows, cols] f32; target_ids: [rows] i32;
-//   row_weight: [rows]; partial: [rows * cols] (pointwise) or [rows]; accumulator: [>= slot + 1]
+//   row_weight: [rows]; partial: [rows * cols] (pointwise) or [rows]; accumulator: [>= slot + 1] (+ 1 with
+//   FLAG_FINITE_ONLY)
 // Dispatch: pointwise_loss: ceil(rows cols / 64) workgroups of 64, 2-D past the per-dimension limit
 //   (index = id.x + id.y * groups.x * 64); row_loss: one workgroup of 64 per row (row = group.x +
 //   group.y * groups.x); accuracy: one invocation per row, like pointwise; sum_partials: one workgroup
@@ -43,6 +46,8 @@ struct Dims {
 }
 
 const FLAG_NO_GRAD: u32 = 1u;
+const FLAG_FINITE_ONLY: u32 = 2u;
+const F32_EXPONENT: u32 = 0x7f800000u;
 const EPS: f32 = 1e-7;
 const ELEMENT_WG: u32 = 64u;
 const ROW_WG: u32 = 64u;
@@ -226,6 +231,12 @@ fn sum_partials(@builtin(local_invocation_index) lane: u32) {
     if (lane < stride) { sum_scratch[lane] += sum_scratch[lane + stride]; }
   }
   if (lane == 0u) {
-    accumulator[dims.slot] += dims.scale * sum_scratch[0];
+    let total = dims.scale * sum_scratch[0];
+    // Finiteness from the exponent bits: WGSL lets compilers assume comparisons never meet a NaN.
+    if ((dims.flags & FLAG_FINITE_ONLY) != 0u && (bitcast<u32>(total) & F32_EXPONENT) == F32_EXPONENT) {
+      accumulator[dims.slot + 1u] += dims.scale;
+    } else {
+      accumulator[dims.slot] += total;
+    }
   }
 }

@@ -1,5 +1,12 @@
 // Optimizer updates with Keras' formulas, over a model's whole parameter buffer in one dispatch, and the
-// squared global gradient norm for Keras' global_clipnorm.
+// squared global gradient norm, for Keras' global_clipnorm and for the non-finite guard.
+//
+// Non-finite guard: a step whose squared global norm is not finite (a NaN or an Infinity in any
+// gradient, or squares past the f32 range) changes nothing (parameters and optimizer state stay), and
+// invocation 0 counts it: non_finite[0] += 1, non_finite[1] = step_params.step of the first such step
+// since the host cleared the pair. With FLAG_HALT_ON_NON_FINITE every later step changes nothing either
+// (training stops at the last finite step; the host reads the pair once per epoch). Finiteness is read
+// from the exponent bits, since WGSL lets compilers assume float comparisons never meet a NaN.
 //
 // g is gradients[i] after clipping (at most one kind, as Keras allows one):
 //   CLIP_BY_NORM:  g *= CLIP_NORM / max(sqrt(norm_squared[0]), CLIP_NORM)   (global norm over all
@@ -21,7 +28,7 @@
 //
 // Buffers (N = dims.n, the floats of the parameter buffer, alignment padding included: padding gradients are 0, and
 // every update maps p = 0, g = 0, zero state to p = 0, so padding stays 0):
-//   params: [N] (updated in place); gradients: [N]; norm_squared: [1]
+//   params: [N] (updated in place); gradients: [N]; norm_squared: [1]; non_finite: [2] u32
 //   adam_m, adam_v: [N]; sgd_velocity: [N]; rms_mean_square: [N]; rms_momentum: [N]
 //   sgd_velocity and rms_momentum are only touched when MOMENTUM > 0; otherwise the host binds a 4-byte
 //   placeholder (the binding exists either way, since the entry point names it).
@@ -49,12 +56,16 @@ struct Dims {
 const FLAG_CLIP_BY_NORM: u32 = 1u;
 const FLAG_CLIP_BY_VALUE: u32 = 2u;
 const FLAG_NESTEROV: u32 = 4u;
+const FLAG_HALT_ON_NON_FINITE: u32 = 8u;
+const F32_EXPONENT: u32 = 0x7f800000u;
 const WG: u32 = 64u;
 const SUM_WG: u32 = 256u;
 
 struct StepParams {
   // SGD, RMSprop: the learning rate. Adam: the bias-corrected rate of this step (see above).
   learning_rate: f32,
+  // The host's count of optimizer steps, this one included (recorded by the non-finite guard).
+  step: u32,
 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -68,11 +79,23 @@ struct StepParams {
 @group(0) @binding(7) var<storage, read_write> sgd_velocity: array<f32>;
 @group(0) @binding(8) var<storage, read_write> rms_mean_square: array<f32>;
 @group(0) @binding(9) var<storage, read_write> rms_momentum: array<f32>;
+@group(0) @binding(10) var<storage, read_write> non_finite: array<u32>;
 
 var<workgroup> sum_scratch: array<f32, SUM_WG>;
 
 fn flat_index(id: vec3<u32>, groups: vec3<u32>) -> u32 {
   return id.x + id.y * groups.x * WG;
+}
+
+// Whether this step updates anything (see the non-finite guard above); invocation 0 records a skip.
+fn step_applies(i: u32) -> bool {
+  let finite = (bitcast<u32>(norm_squared[0]) & F32_EXPONENT) != F32_EXPONENT;
+  let halted = (dims.flags & FLAG_HALT_ON_NON_FINITE) != 0u && non_finite[0] > 0u;
+  if (!finite && i == 0u) {
+    if (non_finite[0] == 0u) { non_finite[1] = step_params.step; }
+    non_finite[0] += 1u;
+  }
+  return finite && !halted;
 }
 
 fn clipped_gradient(i: u32) -> f32 {
@@ -89,7 +112,7 @@ fn clipped_gradient(i: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn adam(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = flat_index(id, groups);
-  if (i >= dims.n) { return; }
+  if (i >= dims.n || !step_applies(i)) { return; }
   let g = clipped_gradient(i);
   let m = dims.beta1 * adam_m[i] + (1.0 - dims.beta1) * g;
   let v = dims.beta2 * adam_v[i] + (1.0 - dims.beta2) * g * g;
@@ -101,7 +124,7 @@ fn adam(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
 @compute @workgroup_size(WG)
 fn sgd(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = flat_index(id, groups);
-  if (i >= dims.n) { return; }
+  if (i >= dims.n || !step_applies(i)) { return; }
   let g = clipped_gradient(i);
   let lr = step_params.learning_rate;
   if (dims.momentum == 0.0) {
@@ -120,7 +143,7 @@ fn sgd(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) gr
 @compute @workgroup_size(WG)
 fn rmsprop(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = flat_index(id, groups);
-  if (i >= dims.n) { return; }
+  if (i >= dims.n || !step_applies(i)) { return; }
   let g = clipped_gradient(i);
   let mean_square = dims.rho * rms_mean_square[i] + (1.0 - dims.rho) * g * g;
   rms_mean_square[i] = mean_square;

@@ -12,6 +12,7 @@ export {
   ShapeError,
   LimitError,
   DisposedError,
+  NonFiniteError,
 } from './gpu/errors.js';
 export { Tensor, shapeSize, type DType, type TensorOptions } from './gpu/tensor.js';
 export { KernelRegistry, Kernel, type KernelSpec, type Step, type DispatchStep, type ClearStep, type BufferRange, type Constants, type Dims } from './gpu/kernel-registry.js';

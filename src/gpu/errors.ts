@@ -28,3 +28,6 @@ export class LimitError extends WebRnnError {}
 
 /** An object was used after dispose(). */
 export class DisposedError extends WebRnnError {}
+
+/** Training met gradients with a NaN or an Infinity (see compile's onNonFinite). */
+export class NonFiniteError extends WebRnnError {}

@@ -31,6 +31,7 @@ export const sumPartialsSpec: KernelSpec = { files: FILES, entry: 'sum_partials'
 
 const ELEMENT_WORKGROUP = 64;
 const FLAG_NO_GRAD = 1;
+const FLAG_FINITE_ONLY = 2;
 
 export interface LossBuffers {
   /** f32 [rows, cols]: predictions, or logits for the *_logits kinds. */
@@ -107,16 +108,20 @@ export async function accuracyStep(
   });
 }
 
-/** accumulator[slot] += scale * sum(partial[0 .. count)). One workgroup, deterministic. */
+/**
+ * accumulator[slot] += scale * sum(partial[0 .. count)). One workgroup, deterministic. With `finiteOnly`
+ * a sum that is not finite goes uncounted, and its scale is added to accumulator[slot + 1] instead.
+ */
 export async function sumPartialsStep(
   registry: KernelRegistry, label: string, count: number, scale: number, slot: number,
   buffers: { partial: BufferRange; accumulator: BufferRange },
+  options: { finiteOnly?: boolean } = {},
 ): Promise<Step> {
   if (!Number.isInteger(count) || count < 1) throw new ShapeError(`${label}: count must be a positive integer, got ${count}`);
   if (!Number.isFinite(scale)) throw new ShapeError(`${label}: scale must be a finite number, got ${scale}`);
-  const d: LossDims = { rows: 0, cols: 0, kind: 0, flags: 0, count, slot, scale, threshold: 0 };
+  const d: LossDims = { rows: 0, cols: 0, kind: 0, flags: options.finiteOnly ? FLAG_FINITE_ONLY : 0, count, slot, scale, threshold: 0 };
   return (await registry.kernel<LossDims>(sumPartialsSpec)).step(label, buffers, [1], {
-    dims: d, bytes: { partial: count * 4, accumulator: (slot + 1) * 4 },
+    dims: d, bytes: { partial: count * 4, accumulator: (slot + (options.finiteOnly ? 2 : 1)) * 4 },
   });
 }
 

@@ -3,12 +3,12 @@
 // back once per epoch from an accumulator on the GPU.
 
 import type { GpuContext } from '../gpu/context.js';
-import { DisposedError, ShapeError, WebRnnError } from '../gpu/errors.js';
+import { DisposedError, NonFiniteError, ShapeError, WebRnnError } from '../gpu/errors.js';
 import { KernelRegistry } from '../gpu/kernel-registry.js';
 import { rowWeightsFromMask } from '../kernels/loss.js';
 import { ParameterStore } from '../layers/parameters.js';
 import { seededRandom } from '../layers/random.js';
-import { createOptimizer, type Optimizer, type OptimizerName } from '../optim/index.js';
+import { createOptimizer, type NonFinitePolicy, type NonFiniteSteps, type Optimizer, type OptimizerName } from '../optim/index.js';
 import { featureSequences, sliceSet, timeMajorBatch, tokenSequences, type FeatureSequences, type SequenceSet, type TokenSequences } from './data.js';
 import type { DecodePlan, DecodeOptions } from './autoregressive.js';
 import { Network, type NetworkSpec } from './network.js';
@@ -26,11 +26,21 @@ export interface CompileOptions {
   clipValue?: number;
   /** Cross-entropy: target positions holding this token are padding and excluded from the loss. */
   maskToken?: number;
+  /**
+   * A training step whose gradients hold a NaN or an Infinity changes nothing, whatever this says; then
+   * 'stop' (default) stops training there: fit (or readLoss) throws a NonFiniteError naming the step,
+   * and the weights and optimizer state are those after the last finite step. 'skip' skips such steps
+   * and trains on (each epoch's logs count them; its loss is the mean over the finite steps).
+   * Detected on the GPU: no readback per step.
+   */
+  onNonFinite?: NonFinitePolicy;
 }
 
 export interface EpochLogs {
   loss: number;
   val_loss?: number;
+  /** Steps skipped for non-finite gradients (onNonFinite: 'skip'), when there were any. */
+  skipped_steps?: number;
 }
 
 export interface FitCallbacks {
@@ -93,7 +103,8 @@ export abstract class RecurrentModel {
       this.store.dispose();
       throw error;
     }
-    this.trainLoss = ctx.createStorageBuffer(`${label}.train_loss`, 4);
+    // [loss sum, samples of non-finite batches, and (copied in for the readback) the optimizer's guard].
+    this.trainLoss = ctx.createStorageBuffer(`${label}.train_loss`, 16);
     this.evalLoss = ctx.createStorageBuffer(`${label}.eval_loss`, 4);
   }
 
@@ -108,11 +119,14 @@ export abstract class RecurrentModel {
     if (loss === 'sparse_categorical_crossentropy' && head.activation !== 'softmax' && head.activation !== 'linear') {
       throw new ShapeError(`compile: sparse_categorical_crossentropy needs a 'softmax' or 'linear' head, this one is '${head.activation}'`);
     }
+    const onNonFinite = options.onNonFinite ?? 'stop';
+    if (onNonFinite !== 'stop' && onNonFinite !== 'skip') throw new ShapeError(`compile: onNonFinite must be 'stop' or 'skip', got '${String(onNonFinite)}'`);
     const optimizer = createOptimizer(options.optimizer ?? 'adam', {
       ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
       ...(options.clipNorm !== undefined ? { clipNorm: options.clipNorm } : {}),
       ...(options.clipValue !== undefined ? { clipValue: options.clipValue } : {}),
     });
+    optimizer.nonFinitePolicy = onNonFinite;
     this.releaseShapes();
     this.compiled?.optimizer.dispose();
     optimizer.attach(this.ctx, this.registry, {
@@ -175,19 +189,24 @@ export abstract class RecurrentModel {
     const validation = validationCount > 0 ? subset(data, trainCount, total) : undefined;
     const random = seededRandom(options.seed ?? 0);
     const history: History = { epoch: [], history: { loss: [], ...(validation ? { val_loss: [] } : {}) } };
+    const { optimizer } = this.requireCompiled('fit');
+    const batches = Math.ceil(trainCount / batchSize);
 
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = Array.from({ length: trainCount }, (_, i) => i);
       if (options.shuffle ?? true) shuffle(order, random);
-      this.ctx.write(this.trainLoss, new Float32Array(1));
+      this.ctx.write(this.trainLoss, new Float32Array(2));
+      const firstStep = optimizer.iterations + 1;
       for (let start = 0, batch = 0; start < trainCount; start += batchSize, batch++) {
         options.signal?.throwIfAborted();
         await this.runTrainingBatch(train, order.slice(start, start + batchSize));
         await options.callbacks?.onBatchEnd?.(batch);
       }
-      const loss = (await this.readAccumulator(this.trainLoss)) / trainCount;
+      const { sum, unfinished, nonFinite } = await this.readTraining();
       this.trainSamples = 0;
-      const logs: EpochLogs = { loss };
+      const skipped = this.checkNonFinite('fit', nonFinite, (step) => `epoch ${epoch + 1} of ${epochs}, batch ${step - firstStep + 1} of ${batches}`);
+      const logs: EpochLogs = { loss: unfinished < trainCount ? sum / (trainCount - unfinished) : Number.NaN };
+      if (skipped > 0) logs.skipped_steps = skipped;
       if (validation) logs.val_loss = await this.evaluateSet(validation, batchSize);
       history.epoch.push(epoch);
       history.history.loss.push(logs.loss);
@@ -210,7 +229,7 @@ export abstract class RecurrentModel {
     const { optimizer, loss } = this.requireCompiled('warmUp');
     const batch = options.batchSize ?? 32;
     if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`warmUp: batchSize must be a positive integer, got ${batch}`);
-    const scratch = this.ctx.createStorageBuffer(`${this.store.label}.warm_up_loss`, 4);
+    const scratch = this.ctx.createStorageBuffer(`${this.store.label}.warm_up_loss`, 8);
     const shape = this.ctx.allocating(() => new TrainingShape(this.ctx, this.network, loss, batch, this.network.encoder ? 1 : 0, 1));
     try {
       const [plan] = await Promise.all([shape.gradientPlan(scratch), shape.evaluation(scratch), optimizer.steps()]);
@@ -249,10 +268,12 @@ export abstract class RecurrentModel {
   async readLoss(): Promise<number> {
     this.assertLive();
     if (this.trainSamples === 0) throw new WebRnnError('readLoss: no training step since the last read');
-    const loss = (await this.readAccumulator(this.trainLoss)) / this.trainSamples;
-    this.ctx.write(this.trainLoss, new Float32Array(1));
+    const { sum, unfinished, nonFinite } = await this.readTraining();
+    const samples = this.trainSamples;
+    this.ctx.write(this.trainLoss, new Float32Array(2));
     this.trainSamples = 0;
-    return loss;
+    this.checkNonFinite('readLoss', nonFinite, () => 'since the last readLoss');
+    return unfinished < samples ? sum / (samples - unfinished) : Number.NaN;
   }
 
   private async runTrainingBatch(data: Dataset, indices: number[]): Promise<void> {
@@ -303,6 +324,39 @@ export abstract class RecurrentModel {
 
   private async readAccumulator(buffer: GPUBuffer): Promise<number> {
     return new Float32Array(await this.ctx.read(buffer, 4))[0];
+  }
+
+  /**
+   * One readback: the training loss accumulator (the sum of finite batch losses x samples, and the
+   * samples of non-finite ones) with the optimizer's non-finite guard, copied behind it on the GPU.
+   */
+  private async readTraining(): Promise<{ sum: number; unfinished: number; nonFinite: NonFiniteSteps }> {
+    const guard = this.requireCompiled('training').optimizer.nonFiniteBuffer;
+    const bytes = await this.ctx.read(this.trainLoss, 16, 0, {
+      encode: (encoder) => encoder.copyBufferToBuffer(guard, 0, this.trainLoss, 8, 8),
+      dispatchCount: 0,
+    });
+    const [sum, unfinished] = new Float32Array(bytes, 0, 2);
+    const [count, first] = new Uint32Array(bytes, 8, 2);
+    return { sum, unfinished, nonFinite: { count, first } };
+  }
+
+  /**
+   * Acts on what the non-finite guard saw, and clears it. With 'stop', a non-finite step throws
+   * NonFiniteError (the step count set back to the last finite step); with 'skip', returns how many
+   * steps were skipped.
+   */
+  private checkNonFinite(what: string, seen: NonFiniteSteps, where: (step: number) => string): number {
+    const { optimizer } = this.requireCompiled(what);
+    if (seen.count === 0) return 0;
+    optimizer.clearNonFinite();
+    if (optimizer.nonFinitePolicy === 'skip') return seen.count;
+    optimizer.rewindTo(seen.first - 1);
+    throw new NonFiniteError(
+      `${what}: the gradients of training step ${seen.first} (${where(seen.first)}) hold a NaN or an Infinity; training stopped ` +
+        'there, and the weights and optimizer state are those after the last finite step. Lower the learning rate, clip the ' +
+        "gradients (compile({ clipNorm })), or compile({ onNonFinite: 'skip' }) to skip such steps and train on.",
+    );
   }
 
   private requireCompiled(what: string) {

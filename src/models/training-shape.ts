@@ -62,8 +62,9 @@ export class TrainingShape {
       : await rowLossStep(registry, 'loss.cross_entropy', 'sparse_categorical_crossentropy_logits', rows, units, {
         pred: head.pre, target: this.target, rowWeight: this.rowWeight, grad: withGradient ? head.dpre : undefined, partial: this.partial,
       });
-    // The accumulator sums batch size x batch mean loss over the batches of an epoch.
-    return [loss, await sumPartialsStep(registry, 'loss.sum', partialCount, batch, 0, { partial: this.partial, accumulator })];
+    // The accumulator sums batch size x batch mean loss over the batches of an epoch; in training, a
+    // batch whose loss is not finite is left out and its samples counted in slot 1 (see loss.wgsl).
+    return [loss, await sumPartialsStep(registry, 'loss.sum', partialCount, batch, 0, { partial: this.partial, accumulator }, { finiteOnly: withGradient })];
   }
 
   /** The training plan (built on first use): forward, loss, backward, optimizer. */

@@ -11,7 +11,7 @@ export { SGD, sgdUpdateSpec, type SgdOptions } from './sgd.js';
 export { RMSprop, rmspropUpdateSpec, type RmspropOptions } from './rmsprop.js';
 export {
   GpuOptimizer, gradientNormSquaredSpec,
-  type Optimizer, type OptimizerName, type OptimizerOptions, type ClipOptions, type ParameterBuffers,
+  type Optimizer, type NonFinitePolicy, type NonFiniteSteps, type OptimizerName, type OptimizerOptions, type ClipOptions, type ParameterBuffers,
 } from './optimizer.js';
 
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];

@@ -1,8 +1,9 @@
 // The Optimizer interface and what Adam, SGD and RMSprop share: the per-step uniform (learning rate),
 // gradient clipping (Keras global_clipnorm / clipvalue), the state buffers' lifetime, and hyperparameter
-// checks. One update dispatch covers a model's whole parameter buffer (shaders/optimizer.wgsl), so a
-// training step adds at most two dispatches: the global-norm reduction (when clipping by norm) and the
-// update.
+// checks, and the non-finite guard. One update dispatch covers a model's whole parameter buffer
+// (shaders/optimizer.wgsl), so a training step adds two dispatches: the global-norm reduction (for
+// clipping by norm, and for the guard: a step whose gradients are not all finite changes nothing) and
+// the update.
 
 import { GpuContext } from '../gpu/context.js';
 import { DisposedError, ShapeError } from '../gpu/errors.js';
@@ -32,6 +33,20 @@ export interface OptimizerOptions extends ClipOptions {
   learningRate?: number;
 }
 
+/** What the non-finite guard saw since it was last cleared. */
+export interface NonFiniteSteps {
+  /** Steps whose gradients held a NaN or an Infinity (and so changed nothing). */
+  count: number;
+  /** The optimizer step (1-based, as `iterations`) of the first of them; 0 when count is 0. */
+  first: number;
+}
+
+/**
+ * What a non-finite step does to the steps after it: 'stop' (default) makes every later step change
+ * nothing too, so the parameters stay those of the last finite step; 'skip' skips only that step.
+ */
+export type NonFinitePolicy = 'stop' | 'skip';
+
 export interface Optimizer {
   readonly name: OptimizerName;
   /** The learning rate; a new value takes effect at the next prepareStep(). */
@@ -43,8 +58,18 @@ export interface Optimizer {
    * dispose()) releases the previous state and starts from step 0.
    */
   attach(ctx: GpuContext, registry: KernelRegistry, store: ParameterBuffers): void;
-  /** The dispatches of one update: the global-norm reduction when clipping by norm, then the update. */
+  /** What a non-finite step does to later ones; read when steps() builds the update. */
+  nonFinitePolicy: NonFinitePolicy;
+  /** The dispatches of one update: the global-norm reduction, then the update. */
   steps(): Promise<Step[]>;
+  /** The non-finite steps since the last clearNonFinite() (one readback). */
+  readNonFinite(): Promise<NonFiniteSteps>;
+  /** The guard's buffer: [count, first step] as u32 (to read it along with other results in one readback). */
+  readonly nonFiniteBuffer: GPUBuffer;
+  /** Forgets non-finite steps: with 'stop', updates resume. */
+  clearNonFinite(): void;
+  /** Sets the step count back (after a 'stop', to the last finite step, so Adam's bias correction continues from there). */
+  rewindTo(iterations: number): void;
   /** Advances the step count and writes this step's learning rate; call once before each submit. */
   prepareStep(): void;
   /** Zeroes the state and the step count (the parameters are left as they are). */
@@ -65,10 +90,12 @@ export const gradientNormSquaredSpec: KernelSpec = { files: ['optimizer.wgsl'], 
 const FLAG_CLIP_BY_NORM = 1;
 const FLAG_CLIP_BY_VALUE = 2;
 const FLAG_NESTEROV = 4;
+const FLAG_HALT_ON_NON_FINITE = 8;
 
 const UPDATE_WORKGROUP = 64;
-// Bytes of the step_params uniform buffer: one f32 used, padded to the 16 bytes of a uniform struct slot.
+// Bytes of the step_params uniform buffer: learning_rate (f32) and step (u32), padded to 16 bytes.
 const STEP_PARAMS_BYTES = 16;
+const NON_FINITE_BYTES = 8;
 const PLACEHOLDER_BYTES = 4;
 
 interface Attachment {
@@ -78,6 +105,8 @@ interface Attachment {
   floats: number;
   stepParams: GPUBuffer;
   normSquared: GPUBuffer;
+  /** [count, first step] of the non-finite guard, u32. */
+  nonFinite: GPUBuffer;
   /** By binding name: N floats of state, or a 4-byte placeholder for an unused binding. */
   state: Record<string, GPUBuffer>;
 }
@@ -93,8 +122,11 @@ export abstract class GpuOptimizer implements Optimizer {
   private rate: number;
   private step = 0;
   private attachment: Attachment | null = null;
+  nonFinitePolicy: NonFinitePolicy = 'stop';
   // Reused for every prepareStep(), so a training step allocates nothing.
-  private readonly stepParamsData = new Float32Array(STEP_PARAMS_BYTES / 4);
+  private readonly stepParamsData = new ArrayBuffer(STEP_PARAMS_BYTES);
+  private readonly stepParamsView = new DataView(this.stepParamsData);
+  private readonly stepParamsBytes = new Uint8Array(this.stepParamsData);
 
   protected constructor(
     private readonly displayName: string,
@@ -168,12 +200,13 @@ export abstract class GpuOptimizer implements Optimizer {
     try {
       const stepParams = make(() => ctx.createBuffer(`${prefix}.step_params`, STEP_PARAMS_BYTES, GpuContext.usage.UNIFORM | GpuContext.usage.COPY_DST));
       const normSquared = make(() => ctx.createStorageBuffer(`${prefix}.norm_squared`, 4));
+      const nonFinite = make(() => ctx.createStorageBuffer(`${prefix}.non_finite`, NON_FINITE_BYTES));
       const state: Record<string, GPUBuffer> = {};
       for (const [binding, used] of Object.entries(this.stateBindings())) {
         // WebGPU zero-fills new buffers: the state starts at 0, as Keras' slot variables do.
         state[binding] = make(() => ctx.createStorageBuffer(`${prefix}.${binding}`, used ? byteLength : PLACEHOLDER_BYTES));
       }
-      this.attachment = { ctx, registry, store, floats, stepParams, normSquared, state };
+      this.attachment = { ctx, registry, store, floats, stepParams, normSquared, nonFinite, state };
     } catch (error) {
       for (const buffer of made) ctx.destroyBuffer(buffer);
       throw error;
@@ -182,7 +215,7 @@ export abstract class GpuOptimizer implements Optimizer {
   }
 
   async steps(): Promise<Step[]> {
-    const { registry, store, floats, stepParams, normSquared, state } = this.requireAttached('steps');
+    const { registry, store, floats, stepParams, normSquared, nonFinite, state } = this.requireAttached('steps');
     const label = `${store.label}.${this.name}`;
     const steps: Step[] = [];
     const bytes = store.byteLength;
@@ -190,30 +223,52 @@ export abstract class GpuOptimizer implements Optimizer {
     const { nesterov = false, ...hyper } = this.hyperparameters();
     const dims: OptimizerDims = {
       n: floats,
-      flags: (this.clipNorm !== undefined ? FLAG_CLIP_BY_NORM : 0) | (this.clipValue !== undefined ? FLAG_CLIP_BY_VALUE : 0) | (nesterov ? FLAG_NESTEROV : 0),
+      flags: (this.clipNorm !== undefined ? FLAG_CLIP_BY_NORM : 0) | (this.clipValue !== undefined ? FLAG_CLIP_BY_VALUE : 0) | (nesterov ? FLAG_NESTEROV : 0) |
+        (this.nonFinitePolicy === 'stop' ? FLAG_HALT_ON_NON_FINITE : 0),
       beta1: 0, beta2: 0, epsilon: 0, momentum: 0, rho: 0,
       ...hyper,
       clip_norm: this.clipNorm ?? 0,
       clip_value: this.clipValue ?? 0,
     };
-    if (this.clipNorm !== undefined) {
-      const norm = await registry.kernel<OptimizerDims>(gradientNormSquaredSpec);
-      steps.push(norm.step(`${label}.gradient_norm_squared`, { gradients, norm_squared: normSquared }, [1], { dims, bytes: { gradients: bytes, norm_squared: 4 } }));
-    }
+    const norm = await registry.kernel<OptimizerDims>(gradientNormSquaredSpec);
+    steps.push(norm.step(`${label}.gradient_norm_squared`, { gradients, norm_squared: normSquared }, [1], { dims, bytes: { gradients: bytes, norm_squared: 4 } }));
     const update = await registry.kernel<OptimizerDims>(this.updateSpec);
     const params = { buffer: store.valueBuffer, offset: 0, size: bytes };
     const stateBytes = Object.fromEntries(Object.entries(state).map(([name, buffer]) => [name, buffer.size]));
-    steps.push(update.step(`${label}.update`, { params, gradients, step_params: stepParams, norm_squared: normSquared, ...state },
+    steps.push(update.step(`${label}.update`, { params, gradients, step_params: stepParams, norm_squared: normSquared, non_finite: nonFinite, ...state },
       grid1d(floats, UPDATE_WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension),
-      { dims, bytes: { params: bytes, gradients: bytes, norm_squared: 4, ...stateBytes } }));
+      { dims, bytes: { params: bytes, gradients: bytes, norm_squared: 4, non_finite: NON_FINITE_BYTES, ...stateBytes } }));
     return steps;
   }
 
   prepareStep(): void {
     const { ctx, stepParams } = this.requireAttached('prepareStep');
     this.step++;
-    this.stepParamsData[0] = this.stepRate(this.step);
-    ctx.write(stepParams, this.stepParamsData);
+    this.stepParamsView.setFloat32(0, this.stepRate(this.step), true);
+    this.stepParamsView.setUint32(4, this.step, true);
+    ctx.write(stepParams, this.stepParamsBytes);
+  }
+
+  async readNonFinite(): Promise<NonFiniteSteps> {
+    const { ctx, nonFinite } = this.requireAttached('readNonFinite');
+    const [count, first] = new Uint32Array(await ctx.read(nonFinite, NON_FINITE_BYTES));
+    return { count, first };
+  }
+
+  get nonFiniteBuffer(): GPUBuffer {
+    return this.requireAttached('nonFiniteBuffer').nonFinite;
+  }
+
+  clearNonFinite(): void {
+    const { ctx, nonFinite } = this.requireAttached('clearNonFinite');
+    ctx.write(nonFinite, new Uint32Array(2));
+  }
+
+  rewindTo(iterations: number): void {
+    if (!Number.isInteger(iterations) || iterations < 0 || iterations > this.step) {
+      throw new ShapeError(`${this.displayName}.rewindTo: iterations must be an integer in [0, ${this.step}], got ${iterations}`);
+    }
+    this.step = iterations;
   }
 
   reset(): void {
@@ -222,7 +277,7 @@ export abstract class GpuOptimizer implements Optimizer {
     const { ctx, state, store } = this.attachment;
     ctx.assertUsable();
     const encoder = ctx.device.createCommandEncoder({ label: `${store.label}.${this.name}.reset` });
-    for (const buffer of Object.values(state)) encoder.clearBuffer(buffer);
+    for (const buffer of [...Object.values(state), this.attachment.nonFinite]) encoder.clearBuffer(buffer);
     ctx.submit([encoder.finish()]);
   }
 
@@ -231,8 +286,8 @@ export abstract class GpuOptimizer implements Optimizer {
     if (!attachment) return;
     this.attachment = null;
     this.step = 0;
-    const { ctx, stepParams, normSquared, state } = attachment;
-    for (const buffer of [stepParams, normSquared, ...Object.values(state)]) ctx.destroyBuffer(buffer);
+    const { ctx, stepParams, normSquared, nonFinite, state } = attachment;
+    for (const buffer of [stepParams, normSquared, nonFinite, ...Object.values(state)]) ctx.destroyBuffer(buffer);
   }
 
   private requireAttached(what: string): Attachment {

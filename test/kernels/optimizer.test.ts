@@ -146,7 +146,7 @@ describe('optimizers vs float64 reference', () => {
       optimizer.attach(env.ctx, env.registry, store);
       cleanup.push(() => optimizer.dispose());
       const steps = await optimizer.steps();
-      expect(steps.length, 'dispatches').toBe(c.clipNorm !== undefined ? 2 : 1);
+      expect(steps.length, 'dispatches: the global norm (clipping, non-finite guard), the update').toBe(2);
       const plan = new Plan(env.ctx, c.name, steps);
       cleanup.push(() => plan.dispose());
 
@@ -215,10 +215,10 @@ describe('optimizers vs float64 reference', () => {
     const store = makeStore();
     const live = env.ctx.liveBuffers;
     const expected: [Optimizer, number][] = [
-      [new Adam(), 4], // step_params, norm_squared, m, v
-      [new SGD(), 3], // step_params, norm_squared, velocity placeholder
-      [new SGD({ momentum: 0.9, clipNorm: 1 }), 3],
-      [new RMSprop({ momentum: 0.5, clipValue: 1 }), 4],
+      [new Adam(), 5], // step_params, norm_squared, non_finite, m, v
+      [new SGD(), 4], // step_params, norm_squared, non_finite, velocity placeholder
+      [new SGD({ momentum: 0.9, clipNorm: 1 }), 4],
+      [new RMSprop({ momentum: 0.5, clipValue: 1 }), 5],
     ];
     for (const [optimizer, buffers] of expected) {
       optimizer.attach(env.ctx, env.registry, store);
@@ -258,6 +258,56 @@ describe('optimizers vs float64 reference', () => {
     }).toThrow(/SGD: learningRate must be a finite number >= 0, got -0.1/);
     expect(sgd.learningRate).toBe(0.01);
   });
+
+  for (const policy of ['stop', 'skip'] as const) {
+    it(`non-finite guard ('${policy}'): a step with a NaN or Infinity gradient changes nothing and is recorded${policy === 'stop' ? '; later steps wait for clearNonFinite' : ''}`, async () => {
+      for (const make of [() => new Adam({ learningRate: 0.01 }), () => new SGD({ learningRate: 0.1, momentum: 0.9 }), () => new RMSprop({ learningRate: 0.01, momentum: 0.5 })]) {
+        const rng = mulberry32(policy.length * 31 + make.toString().length);
+        const store = makeStore();
+        PARAMETERS.forEach(([name, shape]) => store.write(name, Float32Array.from(uniformArray(size(shape), 1, rng))));
+        const optimizer = make();
+        optimizer.nonFinitePolicy = policy;
+        optimizer.attach(env.ctx, env.registry, store);
+        cleanup.push(() => optimizer.dispose());
+        const plan = new Plan(env.ctx, `${optimizer.name}.guard`, await optimizer.steps());
+        cleanup.push(() => plan.dispose());
+        const twin = make();
+        const twinStore = makeStore();
+        const read = async (s: ParameterStore) => Promise.all(PARAMETERS.map(([name]) => s.read(name)));
+        for (const [name] of PARAMETERS) twinStore.write(name, await store.read(name));
+        twin.nonFinitePolicy = policy;
+        twin.attach(env.ctx, env.registry, twinStore);
+        cleanup.push(() => twin.dispose());
+        const twinPlan = new Plan(env.ctx, `${twin.name}.twin`, await twin.steps());
+        cleanup.push(() => twinPlan.dispose());
+
+        const finite = [randomGradients(rng), randomGradients(rng), randomGradients(rng)];
+        const poisoned = randomGradients(rng);
+        poisoned[3][1] = policy === 'stop' ? Number.NaN : Number.POSITIVE_INFINITY;
+        // Step 1 finite, step 2 poisoned, step 3 finite; the twin runs steps 1 and (for 'skip') 3 only.
+        runStep(store, optimizer, plan, finite[0]);
+        runStep(twinStore, twin, twinPlan, finite[0]);
+        const afterFirst = await read(store);
+        runStep(store, optimizer, plan, poisoned);
+        expect(await read(store), `${optimizer.name}: the poisoned step changed parameters`).toEqual(afterFirst);
+        runStep(store, optimizer, plan, finite[1]);
+        expect(await optimizer.readNonFinite()).toEqual({ count: 1, first: 2 });
+        if (policy === 'stop') {
+          expect(await read(store), `${optimizer.name}: a step after the stop changed parameters`).toEqual(afterFirst);
+          optimizer.clearNonFinite();
+          optimizer.rewindTo(1);
+          runStep(store, optimizer, plan, finite[2]);
+          runStep(twinStore, twin, twinPlan, finite[2]);
+        } else {
+          twin.prepareStep(); // the skipped step still counted (Adam's bias correction moves on)
+          runStep(twinStore, twin, twinPlan, finite[1]);
+        }
+        // The same arithmetic in the same order: bit-identical to the twin that never saw the bad step.
+        expect(await read(store), `${optimizer.name} (${policy}) after the bad step`).toEqual(await read(twinStore));
+        expect(await optimizer.readNonFinite()).toEqual(policy === 'stop' ? { count: 0, first: 0 } : { count: 1, first: 2 });
+      }
+    });
+  }
 
   it('createOptimizer: names with Keras defaults, instances as they are', () => {
     const adam = createOptimizer('adam');
