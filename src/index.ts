@@ -39,7 +39,7 @@ export { SimpleRNN, type SimpleRNNConfig } from './layers/simple-rnn.js';
 export { Seq2Seq, type Seq2SeqConfig, type Seq2SeqInput } from './models/seq2seq.js';
 export { SequenceModel, type SequenceModelConfig } from './models/sequence-model.js';
 export {
-  RecurrentModel, type CompileOptions, type FitOptions, type FitCallbacks, type EpochLogs, type History,
+  RecurrentModel, type CompileOptions, type FitOptions, type FitCallbacks, type EpochLogs, type History, type Checkpoint,
 } from './models/recurrent-model.js';
 export type { NetworkSpec, BranchSpec, HeadSpec, RecurrentLayerSpec } from './models/network.js';
 export type { FeatureSequences, TokenSequences } from './models/data.js';

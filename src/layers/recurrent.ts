@@ -226,6 +226,18 @@ export class RecurrentLayer extends WeightLayer {
   }
 
   /**
+   * Bytes of each activation buffer createBuffers() makes for (batch, steps), by name (the state
+   * buffers, stateBytes() each, aside): what a shape is checked against the device's limits with,
+   * before anything is allocated.
+   */
+  bufferBytes(batch: number, steps: number): Record<string, number> {
+    const { forward, backward } = this.launches();
+    const floats = recurrenceSizes(this.resolved, this.shapeOf({ batch, steps }));
+    const names = ['xw', 'hseq', 'ops', 'saved', 'dhseq', 'dz', 'carry', ...(forward.strategy === 'step' ? ['zr'] : []), ...(backward.strategy === 'step' ? ['drec'] : [])];
+    return Object.fromEntries(names.map((name) => [name, floats[name] * 4]));
+  }
+
+  /**
    * Allocates the time-major activation buffers for one (batch, steps) shape. `shared` state buffers are
    * used instead of new ones (a decoder's initial state is its encoder's final state, and the gradient of
    * that state flows back through the same buffers); the layer does not release those.
@@ -234,11 +246,11 @@ export class RecurrentLayer extends WeightLayer {
     expectPositiveInteger(`${this.name} batch`, batch);
     expectPositiveInteger(`${this.name} steps`, steps);
     const { forward: forwardLaunch, backward: backwardLaunch } = this.launches();
-    const floats = recurrenceSizes(this.resolved, this.shapeOf({ batch, steps }));
+    const bytes = this.bufferBytes(batch, steps);
     const state = this.stateBytes(batch);
     const owned: GPUBuffer[] = [];
-    const buffer = (what: string) => {
-      const made = this.ctx.createStorageBuffer(`${this.name}.${what}`, floats[what] * 4);
+    const buffer = (what: string, size = bytes[what]) => {
+      const made = this.ctx.createStorageBuffer(`${this.name}.${what}`, size);
       owned.push(made);
       return made;
     };
@@ -247,7 +259,7 @@ export class RecurrentLayer extends WeightLayer {
       if (given && given.size < state) {
         throw new ShapeError(`${this.name}: shared state buffer '${key}' has ${given.size} bytes, needs ${state} ([${this.stateNames.join(', ')}] x [${batch}, ${this.units}])`);
       }
-      return given ?? buffer(key);
+      return given ?? buffer(key, state);
     };
     // A shape over a device limit fails at its first big buffer: allocating() releases the ones before it.
     return this.ctx.allocating((): RecurrentBuffers => ({

@@ -7,7 +7,7 @@
 // A SequenceModel is a network without an encoder (zero initial state).
 
 import type { GpuContext } from '../gpu/context.js';
-import { ShapeError } from '../gpu/errors.js';
+import { LimitError, ShapeError } from '../gpu/errors.js';
 import type { BufferRange, KernelRegistry, Step } from '../gpu/kernel-registry.js';
 import { cellByName, type CellType } from '../cells/index.js';
 import type { Activation, PointwiseActivation } from '../kernels/activation.js';
@@ -172,6 +172,71 @@ export class Network {
   createShape(batch: number, sourceSteps: number, targetSteps: number): NetworkShape {
     return new NetworkShape(this.ctx, this, batch, sourceSteps, targetSteps);
   }
+
+  /**
+   * The largest buffer a shape of (batch, sourceSteps, targetSteps) makes, found without making any:
+   * each recurrent layer's activations, the branch inputs, the head's outputs (the loss's buffers are
+   * the head's size). Every one grows with batch x steps.
+   */
+  largestBuffer(batch: number, sourceSteps: number, targetSteps: number): { label: string; bytes: number } {
+    const found = { label: '', bytes: 0 };
+    const consider = (label: string, bytes: number) => {
+      if (bytes > found.bytes) Object.assign(found, { label, bytes });
+    };
+    for (const [branch, steps] of [[this.encoder, sourceSteps], [this.decoder, targetSteps]] as const) {
+      if (!branch) continue;
+      consider(branch.embedding ? `${branch.embedding.name}.out` : `${branch.layers[0].name}.input`, batch * steps * branch.inputFeatures * 4);
+      for (const layer of branch.layers) {
+        for (const [name, bytes] of Object.entries(layer.bufferBytes(batch, steps))) consider(`${layer.name}.${name}`, bytes);
+      }
+    }
+    consider(`${this.head.name}.y`, batch * targetSteps * this.head.units * 4);
+    return found;
+  }
+
+  /** The largest batch whose shape at these lengths fits the limits (0 when not even one sequence does). */
+  maxBatch(sourceSteps: number, targetSteps: number, limits: BufferLimits): number {
+    const limit = bufferLimit(limits).bytes;
+    if (this.largestBuffer(1, sourceSteps, targetSteps).bytes > limit) return 0;
+    let [fits, fails] = [1, 2];
+    while (this.largestBuffer(fails, sourceSteps, targetSteps).bytes <= limit) [fits, fails] = [fails, fails * 2];
+    while (fails - fits > 1) {
+      const mid = Math.floor((fits + fails) / 2);
+      if (this.largestBuffer(mid, sourceSteps, targetSteps).bytes <= limit) fits = mid;
+      else fails = mid;
+    }
+    return fits;
+  }
+
+  /**
+   * Throws a LimitError, before anything is allocated, when a shape's largest buffer is over what the
+   * device can bind: which buffer, which limit, by how much, and the largest batch that fits.
+   */
+  checkShape(what: string, batch: number, sourceSteps: number, targetSteps: number, limits: BufferLimits): void {
+    const largest = this.largestBuffer(batch, sourceSteps, targetSteps);
+    const limit = bufferLimit(limits);
+    if (largest.bytes <= limit.bytes) return;
+    const lengths = this.encoder ? `${sourceSteps} encoder and ${targetSteps} decoder steps` : `${targetSteps} steps`;
+    const most = this.maxBatch(sourceSteps, targetSteps, limits);
+    throw new LimitError(
+      `${what}: a batch of ${batch} at ${lengths} needs buffer '${largest.label}' of ${mebibytes(largest.bytes)}, ` +
+        `${(largest.bytes / limit.bytes).toFixed(2)}x this device's ${limit.name} of ${mebibytes(limit.bytes)}; ` +
+        (most > 0 ? `at these lengths at most batch ${most} fits` : 'not even one sequence of these lengths fits: use shorter sequences'),
+    );
+  }
+}
+
+/** The device limits that bound a shape's buffers. */
+export type BufferLimits = Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>;
+
+function bufferLimit(limits: BufferLimits): { name: string; bytes: number } {
+  return limits.maxStorageBufferBindingSize <= limits.maxBufferSize
+    ? { name: 'maxStorageBufferBindingSize', bytes: limits.maxStorageBufferBindingSize }
+    : { name: 'maxBufferSize', bytes: limits.maxBufferSize };
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 24 ? 2 : 0)} MiB`;
 }
 
 function checkBridge(encoder: Branch, decoder: Branch): void {

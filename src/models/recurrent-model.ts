@@ -8,10 +8,11 @@ import { KernelRegistry } from '../gpu/kernel-registry.js';
 import { rowWeightsFromMask } from '../kernels/loss.js';
 import { ParameterStore } from '../layers/parameters.js';
 import { seededRandom } from '../layers/random.js';
-import { createOptimizer, type NonFinitePolicy, type NonFiniteSteps, type Optimizer, type OptimizerName } from '../optim/index.js';
+import { createOptimizer, type ClipOptions, type NonFinitePolicy, type NonFiniteSteps, type Optimizer, type OptimizerName } from '../optim/index.js';
 import { featureSequences, sliceSet, timeMajorBatch, tokenSequences, type FeatureSequences, type SequenceSet, type TokenSequences } from './data.js';
 import type { DecodePlan, DecodeOptions } from './autoregressive.js';
-import { Network, type NetworkSpec } from './network.js';
+import { Network, type BufferLimits, type NetworkSpec } from './network.js';
+import { expectPositiveInteger } from '../layers/validate.js';
 import { TrainingShape, type LossName } from './training-shape.js';
 
 export interface CompileOptions {
@@ -64,6 +65,18 @@ export interface FitOptions {
    * weights are those of the last step run.
    */
   signal?: AbortSignal;
+  /**
+   * Keep a host copy of the weights every this many epochs (one readback each), from which restore()
+   * rebuilds the model on a new device should this one be lost.
+   */
+  checkpointEvery?: number;
+}
+
+/** A host copy of a model's weights (Keras order), taken by checkpoint() or fit's checkpointEvery. */
+export interface Checkpoint {
+  weights: Float32Array[];
+  /** Optimizer steps taken when it was made. */
+  iterations: number;
 }
 
 export interface History {
@@ -92,6 +105,8 @@ export abstract class RecurrentModel {
   private disposed = false;
   /** Set while fit() runs. */
   private training: 'fit' | null = null;
+  private compileOptions: CompileOptions | null = null;
+  private lastCheckpoint: Checkpoint | null = null;
 
   protected constructor(ctx: GpuContext, spec: NetworkSpec, label: string) {
     this.ctx = ctx;
@@ -136,6 +151,7 @@ export abstract class RecurrentModel {
       label: this.store.label,
     });
     this.compiled = { loss, optimizer, maskToken: options.maskToken };
+    this.compileOptions = { ...options };
   }
 
   get optimizer(): Optimizer {
@@ -144,6 +160,56 @@ export abstract class RecurrentModel {
 
   /** Turns the user's x and y into a Dataset, checking shapes against the model. */
   protected abstract dataset(x: unknown, y: unknown, what: string): Dataset;
+
+  /** A new, uncompiled model of the same configuration on `ctx`. */
+  protected abstract rebuild(ctx: GpuContext): RecurrentModel;
+
+  /**
+   * The largest batch whose training shape fits this device's buffer limits (maxStorageBufferBindingSize,
+   * maxBufferSize) at `steps` time steps (encoder and decoder alike), or other `limits`; 0 if none.
+   */
+  largestBatch(steps: number, limits: BufferLimits = this.ctx.limits): number {
+    expectPositiveInteger('largestBatch steps', steps);
+    return this.network.maxBatch(this.network.encoder ? steps : 0, steps, limits);
+  }
+
+  /** Takes a checkpoint now (one readback): what restore() rebuilds from. */
+  async checkpoint(): Promise<Checkpoint> {
+    this.assertLive();
+    this.lastCheckpoint = { weights: await this.getWeights(), iterations: this.compiled?.optimizer.iterations ?? 0 };
+    return this.lastCheckpoint;
+  }
+
+  /** The last checkpoint, or null. */
+  get lastCheckpointTaken(): Checkpoint | null {
+    return this.lastCheckpoint;
+  }
+
+  /**
+   * The model rebuilt on `ctx` (typically a new device after this one was lost) from its last checkpoint:
+   * the same configuration, compiled as this one was (a named optimizer with its settings; an Optimizer
+   * instance is replaced by a new one of its kind with the same learning rate and clipping), its
+   * optimizer state starting afresh. This model is left as it is: dispose() it.
+   */
+  async restore(ctx: GpuContext): Promise<this> {
+    const checkpoint = this.lastCheckpoint;
+    if (!checkpoint) throw new WebRnnError('restore: no checkpoint to restore from: call checkpoint(), or fit({ checkpointEvery })');
+    const model = this.rebuild(ctx) as this;
+    try {
+      if (this.compileOptions) {
+        const given = this.compileOptions.optimizer;
+        const optimizer = given === undefined || typeof given === 'string' ? given : given.name;
+        const clip = typeof given === 'object' ? (given as Partial<ClipOptions>) : {};
+        const carried = typeof given === 'object' ? { learningRate: given.learningRate, clipNorm: clip.clipNorm, clipValue: clip.clipValue } : {};
+        model.compile({ ...this.compileOptions, ...Object.fromEntries(Object.entries(carried).filter(([, v]) => v !== undefined)), optimizer });
+      }
+      model.setWeights(checkpoint.weights);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    return model;
+  }
 
   /** The targets y for `count` samples of `steps` steps: numbers for mse, token ids for cross-entropy. */
   protected targetSet(y: unknown, what: string, steps: number, count: number): SequenceSet {
@@ -181,6 +247,8 @@ export abstract class RecurrentModel {
     if (!Number.isInteger(epochs) || epochs < 0) throw new ShapeError(`fit: epochs must be a non-negative integer, got ${epochs}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ShapeError(`fit: batchSize must be a positive integer, got ${batchSize}`);
     if (!(split >= 0 && split < 1)) throw new ShapeError(`fit: validationSplit must be in [0, 1), got ${split}`);
+    const checkpointEvery = options.checkpointEvery ?? 0;
+    if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new ShapeError(`fit: checkpointEvery must be a non-negative integer (epochs), got ${checkpointEvery}`);
     const total = data.input.count;
     const validationCount = Math.floor(total * split);
     const trainCount = total - validationCount;
@@ -211,6 +279,7 @@ export abstract class RecurrentModel {
       history.epoch.push(epoch);
       history.history.loss.push(logs.loss);
       if (logs.val_loss !== undefined) history.history.val_loss!.push(logs.val_loss);
+      if (checkpointEvery && (epoch + 1) % checkpointEvery === 0) await this.checkpoint();
       if ((await options.callbacks?.onEpochEnd?.(epoch, logs)) === false) break;
     }
     return history;
@@ -291,7 +360,7 @@ export abstract class RecurrentModel {
     const count = data.input.count;
     for (let start = 0; start < count; start += batchSize) {
       const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
-      const shape = this.trainingShape(indices.length, data);
+      const shape = this.trainingShape(indices.length, data, 'evaluation');
       const plan = await shape.evaluation(this.evalLoss);
       this.upload(shape, data, indices);
       plan.run();
@@ -310,12 +379,13 @@ export abstract class RecurrentModel {
     }
   }
 
-  private trainingShape(batch: number, data: Dataset): TrainingShape {
+  private trainingShape(batch: number, data: Dataset, what = 'training'): TrainingShape {
     const { loss } = this.requireCompiled('training');
     const sourceSteps = data.source?.steps ?? 0;
     const key = `${batch}:${sourceSteps}:${data.input.steps}`;
     let shape = this.shapes.get(key);
     if (!shape) {
+      this.network.checkShape(what, batch, sourceSteps, data.input.steps, this.ctx.limits);
       shape = this.ctx.allocating(() => new TrainingShape(this.ctx, this.network, loss, batch, sourceSteps, data.input.steps));
       this.shapes.set(key, shape);
     }

@@ -30,6 +30,10 @@ export class Seq2Seq extends RecurrentModel {
     this.config = config;
   }
 
+  protected rebuild(ctx: GpuContext): Seq2Seq {
+    return new Seq2Seq(ctx, structuredClone(this.config));
+  }
+
   protected dataset(x: unknown, y: unknown, what: string): Dataset {
     if (!Array.isArray(x) || x.length !== 2) throw new ShapeError(`${what}: x must be [encoderInput, decoderInput]`);
     const source = this.network.encoder!.sequences(x[0], `${what} encoder input`);

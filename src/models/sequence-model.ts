@@ -25,6 +25,10 @@ export class SequenceModel extends RecurrentModel {
     this.config = config;
   }
 
+  protected rebuild(ctx: GpuContext): SequenceModel {
+    return new SequenceModel(ctx, structuredClone(this.config));
+  }
+
   protected dataset(x: unknown, y: unknown, what: string): Dataset {
     const input = this.network.decoder.sequences(x, `${what} x`);
     const target = this.targetSet(y, what, input.steps, input.count);

@@ -137,12 +137,12 @@ describe('model API', () => {
   it('a batch over a device limit is a LimitError that leaves nothing allocated, and the model still trains', async () => {
     const model = track(new SequenceModel(env.ctx, { inputSize: 1, layers: [{ units: 64 }], head: { units: 1 } }));
     model.compile({ loss: 'mse' });
-    // Gate pre-activations of 4,000 x 200 steps x 256 values: 819 MB, over any storage binding limit here;
-    // the input buffer before them fits and must be released.
+    // Gate pre-activations of 4,000 x 200 steps x 256 values: 819 MB, over any storage binding limit here:
+    // found before anything is allocated.
     const [N, T] = [4000, 200];
     const big = { data: new Float32Array(N * T), shape: [N, T, 1] as [number, number, number] };
     const live = env.ctx.liveBuffers;
-    await expect(model.fit(big, big, { batchSize: N })).rejects.toThrow(/buffer 'rnn\.lstm_\d+\.\w+' needs \d+ bytes, over this device's max/);
+    await expect(model.fit(big, big, { batchSize: N })).rejects.toThrow(/training: a batch of 4000 at 200 steps needs buffer 'rnn\.lstm_0\.\w+' of \d+ MiB, [\d.]+x this device's max\w+ of \d+ MiB; at these lengths at most batch \d+ fits/);
     expect(env.ctx.liveBuffers).toBe(live);
     const small = { data: new Float32Array(2 * 5), shape: [2, 5, 1] as [number, number, number] };
     const history = await model.fit(small, small, { epochs: 1 });
