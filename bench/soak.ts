@@ -1,5 +1,6 @@
-// npm run soak -- [--steps N] [--decodes N] [--every N] [--adapter A]
-// The seed-000 model (LSTM(75) seq2seq, sin -> cos, batch 10) trained for N steps, then N one-window
+// npm run soak -- [--steps N] [--decodes N] [--units U] [--every N] [--adapter A]
+// The seed-000 model (LSTM(75) seq2seq, sin -> cos, batch 10; --units for another width: what leaks per
+// call does not depend on it, and a narrow model soaks faster) trained for N steps, then N one-window
 // predict calls, in one process: prints the JS heap after forced GC, RSS and live GPU buffers as it
 // goes, and the growth of each between the first sample after warm-up and the last.
 
@@ -13,19 +14,21 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '50000' },
     decodes: { type: 'string', default: '100000' },
     every: { type: 'string' },
+    units: { type: 'string', default: '75' },
     adapter: { type: 'string', default: 'auto' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('usage: npm run soak -- [--steps N] [--decodes N] [--every N] [--adapter lavapipe|swiftshader|PATH]');
+  console.log('usage: npm run soak -- [--steps N] [--decodes N] [--units U] [--every N] [--adapter lavapipe|swiftshader|PATH]');
   process.exit(0);
 }
 const steps = Number(values.steps);
 const decodes = Number(values.decodes);
-for (const [name, n] of [['--steps', steps], ['--decodes', decodes]] as const) {
-  if (!Number.isInteger(n) || n < 0) {
-    console.error(`soak: ${name} must be a non-negative integer, got '${n}'`);
+const units = Number(values.units);
+for (const [name, n, least] of [['--steps', steps, 0], ['--decodes', decodes, 0], ['--units', units, 1]] as const) {
+  if (!Number.isInteger(n) || n < least) {
+    console.error(`soak: ${name} must be an integer >= ${least}, got '${n}'`);
     process.exit(2);
   }
 }
@@ -33,8 +36,8 @@ const every = Number(values.every ?? Math.max(1, Math.round(Math.max(steps, deco
 
 const gpu = await requestGpu({ adapter: values.adapter });
 const model = new Seq2Seq(gpu, {
-  encoder: { inputSize: 1, layers: [{ cell: 'lstm', units: 75 }] },
-  decoder: { inputSize: 1, layers: [{ cell: 'lstm', units: 75 }] },
+  encoder: { inputSize: 1, layers: [{ cell: 'lstm', units }] },
+  decoder: { inputSize: 1, layers: [{ cell: 'lstm', units }] },
   head: { units: 1 },
 });
 model.compile({ loss: 'mse', optimizer: 'adam' });
@@ -42,7 +45,7 @@ const data = sinCos(2);
 const B = 10;
 const batch = (s: { data: Float32Array }) => ({ data: s.data.slice(0, B * 24), shape: [B, 24, 1] as [number, number, number] });
 const MB = (n: number) => (n / 2 ** 20).toFixed(2).padStart(8);
-console.log(`soak on ${gpu.adapterInfo.description || gpu.adapterInfo.device}: ${steps} training steps, then ${decodes} predict calls`);
+console.log(`soak on ${gpu.adapterInfo.description || gpu.adapterInfo.device}: LSTM(${units}) seq2seq, ${steps} training steps, then ${decodes} predict calls`);
 console.log('phase      done   heap MB    RSS MB  buffers');
 const started = performance.now();
 const { samples, losses } = await soak(model, {

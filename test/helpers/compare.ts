@@ -34,3 +34,8 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     );
   }
 }
+
+/** Whether two lists of arrays (a model's weights) are equal bit for bit. */
+export function sameBits(a: readonly Float32Array[], b: readonly Float32Array[]): boolean {
+  return a.length === b.length && a.every((w, i) => Buffer.from(w.buffer, w.byteOffset, w.byteLength).equals(Buffer.from(b[i].buffer, b[i].byteOffset, b[i].byteLength)));
+}

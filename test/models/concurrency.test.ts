@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Seq2Seq, SequenceModel, WebRnnError, type Seq2SeqConfig } from '../../src/index.js';
+import { sameBits } from '../helpers/compare.js';
 import { gpu } from '../helpers/gpu.js';
 import { mulberry32, uniformArray } from '../reference/random.js';
 
@@ -20,7 +21,6 @@ function data(count: number, steps: number, seed: number) {
   return { x: [seq(), seq()], y: seq() };
 }
 
-const same = (a: Float32Array[], b: Float32Array[]) => a.length === b.length && a.every((w, i) => Buffer.from(w.buffer).equals(Buffer.from(b[i].buffer)));
 
 describe('cancellation and concurrency', () => {
   let env: Awaited<ReturnType<typeof gpu>>;
@@ -46,7 +46,7 @@ describe('cancellation and concurrency', () => {
     const before = await model.getWeights();
     const reason = new Error('user left the page');
     await expect(model.fit(x, y, { epochs: 1, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
-    expect(same(await model.getWeights(), before), 'an already-aborted fit changed the weights').toBe(true);
+    expect(sameBits(await model.getWeights(), before), 'an already-aborted fit changed the weights').toBe(true);
   });
 
   it('predict and generate reject with an aborted signal', async () => {
@@ -73,7 +73,7 @@ describe('cancellation and concurrency', () => {
     await expect(model.trainOnBatch(x, y)).rejects.toThrow(/trainOnBatch: the model is already training/);
     const history = await first;
     expect(history.history.loss).toEqual((await twin.fit(x, y, { epochs: 2, batchSize: 3 })).history.loss);
-    expect(same(await model.getWeights(), await twin.getWeights())).toBe(true);
+    expect(sameBits(await model.getWeights(), await twin.getWeights())).toBe(true);
   });
 
   it('two models on one device, fitted and decoded in interleaved calls, match each run alone', async () => {
@@ -92,7 +92,7 @@ describe('cancellation and concurrency', () => {
     for (const [alone, together] of [[aloneA, togetherA], [aloneB, togetherB]] as const) {
       expect(together.loss).toEqual(alone.loss);
       expect(Buffer.from(together.predicted.buffer).equals(Buffer.from(alone.predicted.buffer))).toBe(true);
-      expect(same(together.weights, alone.weights)).toBe(true);
+      expect(sameBits(together.weights, alone.weights)).toBe(true);
     }
   });
 });

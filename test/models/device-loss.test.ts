@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceLostError, Seq2Seq, WebRnnError, requestGpu, type GpuContext, type Seq2SeqConfig } from '../../src/index.js';
+import { sameBits } from '../helpers/compare.js';
 import { gpu } from '../helpers/gpu.js';
 import { mulberry32, uniformArray } from '../reference/random.js';
 
@@ -20,7 +21,6 @@ function data() {
   return { x: [seq(), seq()], y: seq() };
 }
 
-const same = (a: Float32Array[], b: Float32Array[]) => a.length === b.length && a.every((w, i) => Buffer.from(w.buffer).equals(Buffer.from(b[i].buffer)));
 
 describe('device loss', () => {
   let env: Awaited<ReturnType<typeof gpu>>;
@@ -53,13 +53,13 @@ describe('device loss', () => {
     });
     await expect(run).rejects.toThrow(DeviceLostError);
     expect(model.lastCheckpointTaken!.iterations).toBe(6); // 2 epochs of 3 steps
-    expect(same(model.lastCheckpointTaken!.weights, atCheckpoint)).toBe(true);
+    expect(sameBits(model.lastCheckpointTaken!.weights, atCheckpoint)).toBe(true);
 
     const restored = await model.restore(env.ctx);
     model.dispose();
     try {
       expect(restored).toBeInstanceOf(Seq2Seq);
-      expect(same(await restored.getWeights(), atCheckpoint)).toBe(true);
+      expect(sameBits(await restored.getWeights(), atCheckpoint)).toBe(true);
       expect(restored.optimizer).toMatchObject({ name: 'adam', learningRate: 0.01, clipNorm: 1 });
       const history = await restored.fit(x, y, { epochs: 2, batchSize: 4 });
       expect(history.history.loss.every(Number.isFinite)).toBe(true);

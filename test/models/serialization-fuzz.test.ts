@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ModelFormatError, Seq2Seq, SequenceModel, loadModel, modelChecksum, saveModel, type ModelArtifacts, type ModelManifest,
 } from '../../src/index.js';
+import { sameBits } from '../helpers/compare.js';
 import { gpu } from '../helpers/gpu.js';
 import { mulberry32 } from '../reference/random.js';
 
@@ -116,7 +117,7 @@ describe('model files cannot load wrong', () => {
         const loaded = await loadModel(env.ctx, artifacts);
         const weights = await loaded.getWeights();
         loaded.dispose();
-        const same = weights.length === expected.length && weights.every((w, i) => Buffer.from(w.buffer).equals(Buffer.from(expected[i].buffer)));
+        const same = sameBits(weights, expected);
         expect(same, `mutation ${n} (${kind}) loaded different weights`).toBe(true);
         outcome = 'loaded exactly';
       } catch (error) {

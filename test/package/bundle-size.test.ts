@@ -4,9 +4,9 @@
 // chunks loaded on first use (the decoder, Node's adapter discovery) are reported apart. The WGSL
 // ships minified with its reflection as tables made at build time, so no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 132.9 kB minified, 39.5 kB gzip
-// (388 kB / 92 kB with the parser and the WGSL as written; the non-finite guard of training added 3 kB).
-// The goal is 120 kB / 35 kB.
+// The budget is what the package weighs today, to catch growth: 135.8 kB minified, 40.4 kB gzip
+// (388 kB / 92 kB with the parser and the WGSL as written; since then the non-finite guard, the
+// device-limit checks and checkpoint / restore added 6 kB). The goal is 120 kB / 35 kB.
 
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -20,7 +20,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 134_000, gzip: 40_000 };
+const BUDGET = { minified: 137_000, gzip: 41_000 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {
