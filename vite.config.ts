@@ -4,7 +4,9 @@ import { shaderPlugin } from './scripts/shader-plugin.js';
 
 // Library build: one ES module with every WGSL file inlined, comments stripped, and the reflection of
 // every program as tables (scripts/shader-plugin.ts, read by src/gpu/shader-sources.ts), so a browser
-// user needs nothing beyond `import 'webrnn'` and no WGSL parser is shipped. `webrnn/reflect`
+// user needs nothing beyond `import 'webrnn'` and no WGSL parser is shipped. `webrnn/advanced`
+// (src/advanced.ts: kernels, plans, layouts, constants) re-exports the main entry and adds the rest; it
+// imports the library from dist/webrnn.js, so both entries share one copy of every class. `webrnn/reflect`
 // (src/reflect.ts) is a separate entry with the parser, for registries over shaders of one's own.
 // Dawn's Node bindings and Node built-ins stay external: they are only imported, dynamically, when running in Node.
 // A second entry is the `webrnn` command-line tool (dist/cli.js, src/cli/): it imports the library
@@ -20,7 +22,7 @@ export default defineConfig({
     sourcemap: true,
     minify: false,
     lib: {
-      entry: { webrnn: 'src/index.ts', reflect: 'src/reflect.ts', cli: 'src/cli/main.ts' },
+      entry: { webrnn: 'src/index.ts', advanced: 'src/advanced.ts', reflect: 'src/reflect.ts', cli: 'src/cli/main.ts' },
       formats: ['es'],
     },
     rollupOptions: {

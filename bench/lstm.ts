@@ -2,7 +2,7 @@
 // GPU work for each execution strategy, with dispatch counts. Prints one JSON line.
 
 import { parseArgs } from 'node:util';
-import { requestGpu, KernelRegistry, LSTM, Plan } from 'webrnn';
+import { requestGpu, KernelRegistry, LSTM, Plan } from 'webrnn/advanced';
 import { time } from './timing.js';
 
 const { values } = parseArgs({ options: { adapter: { type: 'string', default: 'auto' } } });

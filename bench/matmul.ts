@@ -2,7 +2,7 @@
 // recurrent layers use. Run by bench/run.ts once per driver; prints one JSON line.
 
 import { parseArgs } from 'node:util';
-import { requestGpu, KernelRegistry, Tensor, Plan, matmulStep } from 'webrnn';
+import { requestGpu, KernelRegistry, Tensor, Plan, matmulStep } from 'webrnn/advanced';
 import { time } from './timing.js';
 
 const { values } = parseArgs({ options: { adapter: { type: 'string', default: 'auto' }, quick: { type: 'boolean', default: false } } });

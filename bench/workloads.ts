@@ -8,7 +8,8 @@
 //   train-gru75-epoch / decode-gru75-1000: seed 000 with GRU(75) in place of the LSTM (reset_after false,
 //                          the variant tfjs-layers has; sigmoid recurrent activation in both)
 
-import { additionTask, translationWindows } from 'webrnn';
+import { translationWindows } from 'webrnn';
+import { additionTask } from '../src/tasks/characters.js';
 
 export const WORKLOADS = [
   'train-lstm75-epoch', 'train-gru75-epoch', 'train-rnn10-epoch', 'train-addition3-epoch', 'decode-lstm75-1', 'decode-lstm75-1000', 'decode-gru75-1000',

@@ -2,7 +2,8 @@
 // first weight of a token-input encoder, [vocab, dim]. Drawn as a coloured table, with the most and the
 // least similar pairs listed as in the seed.
 
-import type { Seq2Seq, Vocabulary } from 'webrnn';
+import type { Seq2Seq } from 'webrnn';
+import type { Vocabulary } from '../src/tasks/characters.js';
 import { $, el } from './dom.js';
 
 export async function similarityTable(model: Seq2Seq, vocab: Vocabulary): Promise<void> {

@@ -3,9 +3,12 @@
 // characters out (addition, rotation).
 
 import {
-  Seq2Seq, SequenceModel, additionTask, linspace, nextStepWindows, rotationTask, translationWindows,
-  type CellType, type CharacterTask, type GpuContext, type OptimizerName, type TranslationWindows,
+  Seq2Seq, SequenceModel, linspace, nextStepWindows, translationWindows,
+  type CellType, type GpuContext, type OptimizerName, type TranslationWindows,
 } from 'webrnn';
+// The character tasks' data comes with the repository (the command line trains the same tasks); it is
+// not part of the library.
+import { additionTask, rotationTask, type CharacterTask } from '../src/tasks/characters.js';
 
 export interface Settings {
   cell: CellType;

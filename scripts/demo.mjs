@@ -24,7 +24,12 @@ const server = await createServer({
   configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
   root,
   server: { host: '127.0.0.1', port, strictPort: true },
-  resolve: { alias: { webrnn: fileURLToPath(new URL('../src/index.ts', import.meta.url)) } },
+  resolve: {
+    alias: [
+      { find: /^webrnn$/, replacement: fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
+      { find: /^webrnn\/advanced$/, replacement: fileURLToPath(new URL('../src/advanced.ts', import.meta.url)) },
+    ],
+  },
 });
 await server.listen();
 console.log(`webrnn demo: http://127.0.0.1:${port}/  (open it in a browser with WebGPU; Ctrl-C stops)`);

@@ -1,8 +1,20 @@
-// webrnn: recurrent sequence models on WebGPU.
+/**
+ * webrnn: recurrent sequence models (LSTM, GRU, SimpleRNN) trained and run on WebGPU, in a browser or in
+ * Node, with Keras semantics and weight layout.
+ *
+ * This entry is what an application needs: the device ({@link requestGpu}), the models ({@link Seq2Seq},
+ * {@link SequenceModel}) and their training options, the layers, the optimizers, saving and loading,
+ * the errors, and helpers that make training data. Kernels, plans, buffer layouts and tuning constants,
+ * for writing kernels or plans of one's own, are in `webrnn/advanced`.
+ *
+ * @packageDocumentation
+ */
 
+// The device.
 export { requestGpu, type RequestGpuOptions } from './gpu/acquire.js';
-export { KNOWN_ICDS } from './gpu/known-icds.js';
 export { GpuContext, type AdapterDescription, type GpuCounters } from './gpu/context.js';
+
+// Errors: every one a WebRnnError.
 export {
   WebRnnError,
   GpuUnavailableError,
@@ -14,39 +26,44 @@ export {
   DisposedError,
   NonFiniteError,
 } from './gpu/errors.js';
-export { Tensor, shapeSize, type DType, type TensorOptions } from './gpu/tensor.js';
-export { KernelRegistry, Kernel, type KernelSpec, type Step, type DispatchStep, type ClearStep, type BufferRange, type Constants, type Dims } from './gpu/kernel-registry.js';
-export { shaderSources } from './gpu/shader-sources.js';
-export { Plan, clearStep } from './plan/plan.js';
-export * from './kernels/elementwise.js';
-export { grid1d } from './kernels/grid.js';
-export * from './kernels/matmul.js';
-export * from './kernels/recurrence.js';
-export { RecurrentLayer, type RecurrentConfig, type RecurrentBuffers, type ForwardResult, type BackwardResult } from './layers/recurrent.js';
-export { GRU, type GRUConfig } from './layers/gru.js';
-export * from './cells/index.js';
+export { ModelFormatError } from './models/serialization.js';
+
+// Layers, standalone or inside a model, and the names their options take.
+export { RecurrentLayer, type RecurrentConfig, type ForwardResult, type BackwardResult } from './layers/recurrent.js';
 export { LSTM, type LSTMConfig } from './layers/lstm.js';
-export { ParameterStore, type ParameterView } from './layers/parameters.js';
-export { WeightLayer, type LayerOptions, type LayerWeight } from './layers/weight-layer.js';
-export { glorotUniform, orthogonal, initialize, type InitializerSpec } from './layers/initializers.js';
-export { toInterleaved, fromInterleaved } from './layers/gate-layout.js';
-export { batchToTimeMajor, timeToBatchMajor } from './layers/layout.js';
-export * from './kernels/activation.js';
-export { Dense, type DenseConfig, type DenseBuffers } from './layers/dense.js';
-export * from './kernels/embedding.js';
-export { Embedding, type EmbeddingConfig, type EmbeddingBuffers } from './layers/embedding.js';
+export { GRU, type GRUConfig } from './layers/gru.js';
 export { SimpleRNN, type SimpleRNNConfig } from './layers/simple-rnn.js';
+export { Dense, type DenseConfig } from './layers/dense.js';
+export { Embedding, type EmbeddingConfig } from './layers/embedding.js';
+export type { CellType, CellOptions } from './cells/index.js';
+export type { Activation, PointwiseActivation } from './kernels/activation.js';
+export type { RecurrentStrategy } from './kernels/recurrence.js';
+export type { InitializerSpec } from './layers/initializers.js';
+
+// Models: configuration, training, decoding, saving and loading.
 export { Seq2Seq, type Seq2SeqConfig, type Seq2SeqInput } from './models/seq2seq.js';
 export { SequenceModel, type SequenceModelConfig } from './models/sequence-model.js';
 export {
   RecurrentModel, type CompileOptions, type FitOptions, type FitCallbacks, type EpochLogs, type History, type Checkpoint,
 } from './models/recurrent-model.js';
-export type { NetworkSpec, BranchSpec, HeadSpec, RecurrentLayerSpec } from './models/network.js';
+export type { BranchSpec, HeadSpec, RecurrentLayerSpec } from './models/recurrent-spec.js';
+export { saveModel, loadModel, modelChecksum, MODEL_FORMAT, type ModelArtifacts, type ModelManifest, type WeightEntry } from './models/serialization.js';
+
+// Optimizers.
+export {
+  Adam, SGD, RMSprop, createOptimizer, OPTIMIZER_NAMES,
+  type AdamOptions, type SgdOptions, type RmspropOptions,
+  type Optimizer, type OptimizerName, type OptimizerOptions, type ClipOptions, type NonFinitePolicy,
+} from './optim/index.js';
+
+// Data: what fit() takes, and windows of functions and series.
 export type { FeatureSequences, TokenSequences } from './models/data.js';
-export { saveModel, loadModel, modelChecksum, ModelFormatError, MODEL_FORMAT, type ModelArtifacts, type ModelManifest, type WeightEntry } from './models/serialization.js';
-export * from './kernels/loss.js';
-export * from './optim/index.js';
 export { linspace, translationWindows, nextStepWindows, type WindowOptions, type TranslationWindows, type FlatSequences } from './tasks/windows.js';
-export type { DecodeOptions } from './models/autoregressive.js';
-export * from './kernels/decode.js';
-export { Vocabulary, additionTask, rotationTask, type CharacterTask, type AdditionOptions, type RotationOptions } from './tasks/characters.js';
+
+// Keras-style models (src/models/model.ts, sequential.ts) — exported here by the models work.
+export { Model, GraphModel, type ModelConfig, type ModelData, type ArrayResult, type ClassResult } from './models/model.js';
+export { Sequential, type SequentialConfig } from './models/sequential.js';
+export { BaseModel, type LossName, type LossOption } from './models/base-model.js';
+export type { ArrayData } from './models/data.js';
+export * from './layers/keras/index.js';
+export { fromConfig, toConfig, type FromConfigOptions, type KerasModelConfig } from './models/keras-config.js';

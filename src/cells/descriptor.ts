@@ -13,6 +13,7 @@ import type { InitializerSpec } from '../layers/initializers.js';
 
 /** The Keras options of every cell (camelCase); each cell reads the ones it has. */
 export interface CellOptions {
+  /** Units (the size of h). */
   units: number;
   /** Default 'tanh'. */
   activation?: PointwiseActivation;
@@ -34,20 +35,31 @@ export interface CellOptions {
 
 /** CellOptions with every default filled in. */
 export interface CellConfig {
+  /** Units (the size of h). */
   units: number;
+  /** The cell's activation. */
   activation: PointwiseActivation;
+  /** The gates' activation (gated cells). */
   recurrentActivation: PointwiseActivation;
+  /** Whether the cell has biases. */
   useBias: boolean;
+  /** LSTM: whether the forget gate's bias starts at 1. */
   unitForgetBias: boolean;
+  /** GRU: whether the reset gate applies after the recurrent product. */
   resetAfter: boolean;
+  /** Initializer of the input kernel. */
   kernelInitializer: InitializerSpec;
+  /** Initializer of the recurrent kernel. */
   recurrentInitializer: InitializerSpec;
+  /** Initializer of the biases. */
   biasInitializer: InitializerSpec;
 }
 
 /** One stored parameter of a weight: its name suffix and floats per direction. */
 export interface ParameterPart {
+  /** Name suffix of the stored parameter ('kernel', 'recurrent_kernel', 'bias', 'recurrent_bias'). */
   readonly part: string;
+  /** Floats per direction. */
   readonly floats: number;
 }
 
@@ -67,6 +79,11 @@ export interface CellWeight {
   initial(seed: number): Float32Array;
 }
 
+/**
+ * A recurrent cell, described once: its WGSL file, gates and states, Keras weights and how they are
+ * stored, and its defaults. The recurrent layer, the shared time loop and the decode plans read it;
+ * nothing else depends on which cell it is.
+ */
 export interface CellDescriptor {
   /** webrnn's name: 'lstm', 'gru', 'simple_rnn'. */
   readonly name: string;

@@ -8,6 +8,7 @@ import { fromInterleaved, toInterleaved } from '../layers/gate-layout.js';
 import type { CellDescriptor } from './descriptor.js';
 import { configureCell, gateWeight, init, kernels } from './common.js';
 
+/** The GRU cell (Keras semantics: gates z, r, h; resetAfter true by default, or false). */
 export const gruCell: CellDescriptor = {
   name: 'gru',
   kerasClass: 'GRU',

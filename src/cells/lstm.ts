@@ -4,6 +4,7 @@
 import type { CellDescriptor } from './descriptor.js';
 import { configureCell, gateWeight, init, kernels } from './common.js';
 
+/** The LSTM cell (Keras semantics: gates i, f, c, o; states h, c; unit forget bias). */
 export const lstmCell: CellDescriptor = {
   name: 'lstm',
   kerasClass: 'LSTM',

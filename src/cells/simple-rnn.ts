@@ -4,6 +4,7 @@
 import type { CellDescriptor } from './descriptor.js';
 import { configureCell, gateWeight, init, kernels } from './common.js';
 
+/** The SimpleRNN cell: h = activation(x . kernel + h . recurrent_kernel + bias). */
 export const simpleRnnCell: CellDescriptor = {
   name: 'simple_rnn',
   kerasClass: 'SimpleRNN',

@@ -4,7 +4,8 @@
 //   damped:         closed-loop MSE: primed with the first window, the model generates the rest of the series;
 //   characters:     exact-match and per-position accuracy of greedy generation on the test questions.
 
-import type { CharacterTask, FlatSequences, Seq2Seq, SequenceModel, TranslationWindows, Vocabulary } from '../index.js';
+import type { FlatSequences, Seq2Seq, SequenceModel, TranslationWindows } from '../index.js';
+import type { CharacterTask, Vocabulary } from '../tasks/characters.js';
 
 export interface DecodeResult {
   /** Decoded outputs [count, steps] (one feature). */

@@ -6,9 +6,10 @@
 //   characters      (addition, rotate): token Seq2Seq with Embedding and a softmax head (seed 001, Keras)
 
 import {
-  additionTask, linspace, nextStepWindows, rotationTask, Seq2Seq, SequenceModel, translationWindows,
-  type CharacterTask, type CellType, type FlatSequences, type GpuContext, type OptimizerName, type TranslationWindows, type Vocabulary,
+  linspace, nextStepWindows, Seq2Seq, SequenceModel, translationWindows,
+  type CellType, type FlatSequences, type GpuContext, type OptimizerName, type TranslationWindows,
 } from '../index.js';
+import { additionTask, rotationTask, type CharacterTask, type Vocabulary } from '../tasks/characters.js';
 import { choiceOption, intOption, numberOption, UsageError, type OptionValues } from './args.js';
 
 export type TaskName = 'sin-cos' | 'exp-sin' | 'sqrt' | 'damped' | 'addition' | 'rotate';

@@ -6,6 +6,7 @@
 import { GpuContext, type AdapterDescription } from './context.js';
 import { GpuUnavailableError } from './errors.js';
 
+/** Options of {@link requestGpu}. */
 export interface RequestGpuOptions {
   /**
    * Node only. 'auto' (default), 'lavapipe', 'swiftshader', or a path to a Vulkan ICD json file.
@@ -18,6 +19,13 @@ export interface RequestGpuOptions {
   label?: string;
 }
 
+/**
+ * A ready {@link GpuContext}: in a browser from `navigator.gpu`, in Node from Dawn's bindings (the
+ * optional `webgpu` package), asking for the adapter's maximum limits. In Node, `adapter` (or the
+ * WEBRNN_ADAPTER environment variable) picks the driver: 'lavapipe', 'swiftshader' or a Vulkan ICD
+ * json; by default Dawn's best adapter, then lavapipe, then SwiftShader. Throws a
+ * {@link GpuUnavailableError} that says what to install or enable when there is no WebGPU at all.
+ */
 export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuContext> {
   const navigatorGpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (navigatorGpu && !isNode()) return requestBrowserGpu(navigatorGpu, options);

@@ -6,9 +6,13 @@ import { DeviceLostError, DisposedError, LimitError, WebRnnError } from './error
 
 /** What the adapter says about itself, plus how webrnn found it. */
 export interface AdapterDescription {
+  /** The adapter's vendor (GPUAdapterInfo.vendor), '' when it does not say. */
   vendor: string;
+  /** Its architecture (GPUAdapterInfo.architecture), '' when it does not say. */
   architecture: string;
+  /** Its device (GPUAdapterInfo.device), '' when it does not say. */
   device: string;
+  /** A human-readable description of the adapter, '' when it does not give one. */
   description: string;
   /** True for CPU / software adapters (lavapipe, SwiftShader). */
   isFallbackAdapter: boolean;
@@ -20,13 +24,21 @@ export interface AdapterDescription {
 
 /** Counts of GPU work and objects; monotonic except `liveBuffers`. */
 export interface GpuCounters {
+  /** Buffers created on this context. */
   buffersCreated: number;
+  /** Buffers alive now (created and not yet destroyed). */
   liveBuffers: number;
+  /** Bind groups created. */
   bindGroupsCreated: number;
+  /** Compute pipelines created. */
   pipelinesCreated: number;
+  /** Shader modules created. */
   shaderModulesCreated: number;
+  /** Queue submits. */
   submits: number;
+  /** Compute dispatches submitted. */
   dispatches: number;
+  /** Readbacks (GPU to host copies). */
   readbacks: number;
 }
 
@@ -35,11 +47,22 @@ const COPY_SRC = 0x0004;
 const COPY_DST = 0x0008;
 const MAP_READ = 0x0001;
 
+/**
+ * One WebGPU device, as {@link requestGpu} returns it: every model, layer and tensor is made on a
+ * context. It labels and counts buffers (`liveBuffers`), counts GPU work (`stats()`), turns a lost
+ * device into a {@link DeviceLostError} for every pending and later call (reads never hang), and
+ * releases everything with `destroy()`.
+ */
 export class GpuContext {
+  /** The WebGPU device. */
   readonly device: GPUDevice;
+  /** The adapter the device came from. */
   readonly adapter: GPUAdapter;
+  /** What the adapter says about itself, and how it was found. */
   readonly adapterInfo: AdapterDescription;
+  /** The device's limits (webrnn asks for the adapter's maxima). */
   readonly limits: GPUSupportedLimits;
+  /** The device's features. */
   readonly features: ReadonlySet<string>;
 
   private readonly counters: GpuCounters = {
@@ -64,6 +87,7 @@ export class GpuContext {
   // Dawn's Node instance must outlive the device, or the process crashes at random: hold it here.
   private readonly keepAlive: unknown;
 
+  /** Wraps a device; {@link requestGpu} makes one for you. */
   constructor(adapter: GPUAdapter, device: GPUDevice, adapterInfo: AdapterDescription, keepAlive?: unknown) {
     this.adapter = adapter;
     this.device = device;
@@ -136,10 +160,12 @@ export class GpuContext {
     return { ...this.counters, liveBuffers: this.liveBufferSet.size };
   }
 
+  /** Buffers alive on this context: what dispose() and destroy() have not released yet. */
   get liveBuffers(): number {
     return this.liveBufferSet.size;
   }
 
+  /** True once the device is lost; every later call then throws a DeviceLostError. */
   get isLost(): boolean {
     return this.lostInfo !== null;
   }
@@ -206,10 +232,12 @@ export class GpuContext {
     return this.createBuffer(label, byteLength, STORAGE_USAGE | COPY_SRC | COPY_DST, contents);
   }
 
+  /** Destroys a buffer made by createBuffer() and stops counting it as live (again: nothing). */
   destroyBuffer(buffer: GPUBuffer): void {
     if (this.liveBufferSet.delete(buffer)) buffer.destroy();
   }
 
+  /** Creates a bind group and counts it. */
   createBindGroup(descriptor: GPUBindGroupDescriptor): GPUBindGroup {
     this.assertUsable();
     this.counters.bindGroupsCreated++;
@@ -220,6 +248,7 @@ export class GpuContext {
   countPipeline(): void {
     this.counters.pipelinesCreated++;
   }
+  /** Registry hook: counts a shader module. */
   countShaderModule(): void {
     this.counters.shaderModulesCreated++;
   }
@@ -282,7 +311,18 @@ export class GpuContext {
   }
 
   /** Usage flags, re-exported for code that creates buffers itself. */
-  static readonly usage = { STORAGE: STORAGE_USAGE, COPY_SRC, COPY_DST, MAP_READ, UNIFORM: 0x0040 } as const;
+  static readonly usage = {
+    /** GPUBufferUsage.STORAGE. */
+    STORAGE: STORAGE_USAGE,
+    /** GPUBufferUsage.COPY_SRC. */
+    COPY_SRC,
+    /** GPUBufferUsage.COPY_DST. */
+    COPY_DST,
+    /** GPUBufferUsage.MAP_READ. */
+    MAP_READ,
+    /** GPUBufferUsage.UNIFORM. */
+    UNIFORM: 0x0040,
+  } as const;
 }
 
 const MAP_READ_MODE = 0x0001; // GPUMapMode.READ

@@ -1,7 +1,12 @@
 // Error types thrown by webrnn. Each names what was wrong, so a user never has to decode a WebGPU
 // validation message from deep inside the runtime.
 
+/**
+ * The base class of every error webrnn throws: catch it to tell webrnn's errors from others. Its
+ * `name` is the subclass's name, and its message says what was wrong.
+ */
 export class WebRnnError extends Error {
+  /** An error with this message. */
   constructor(message: string) {
     super(message);
     this.name = new.target.name;

@@ -12,9 +12,10 @@
 import type { GpuContext } from './context.js';
 import { BindingError, LimitError, ShaderError } from './errors.js';
 import { joinProgram, programInfo, programKey, type EntryInfo, type ProgramInfo, type Reflector } from './reflection.js';
-import { shaderPrograms, shaderSources } from './shader-sources.js';
+import { bundledShaderFiles, loadBundledProgram } from './shader-sources.js';
 import { Tensor } from './tensor.js';
 
+/** Values of a WGSL program's override constants, by name (what sizes workgroup memory). */
 export type Constants = Record<string, number | boolean>;
 /** Values of a kernel's `dims` uniform, by struct member name. */
 export type Dims = Record<string, number>;
@@ -27,6 +28,7 @@ export interface KernelSpec {
   readonly entry: string;
 }
 
+/** What a dispatch binds besides its buffers: the `dims` uniform's values and the runtime-sized bindings' sizes. */
 export interface StepOptions<D extends Dims = Dims> {
   /** Values of the entry point's `dims` uniform, by member name (every member, no others). */
   dims?: D;
@@ -35,40 +37,90 @@ export interface StepOptions<D extends Dims = Dims> {
 }
 
 /** A whole buffer, a tensor, or a byte range of a buffer. */
-export type BufferRange = GPUBuffer | Tensor | { buffer: GPUBuffer; offset?: number; size?: number };
+export type BufferRange = GPUBuffer | Tensor | {
+  /** The buffer. */
+  buffer: GPUBuffer;
+  /** Byte offset (a multiple of the device's minStorageBufferOffsetAlignment). Default 0. */
+  offset?: number;
+  /** Bytes. Default: to the end of the buffer. */
+  size?: number;
+};
 
 /** One dispatch, validated and ready to be made part of a Plan (which creates its bind group). */
 export interface DispatchStep {
+  /** 'dispatch'. */
   readonly kind: 'dispatch';
+  /** Label of the dispatch (in errors and GPU captures). */
   readonly label: string;
+  /** The compute pipeline. */
   readonly pipeline: GPUComputePipeline;
+  /** Its bind group layout. */
   readonly layout: GPUBindGroupLayout;
   /** Every binding but `dims`. */
   readonly entries: readonly GPUBindGroupEntry[];
   /** The packed `dims` uniform and its binding number, when the entry point has one. */
-  readonly dims?: { readonly binding: number; readonly bytes: Uint8Array };
+  readonly dims?: {
+    /** Binding number of the uniform. */
+    readonly binding: number;
+    /** Its packed contents. */
+    readonly bytes: Uint8Array;
+  };
+  /** Workgroups along x, y and z. */
   readonly workgroups: readonly [number, number, number];
 }
 
 /** Zero a byte range (encoded outside compute passes, still inside the plan's one submit). */
 export interface ClearStep {
+  /** 'clear'. */
   readonly kind: 'clear';
+  /** Label of the step. */
   readonly label: string;
+  /** The buffer to zero. */
   readonly buffer: GPUBuffer;
+  /** Byte offset (a multiple of 4). */
   readonly offset: number;
+  /** Bytes (a multiple of 4). */
   readonly size: number;
 }
 
-export type Step = DispatchStep | ClearStep;
+/** A buffer-to-buffer copy (outside compute passes), e.g. gathering a plan's outputs for one readback. */
+export interface CopyStep {
+  /** 'copy'. */
+  readonly kind: 'copy';
+  /** Label of the step. */
+  readonly label: string;
+  /** The buffer copied from. */
+  readonly source: GPUBuffer;
+  /** Byte offset in the source (a multiple of 4). */
+  readonly sourceOffset: number;
+  /** The buffer copied to. */
+  readonly destination: GPUBuffer;
+  /** Byte offset in the destination (a multiple of 4). */
+  readonly destinationOffset: number;
+  /** Bytes (a multiple of 4). */
+  readonly size: number;
+}
 
+/** One step of a Plan: a dispatch, or a clear or copy encoded between compute passes. */
+export type Step = DispatchStep | ClearStep | CopyStep;
+
+/**
+ * A compiled compute entry point with its reflection: `step()` binds buffers to it by the names the
+ * shader uses and checks every one. Made by {@link KernelRegistry.kernel}.
+ */
 export class Kernel<C extends Constants = Constants, D extends Dims = Dims> {
+  /** The pipeline's label. */
   readonly label: string;
   private readonly where: string;
 
+  /** Wraps a pipeline; {@link KernelRegistry.kernel} makes kernels. */
   constructor(
     private readonly ctx: GpuContext,
+    /** The entry point it runs. */
     readonly spec: KernelSpec,
+    /** The override constants it was compiled with. */
     readonly constants: C,
+    /** The compute pipeline. */
     readonly pipeline: GPUComputePipeline,
     private readonly info: EntryInfo,
     private readonly layout: GPUBindGroupLayout,
@@ -170,6 +222,7 @@ function checkInteger(where: string, name: string, value: number, min: number, m
   return value;
 }
 
+/** Options of a KernelRegistry over shaders of one's own. */
 export interface KernelRegistryOptions {
   /** Shader sources by path under shaders/; defaults to the files of shaders/ bundled with webrnn. */
   sources?: Readonly<Record<string, string>>;
@@ -179,18 +232,6 @@ export interface KernelRegistryOptions {
    */
   reflect?: Reflector;
 }
-
-/** The build's reflection of the bundled programs: a program it did not make is an error that says what to do. */
-const bundledReflection: Reflector = (program, files) => {
-  const table = shaderPrograms[programKey(files)];
-  if (!table) {
-    throw new ShaderError(
-      `${program.name}: the build made no reflection for this program (bundled programs join the files their ` +
-        `'//! joined after' header names); for shaders of your own pass { sources, reflect: reflectWgsl } from 'webrnn/reflect'`,
-    );
-  }
-  return table;
-};
 
 interface CompiledProgram {
   module: GPUShaderModule;
@@ -204,6 +245,12 @@ interface EntryLayout {
 
 const sharedRegistries = new WeakMap<GpuContext, KernelRegistry>();
 
+/**
+ * Compiles WGSL programs (files joined in order) into compute pipelines with explicit bind group layouts
+ * from their reflection, cached per (files, entry point, constants). `KernelRegistry.of(ctx)` is the
+ * shared registry over webrnn's bundled shaders; `new KernelRegistry(ctx, { sources, reflect })` one
+ * over shaders of your own.
+ */
 export class KernelRegistry {
   /**
    * The registry of a context over the library's own shaders, shared by every model and layer made on
@@ -218,14 +265,15 @@ export class KernelRegistry {
     return registry;
   }
 
-  private readonly sources: Readonly<Record<string, string>>;
-  private readonly reflect: Reflector;
+  /** Shaders of one's own (with their reflect function), or none: the bundled ones, loaded per program. */
+  private readonly own?: { sources: Readonly<Record<string, string>>; reflect: Reflector };
   /** The bundled shaders ship minified (lines kept, columns not): their errors name the line only. */
   private readonly columns: boolean;
   private readonly programs = new Map<string, Promise<CompiledProgram>>();
   private readonly layouts = new Map<string, EntryLayout>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
 
+  /** A registry on `ctx`: over the bundled shaders, or over `options.sources` with `options.reflect`. */
   constructor(
     private readonly ctx: GpuContext,
     options: KernelRegistryOptions = {},
@@ -233,8 +281,7 @@ export class KernelRegistry {
     if (options.sources && !options.reflect) {
       throw new ShaderError("KernelRegistry: shaders of your own need a reflect function: { sources, reflect: reflectWgsl } (import { reflectWgsl } from 'webrnn/reflect')");
     }
-    this.sources = options.sources ?? shaderSources;
-    this.reflect = options.reflect ?? bundledReflection;
+    if (options.sources) this.own = { sources: options.sources, reflect: options.reflect! };
     this.columns = options.sources !== undefined;
   }
 
@@ -258,10 +305,12 @@ export class KernelRegistry {
     return new Kernel(this.ctx, spec, constants, await pipeline, entry, layout.layout);
   }
 
+  /** The device's limits. */
   get limits(): GPUSupportedLimits {
     return this.ctx.limits;
   }
 
+  /** The context the registry compiles on. */
   get context(): GpuContext {
     return this.ctx;
   }
@@ -283,17 +332,36 @@ export class KernelRegistry {
     return entry;
   }
 
+  /**
+   * A bundled program's WGSL and reflection, loaded on first use; a program the build did not make is an
+   * error that says what to do.
+   */
+  private async bundled(files: readonly string[]): Promise<{ sources: Readonly<Record<string, string>>; reflect: Reflector }> {
+    const program = loadBundledProgram(programKey(files));
+    if (!program) {
+      const missing = files.find((f) => !bundledShaderFiles.includes(f));
+      if (missing) throw new ShaderError(`shader '${missing}' not found (known: ${[...bundledShaderFiles].sort().join(', ')})`);
+      throw new ShaderError(
+        `${files.map((f) => `shaders/${f}`).join(' + ')}: the build made no reflection for this program (bundled programs join the files their ` +
+          `'//! joined after' header names); for shaders of your own pass { sources, reflect: reflectWgsl } from 'webrnn/reflect'`,
+      );
+    }
+    const { sources, table } = await program;
+    return { sources, reflect: () => table };
+  }
+
   private async compile(files: readonly string[]): Promise<CompiledProgram> {
     if (files.length === 0) throw new ShaderError('a kernel program needs at least one shader file');
+    const { sources, reflect } = this.own ?? (await this.bundled(files));
     const parts = files.map((file) => {
-      const source = this.sources[file];
+      const source = sources[file];
       if (source === undefined) {
-        throw new ShaderError(`shader '${file}' not found (known: ${Object.keys(this.sources).sort().join(', ')})`);
+        throw new ShaderError(`shader '${file}' not found (known: ${Object.keys(sources).sort().join(', ')})`);
       }
       return { file, source };
     });
     const joined = joinProgram(parts);
-    const info = programInfo(joined, this.reflect(joined, files));
+    const info = programInfo(joined, reflect(joined, files));
     this.ctx.assertUsable();
     // The scope keeps a compile error from surfacing as an uncaptured device error: it is reported below.
     this.ctx.device.pushErrorScope('validation');

@@ -4,33 +4,52 @@
 // line of the joined source back to the file and line it came from (so compile errors name
 // shaders/cells/gru.wgsl:12, not line 212 of a concatenation).
 
+/** One buffer binding of an entry point, as reflection finds it. */
 export interface BindingInfo {
+  /** The variable's name in the shader: what Kernel.step binds by. */
   name: string;
+  /** Its binding number (group 0). */
   binding: number;
+  /** Its buffer binding type. */
   kind: 'uniform' | 'read-only-storage' | 'storage';
   /** Fixed size in bytes from reflection, 0 when runtime-sized. */
   fixedBytes: number;
 }
 
+/** One scalar member of an entry point's `dims` uniform struct. */
 export interface DimsMember {
+  /** Member name. */
   name: string;
+  /** Byte offset in the struct. */
   offset: number;
+  /** Scalar type. */
   type: 'u32' | 'i32' | 'f32';
 }
 
+/** What reflection knows of one compute entry point: its bindings and its `dims` uniform. */
 export interface EntryInfo {
   /** Every buffer binding the entry point uses except `dims`, by binding number. */
   bindings: BindingInfo[];
   /** The `dims` uniform (a struct of scalars), when the entry point uses one. */
-  dims?: { binding: number; size: number; members: DimsMember[] };
+  dims?: {
+    /** Binding number of the uniform. */
+    binding: number;
+    /** Bytes of the struct. */
+    size: number;
+    /** Its members, in order. */
+    members: DimsMember[];
+  };
 }
 
 /** The reflection of one program, as JSON: what the build emits per program. */
 export interface ProgramTable {
+  /** Every compute entry point, by name. */
   entries: Record<string, EntryInfo>;
+  /** Names of the program's override constants. */
   overrides: string[];
 }
 
+/** WGSL files joined into one program, with a map from its lines back to the files. */
 export interface JoinedProgram {
   /** The joined source. */
   code: string;

@@ -4,11 +4,14 @@
 import type { GpuContext } from './context.js';
 import { DisposedError, ShapeError } from './errors.js';
 
+/** The element types of a tensor: 32-bit float, signed and unsigned integer. */
 export type DType = 'f32' | 'i32' | 'u32';
+/** The typed array that holds a tensor of dtype D. */
 export type TypedArrayFor<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint32Array;
 
 const ARRAY_TYPES = { f32: Float32Array, i32: Int32Array, u32: Uint32Array } as const;
 
+/** Elements of a shape (the product of its dimensions); a ShapeError naming `what` unless every one is a positive integer. */
 export function shapeSize(shape: readonly number[], what = 'shape'): number {
   let size = 1;
   for (const dim of shape) {
@@ -20,15 +23,27 @@ export function shapeSize(shape: readonly number[], what = 'shape'): number {
   return size;
 }
 
+/** Options of Tensor.zeros and Tensor.from. */
 export interface TensorOptions<D extends DType> {
+  /** Label of the GPU buffer (and of the tensor in errors). Default 'tensor'. */
   label?: string;
+  /** Element type. Default: from the data's array type, else 'f32'. */
   dtype?: D;
 }
 
+/**
+ * A GPU storage buffer with a shape and a dtype: made from host data (`Tensor.from`) or zeros
+ * (`Tensor.zeros`), read back with `read()`, released with `dispose()`. Shapes and dtypes are checked
+ * when it is made, so kernels bound to it never see bad input.
+ */
 export class Tensor<D extends DType = DType> {
+  /** Its shape (frozen). */
   readonly shape: readonly number[];
+  /** Elements (the product of the shape). */
   readonly size: number;
+  /** Element type. */
   readonly dtype: D;
+  /** Label of its buffer. */
   readonly label: string;
   private gpuBuffer: GPUBuffer | null;
 
@@ -79,15 +94,18 @@ export class Tensor<D extends DType = DType> {
     return new Tensor(ctx, ctx.createStorageBuffer(label, size * 4, typed), shape, dtype, label);
   }
 
+  /** The GPU buffer (a DisposedError after dispose()). */
   get buffer(): GPUBuffer {
     if (!this.gpuBuffer) throw new DisposedError(`tensor '${this.label}' was disposed`);
     return this.gpuBuffer;
   }
 
+  /** Bytes of its data (4 per element). */
   get byteLength(): number {
     return this.size * 4;
   }
 
+  /** Whether dispose() was called. */
   get disposed(): boolean {
     return this.gpuBuffer === null;
   }
@@ -107,6 +125,7 @@ export class Tensor<D extends DType = DType> {
     this.ctx.write(this.buffer, typed);
   }
 
+  /** Releases the buffer; calling it again does nothing. */
   dispose(): void {
     if (this.gpuBuffer) this.ctx.destroyBuffer(this.gpuBuffer);
     this.gpuBuffer = null;

@@ -7,29 +7,47 @@ import { grid1d } from './grid.js';
 
 /** Pointwise activations by Keras name, with the kind number of shaders/common/activations.wgsl. */
 export const POINTWISE_ACTIVATIONS = {
+  /** x. */
   linear: 0,
+  /** tanh(x). */
   tanh: 1,
+  /** 1 / (1 + e^-x). */
   sigmoid: 2,
+  /** max(x, 0). */
   relu: 3,
   /** Keras 2 / TensorFlow.js: clip(0.2 x + 0.5, 0, 1). */
   hard_sigmoid: 4,
   /** Keras 3: relu6(x + 3) / 6. */
   hard_sigmoid_keras3: 5,
+  /** x > 0 ? x : e^x - 1. */
   elu: 6,
+  /** Scaled elu (Keras' constants). */
   selu: 7,
+  /** log(1 + e^x). */
   softplus: 8,
+  /** x / (1 + |x|). */
   softsign: 9,
+  /** x sigmoid(x). */
   swish: 10,
+  /** The same as swish. */
   silu: 10,
+  /** Exact gelu: x Phi(x). */
   gelu: 11,
+  /** e^x. */
   exponential: 12,
+  /** min(max(x, 0), 6). */
   relu6: 13,
+  /** x > 0 ? x : 0.2 x (Keras 3's default slope). */
   leaky_relu: 14,
+  /** x tanh(softplus(x)). */
   mish: 15,
+  /** x relu6(x + 3) / 6. */
   hard_silu: 16,
+  /** The same as hard_silu. */
   hard_swish: 16,
 } as const;
 
+/** Every elementwise Keras activation by name ('tanh', 'sigmoid', 'relu', 'linear', ...). */
 export type PointwiseActivation = keyof typeof POINTWISE_ACTIVATIONS;
 /** Every activation a layer takes: pointwise, or softmax / log_softmax over the last axis. */
 export type Activation = PointwiseActivation | 'softmax' | 'log_softmax';
@@ -39,6 +57,7 @@ export const OUTPUT_DIFFERENTIABLE: ReadonlySet<PointwiseActivation> = new Set([
   'linear', 'tanh', 'sigmoid', 'relu', 'hard_sigmoid', 'hard_sigmoid_keras3', 'elu', 'selu', 'softplus', 'softsign', 'exponential', 'relu6',
 ]);
 
+/** Whether `name` is an activation a layer takes (pointwise, softmax or log_softmax). */
 export function isActivation(name: unknown): name is Activation {
   return typeof name === 'string' && (name === 'softmax' || name === 'log_softmax' || Object.hasOwn(POINTWISE_ACTIVATIONS, name));
 }
@@ -54,9 +73,13 @@ export function activationKind(name: unknown, who: string): number {
 type ActivationDims = { rows: number; cols: number; kind: number; flags: number };
 const FILES = ['common/activations.wgsl', 'activation.wgsl'];
 const spec = (entry: string): KernelSpec => ({ files: FILES, entry });
+/** The pointwise activation entry point. */
 export const activateSpec = spec('activate');
+/** Its backward: the gradient of the pre-activation. */
 export const activateBackwardSpec = spec('activate_backward');
+/** Softmax (and log_softmax) over each row. */
 export const softmaxSpec = spec('softmax');
+/** Its backward. */
 export const softmaxBackwardSpec = spec('softmax_backward');
 
 const WORKGROUP = 64;

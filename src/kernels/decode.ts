@@ -6,7 +6,9 @@ import { grid1d } from './grid.js';
 
 type DecodeDims = { batch: number; vocab: number; features: number; steps: number; end_token: number };
 
+/** The greedy token choice entry point (shaders/decode.wgsl). */
 export const argmaxSpec: KernelSpec = { files: ['decode.wgsl'], entry: 'argmax' };
+/** The sliding window entry point of re-primed closed-loop generation (shaders/decode.wgsl). */
 export const slideWindowSpec: KernelSpec = { files: ['decode.wgsl'], entry: 'slide_window' };
 
 /** ids = argmax(logits) per row; rows that emitted `endToken` keep emitting it (endToken < 0: never). */

@@ -5,7 +5,26 @@ import { ShapeError } from '../gpu/errors.js';
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 import { grid1d } from './grid.js';
 
-export const ELEMENTWISE_OPS = { copy: 0, scale: 1, add: 2, sub: 3, mul: 4, div: 5, fill: 6, axpy: 7 } as const;
+/** The elementwise ops by name, with the op code the shader takes. */
+export const ELEMENTWISE_OPS = {
+  /** out = x. */
+  copy: 0,
+  /** out = alpha x. */
+  scale: 1,
+  /** out = x + y. */
+  add: 2,
+  /** out = x - y. */
+  sub: 3,
+  /** out = x y. */
+  mul: 4,
+  /** out = x / y. */
+  div: 5,
+  /** out = alpha. */
+  fill: 6,
+  /** out = alpha x + y. */
+  axpy: 7,
+} as const;
+/** An elementwise op by name. */
 export type ElementwiseOp = keyof typeof ELEMENTWISE_OPS;
 
 /** Ops that read y. */
@@ -13,18 +32,22 @@ const BINARY: ReadonlySet<ElementwiseOp> = new Set(['add', 'sub', 'mul', 'div', 
 
 type ElementwiseDims = { n: number; op: number; flags: number; alpha: number; x_offset: number; y_offset: number; out_offset: number };
 
+/** The elementwise entry point (shaders/elementwise.wgsl). */
 export const elementwiseSpec: KernelSpec = { files: ['elementwise.wgsl'], entry: 'elementwise' };
 
 const WORKGROUP = 64;
 
+/** Options of {@link elementwiseStep}. */
 export interface ElementwiseOptions {
   /** Scale of `scale`, value of `fill`, factor of x in `axpy` (alpha x + y). Default 1. */
   alpha?: number;
   /** out += result instead of out = result. */
   accumulate?: boolean;
-  /** Element offsets into x, y and out. */
+  /** Element offset into x. Default 0. */
   xOffset?: number;
+  /** Element offset into y. Default 0. */
   yOffset?: number;
+  /** Element offset into out. Default 0. */
   outOffset?: number;
 }
 

@@ -6,7 +6,9 @@ import { foldedRows } from './grid.js';
 
 type EmbeddingDims = { rows: number; vocab: number; dim: number; flags: number };
 
+/** The embedding lookup entry point (shaders/embedding.wgsl). */
 export const gatherSpec: KernelSpec = { files: ['embedding.wgsl'], entry: 'gather' };
+/** The embedding gradient entry point (shaders/embedding.wgsl). */
 export const scatterAddSpec: KernelSpec = { files: ['embedding.wgsl'], entry: 'scatter_add' };
 
 const WORKGROUP = 64;
@@ -38,7 +40,12 @@ export async function scatterAddStep(
 }
 
 /** Rows grouped by id (a counting sort): rowsById sorted by id, rowStart[v]..rowStart[v+1] its slice. */
-export function groupRowsById(ids: ArrayLike<number>, vocab: number): { rowStart: Uint32Array; rowsById: Uint32Array } {
+export function groupRowsById(ids: ArrayLike<number>, vocab: number): {
+  /** [vocab + 1]: where each id's rows start in rowsById. */
+  rowStart: Uint32Array;
+  /** The row indices, sorted by id. */
+  rowsById: Uint32Array;
+} {
   const rowStart = new Uint32Array(vocab + 1);
   for (let r = 0; r < ids.length; r++) rowStart[ids[r] + 1]++;
   for (let v = 0; v < vocab; v++) rowStart[v + 1] += rowStart[v];

@@ -3,6 +3,10 @@
 
 import { LimitError } from '../gpu/errors.js';
 
+/**
+ * Workgroups for `count` elements, `perGroup` per workgroup: [groups, 1, 1], folded into [max, y, 1] when
+ * more than `maxPerDimension`; a LimitError past max^2.
+ */
 export function grid1d(count: number, perGroup: number, maxPerDimension: number): [number, number, number] {
   const groups = Math.max(1, Math.ceil(count / perGroup));
   if (groups <= maxPerDimension) return [groups, 1, 1];

@@ -7,32 +7,61 @@ import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kerne
 import { grid1d } from './grid.js';
 
 /** Losses computed element by element (mean over each row's values). */
-export const POINTWISE_LOSSES = { mse: 0, mae: 1, binary_crossentropy_logits: 2, binary_crossentropy: 3 } as const;
+export const POINTWISE_LOSSES = {
+  /** Mean squared error. */
+  mse: 0,
+  /** Mean absolute error. */
+  mae: 1,
+  /** Binary cross-entropy of logits (sigmoid fused in). */
+  binary_crossentropy_logits: 2,
+  /** Binary cross-entropy of probabilities. */
+  binary_crossentropy: 3,
+} as const;
 /** Losses over each row's classes. */
 export const ROW_LOSSES = {
+  /** Cross-entropy of class ids against logits (softmax fused in). */
   sparse_categorical_crossentropy_logits: 0,
+  /** Cross-entropy of class ids against probabilities. */
   sparse_categorical_crossentropy: 1,
+  /** Cross-entropy of one-hot (or soft) targets against logits (softmax fused in). */
   categorical_crossentropy_logits: 2,
+  /** Cross-entropy of one-hot (or soft) targets against probabilities. */
   categorical_crossentropy: 3,
 } as const;
-export const ACCURACIES = { binary: 0, categorical: 1, sparse: 2 } as const;
+/** Accuracy metrics (Keras' binary, categorical and sparse categorical accuracy). */
+export const ACCURACIES = {
+  /** Prediction above the threshold equals a target above 0.5. */
+  binary: 0,
+  /** Argmax of the prediction equals argmax of the one-hot target. */
+  categorical: 1,
+  /** Argmax of the prediction equals the class id. */
+  sparse: 2,
+} as const;
 
+/** A pointwise loss by name. */
 export type PointwiseLoss = keyof typeof POINTWISE_LOSSES;
+/** A loss over each row's classes, by name. */
 export type RowLoss = keyof typeof ROW_LOSSES;
+/** An accuracy metric by name. */
 export type AccuracyKind = keyof typeof ACCURACIES;
 
 type LossDims = { rows: number; cols: number; kind: number; flags: number; count: number; slot: number; scale: number; threshold: number };
 
 const FILES = ['loss.wgsl'];
+/** The pointwise loss entry point (shaders/loss.wgsl). */
 export const pointwiseLossSpec: KernelSpec = { files: FILES, entry: 'pointwise_loss' };
+/** The row loss entry point (shaders/loss.wgsl). */
 export const rowLossSpec: KernelSpec = { files: FILES, entry: 'row_loss' };
+/** The accuracy entry point (shaders/loss.wgsl). */
 export const accuracySpec: KernelSpec = { files: FILES, entry: 'accuracy' };
+/** The entry point that adds scale x the sum of partial losses to an accumulator slot. */
 export const sumPartialsSpec: KernelSpec = { files: FILES, entry: 'sum_partials' };
 
 const ELEMENT_WORKGROUP = 64;
 const FLAG_NO_GRAD = 1;
 const FLAG_FINITE_ONLY = 2;
 
+/** The buffers of a loss or accuracy dispatch. */
 export interface LossBuffers {
   /** f32 [rows, cols]: predictions, or logits for the *_logits kinds. */
   pred: BufferRange;

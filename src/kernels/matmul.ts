@@ -5,6 +5,7 @@
 import { ShapeError } from '../gpu/errors.js';
 import type { BufferRange, KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 
+/** The shape, layout and options of a matmul dispatch: C (+)= op(A) . op(B) (+ bias). */
 export interface MatmulShape {
   /** Rows of op(A) and C. */
   M: number;
@@ -18,28 +19,43 @@ export interface MatmulShape {
   transB?: boolean;
   /** C += result (and colsum +=) instead of =. */
   accumulate?: boolean;
-  /** Row strides of A, B, C as stored, in elements (default: dense). */
+  /** Row stride of A as stored, in elements (default: dense). */
   lda?: number;
+  /** Row stride of B as stored, in elements (default: dense). */
   ldb?: number;
+  /** Row stride of C, in elements (default: dense). */
   ldc?: number;
-  /** Element offsets of A, B, C, bias and colsum within their bindings (default 0). */
+  /** Element offset of A within its binding (default 0). */
   aOffset?: number;
+  /** Element offset of B within its binding (default 0). */
   bOffset?: number;
+  /** Element offset of C within its binding (default 0). */
   cOffset?: number;
+  /** Element offset of the bias within its binding (default 0). */
   biasOffset?: number;
+  /** Element offset of colsum within its binding (default 0). */
   colsumOffset?: number;
-  /** Independent products (grid z) and the element strides between them (default 1; 0 = shared). */
+  /** Independent products (grid z), default 1; the batch strides below are in elements (0 = shared). */
   batches?: number;
+  /** Element stride of A between products. */
   batchA?: number;
+  /** Element stride of B between products. */
   batchB?: number;
+  /** Element stride of C between products. */
   batchC?: number;
+  /** Element stride of the bias between products. */
   batchBias?: number;
+  /** Element stride of colsum between products. */
   batchColsum?: number;
 }
 
+/** The buffers of a matmul dispatch. */
 export interface MatmulBuffers {
+  /** A. */
   a: BufferRange;
+  /** B. */
   b: BufferRange;
+  /** C, the result. */
   c: BufferRange;
   /** Added to every row of C. */
   bias?: BufferRange;
@@ -62,6 +78,7 @@ function extent(offset: number, rows: number, cols: number, ld: number, batches:
   return (offset + (batches - 1) * batchStride + (rows - 1) * ld + cols) * 4;
 }
 
+/** The matmul entry point (shaders/matmul.wgsl). */
 export const matmulSpec: KernelSpec = { files: ['matmul.wgsl'], entry: 'matmul' };
 
 const TILE_ROWS = 8;

@@ -26,7 +26,9 @@ export const MAX_ROW_GROUPS = 4;
 /** Workgroup size of the per-step entry points (STEP_WG in the shader). */
 export const STEP_WORKGROUP = 64;
 
+/** How one recurrence runs on the device: its strategy and the sequence entry point's tuning. */
 export interface RecurrenceLaunch {
+  /** 'sequence' (the time loop in one dispatch) or 'step' (dispatches per step). */
   strategy: 'sequence' | 'step';
   /** Units each invocation of a sequence entry point owns. */
   unitsPerInvocation: number;
@@ -38,10 +40,13 @@ export interface RecurrenceLaunch {
 
 /** A cell applied to its configuration: what the dispatch builders need. */
 export interface ResolvedCell {
+  /** The cell. */
   descriptor: CellDescriptor;
+  /** Its options, every default filled in. */
   config: CellConfig;
 }
 
+/** The files of a cell's recurrence program: the activations, the cell, the shared time loop. */
 export function recurrenceFiles(cell: CellDescriptor): string[] {
   return ['common/activations.wgsl', cell.file, 'recurrence.wgsl'];
 }
@@ -110,7 +115,9 @@ export function planRecurrence(
 
 /** The shape of one recurrence. */
 export interface RecurrenceShape {
+  /** Batch size. */
   batch: number;
+  /** Time steps. */
   steps: number;
   /** 1, or 2 for both directions of a Bidirectional layer in one dispatch. */
   directions: number;
@@ -216,24 +223,35 @@ function bytesOf(registry: KernelRegistry, floats: Record<string, number>, used:
 
 /** The buffers of one recurrence shape (see shaders/recurrence.wgsl), and the layer's weights. */
 export interface RecurrenceBuffers {
+  /** The input projection [D, T, B, slots * U]. */
   xw: BufferRange;
   /** The layer's parameters, one range; `offsets` says where each part is. */
   weights: BufferRange;
+  /** Where each part of the parameters is in `weights`. */
   offsets: WeightOffsets;
+  /** Initial states. */
   s0: BufferRange;
+  /** Final states. */
   sT: BufferRange;
+  /** Output sequence h. */
   hseq: BufferRange;
+  /** Every phase's recurrent operand. */
   ops: BufferRange;
+  /** The cell's saved values. */
   saved: BufferRange;
+  /** Gradients of the pre-activations (and the recurrent gradient). */
   dz: BufferRange;
+  /** Gradient of the initial states. */
   ds0: BufferRange;
+  /** The state gradient carried between steps. */
   carry: BufferRange;
   /** Absent when no gradient arrives at the output sequence (backward). */
   dhseq?: BufferRange;
   /** Absent when no gradient arrives at the final states (backward). */
   dsT?: BufferRange;
-  /** Step strategy scratch: the recurrent product of a phase, and that of a gradient. */
+  /** Step strategy scratch: the recurrent product of a phase. */
   zr?: BufferRange;
+  /** Step strategy scratch: the recurrent product of a gradient. */
   drec?: BufferRange;
 }
 
@@ -370,17 +388,23 @@ export async function recurrenceBackwardSteps(
   return steps;
 }
 
+/** What the one-dispatch decode loop decodes. */
 export interface DecodeLoopConfig {
+  /** Sequences decoded together. */
   batch: number;
   /** Decoder input features (the embedding width for tokens). */
   inputs: number;
   /** Head outputs (the vocabulary for tokens). */
   outputs: number;
+  /** Steps to decode. */
   steps: number;
+  /** Whether it decodes tokens (argmax fed back through the embedding) rather than numbers. */
   tokens: boolean;
   /** The primed state's head output is output 0. */
   continuePrimed: boolean;
+  /** Token decoding: the token that starts every sequence. */
   startToken: number;
+  /** Token decoding: the token that ends a sequence (-1: none). */
   endToken: number;
 }
 
@@ -393,14 +417,17 @@ export function decodeLoopFits(limits: GPUSupportedLimits, cell: ResolvedCell, i
   return workgroup <= limits.maxComputeInvocationsPerWorkgroup && memory <= limits.maxComputeWorkgroupStorageSize;
 }
 
+/** The buffers of the decode loop. */
 export interface DecodeLoopBuffers {
   /** The decoder layer's parameters and where they are. */
   weights: BufferRange;
+  /** Where each part of the parameters is in `weights`. */
   offsets: WeightOffsets;
   /** The primed states [1, S, B, U]. */
   s0: BufferRange;
   /** The head's parameters (kernel [U, O], then its bias at `headBiasOffset` floats when it has one). */
   head: BufferRange;
+  /** Floats from the head's kernel to its bias. */
   headBiasOffset?: number;
   /** Token decoding: the decoder's embedding table [V, F]. */
   table?: BufferRange;

@@ -12,11 +12,15 @@ import { activationBackwardStep, activationStep, isActivation, type Activation }
 import { matmulStep } from '../kernels/matmul.js';
 import { Plan } from '../plan/plan.js';
 import { initialize, type InitializerSpec } from './initializers.js';
+import type { ParameterRange } from './parameters.js';
 import { plainWeight, WeightLayer, type LayerOptions, type LayerWeight } from './weight-layer.js';
 import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
 
+/** A Dense layer's configuration (Keras' Dense options, camelCase). */
 export interface DenseConfig {
+  /** Outputs per row. */
   units: number;
+  /** Inputs per row. */
   inputSize: number;
   /** Default 'linear'. */
   activation?: Activation;
@@ -26,16 +30,23 @@ export interface DenseConfig {
   kernelInitializer?: InitializerSpec;
   /** Default 'zeros'. */
   biasInitializer?: InitializerSpec;
+  /** Seed of the initializers. Default 0. */
   seed?: number;
+  /** Name used in weight names, labels and errors. Default 'dense'. */
   name?: string;
 }
 
 /** Buffers of one row count: pre-activation (aliases y when linear), output, and their gradients. */
 export interface DenseBuffers {
+  /** Rows the buffers hold. */
   readonly rows: number;
+  /** Pre-activation [rows, units] (the same buffer as `y` when linear). */
   readonly pre: GPUBuffer;
+  /** Output [rows, units]. */
   readonly y: GPUBuffer;
+  /** Gradient of the output. */
   readonly dy: GPUBuffer;
+  /** Gradient of the pre-activation (the same buffer as `dy` when linear). */
   readonly dpre: GPUBuffer;
 }
 
@@ -47,10 +58,18 @@ interface StandaloneRows {
   backward: Plan;
 }
 
+/**
+ * Keras' Dense layer: y = activation(x . kernel + bias), kernel [inputSize, units], applied to every row
+ * of [rows, inputSize] (a sequence [B, T, inputSize] is B * T rows). Make one with {@link Dense.create}.
+ */
 export class Dense extends WeightLayer {
+  /** Outputs per row. */
   readonly units: number;
+  /** Inputs per row. */
   readonly inputSize: number;
+  /** The activation applied after the matmul ('linear': none). */
   readonly activation: Activation;
+  /** Whether the layer has a bias. */
   readonly useBias: boolean;
   private readonly kernelInitializer: InitializerSpec;
   private readonly biasInitializer: InitializerSpec;
@@ -92,13 +111,19 @@ export class Dense extends WeightLayer {
    * The kernel and bias as one binding range (declared together, so contiguous in the store): `head`
    * starts at the kernel [in, units]; the bias, when the layer has one, is `headBiasOffset` floats in.
    */
-  parametersRange(): { head: { buffer: GPUBuffer; offset: number; size: number }; headBiasOffset?: number } {
+  parametersRange(): {
+    /** The kernel and the bias. */
+    head: ParameterRange;
+    /** Floats from the kernel's start to the bias. */
+    headBiasOffset?: number;
+  } {
     const kernel = this.param('kernel');
     if (!this.useBias) return { head: kernel };
     const bias = this.param('bias');
     return { head: { buffer: kernel.buffer, offset: kernel.offset, size: bias.offset + bias.size - kernel.offset }, headBiasOffset: (bias.offset - kernel.offset) / 4 };
   }
 
+  /** Allocates the activation buffers for `rows` rows (for plans of one's own). */
   createBuffers(rows: number): DenseBuffers {
     expectPositiveInteger(`${this.name} rows`, rows);
     const bytes = rows * this.units * 4;
@@ -111,6 +136,7 @@ export class Dense extends WeightLayer {
     });
   }
 
+  /** Releases buffers made by createBuffers(). */
   destroyBuffers(buffers: DenseBuffers): void {
     for (const b of new Set([buffers.pre, buffers.y, buffers.dy, buffers.dpre])) this.ctx.destroyBuffer(b);
   }
@@ -167,7 +193,12 @@ export class Dense extends WeightLayer {
   }
 
   /** Gradients of [kernel, bias] and of the input, from dy [rows, units] of the last forward(). */
-  async backward(dy: ArrayLike<number>): Promise<{ weights: Float32Array[]; input: Float32Array }> {
+  async backward(dy: ArrayLike<number>): Promise<{
+    /** Gradients of [kernel, bias], Keras layout. */
+    weights: Float32Array[];
+    /** Gradient of the input [rows, inputSize]. */
+    input: Float32Array;
+  }> {
     this.assertLive();
     const run = this.last;
     if (!run) throw new WebRnnError(`${this.name}.backward: call forward() first`);

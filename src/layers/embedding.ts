@@ -10,26 +10,44 @@ import { initialize, type InitializerSpec } from './initializers.js';
 import { plainWeight, WeightLayer, type LayerOptions, type LayerWeight } from './weight-layer.js';
 import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
 
+/** An Embedding layer's configuration (Keras' Embedding options, camelCase). */
 export interface EmbeddingConfig {
+  /** Token ids are integers in [0, vocabSize). */
   vocabSize: number;
+  /** Floats per embedding vector. */
   outputDim: number;
   /** Default 'random_uniform' in [-0.05, 0.05], as Keras. */
   embeddingsInitializer?: InitializerSpec;
+  /** Seed of the initializer. Default 0. */
   seed?: number;
+  /** Name used in weight names, labels and errors. Default 'embedding'. */
   name?: string;
 }
 
+/** Buffers of one row count: ids, the looked-up rows, their gradient, and the ids' grouping for the table's gradient. */
 export interface EmbeddingBuffers {
+  /** Ids (rows) the buffers hold. */
   readonly rows: number;
+  /** Token ids [rows] (i32). */
   readonly ids: GPUBuffer;
+  /** Looked-up vectors [rows, outputDim]. */
   readonly out: GPUBuffer;
+  /** Gradient of `out`. */
   readonly dout: GPUBuffer;
+  /** Per id, where its rows start in `rowsById` [vocabSize + 1]. */
   readonly rowStart: GPUBuffer;
+  /** Row indices grouped by id [rows]. */
   readonly rowsById: GPUBuffer;
 }
 
+/**
+ * Keras' Embedding layer: token ids [rows] -> rows of a table [vocabSize, outputDim], initialized uniform
+ * in [-0.05, 0.05] as Keras does. Make one with {@link Embedding.create}.
+ */
 export class Embedding extends WeightLayer {
+  /** Token ids are integers in [0, vocabSize). */
   readonly vocabSize: number;
+  /** Floats per embedding vector. */
   readonly outputDim: number;
   private readonly embeddingsInitializer: InitializerSpec;
   private readonly shapes = new Map<number, { buffers: EmbeddingBuffers; forward: Plan; backward: Plan }>();
@@ -44,6 +62,7 @@ export class Embedding extends WeightLayer {
     this.embeddingsInitializer = config.embeddingsInitializer ?? 'random_uniform';
   }
 
+  /** An Embedding layer; standalone (no `options.parameters`) it owns its weights, seeded. */
   static create(ctx: GpuContext, config: EmbeddingConfig, options: LayerOptions = {}): Embedding {
     const layer = new Embedding(ctx, config, options);
     layer.setUpStandalone();
@@ -68,6 +87,7 @@ export class Embedding extends WeightLayer {
     }
   }
 
+  /** Allocates the buffers for `rows` ids (for plans of one's own). */
   createBuffers(rows: number): EmbeddingBuffers {
     expectPositiveInteger(`${this.name} rows`, rows);
     const label = (what: string) => `${this.name}.${what}`;
@@ -81,6 +101,7 @@ export class Embedding extends WeightLayer {
     }));
   }
 
+  /** Releases buffers made by createBuffers(). */
   destroyBuffers(buffers: EmbeddingBuffers): void {
     for (const b of [buffers.ids, buffers.out, buffers.dout, buffers.rowStart, buffers.rowsById]) this.ctx.destroyBuffer(b);
   }
@@ -95,11 +116,13 @@ export class Embedding extends WeightLayer {
     this.ctx.write(buffers.rowsById, rowsById);
   }
 
+  /** The forward dispatch: gathers the rows of `buffers.ids` into `buffers.out`. */
   forwardSteps(buffers: EmbeddingBuffers): Promise<Step[]> {
     return gatherStep(this.registry, `${this.name}.forward`, buffers.rows, this.vocabSize, this.outputDim,
       buffers.ids, this.param('embeddings'), buffers.out).then((s) => [s]);
   }
 
+  /** The backward dispatch: adds `buffers.dout` into the table's gradient, row by id. */
   backwardSteps(buffers: EmbeddingBuffers): Promise<Step[]> {
     return scatterAddStep(this.registry, `${this.name}.backward`, buffers.rows, this.vocabSize, this.outputDim, {
       dout: buffers.dout, rowStart: buffers.rowStart, rowsById: buffers.rowsById, dtable: this.param('embeddings', 'gradient'),
@@ -120,7 +143,10 @@ export class Embedding extends WeightLayer {
   }
 
   /** Gradient of the table from dOut [rows, outputDim] of the last forward(). */
-  async backward(dOut: ArrayLike<number>): Promise<{ weights: Float32Array[] }> {
+  async backward(dOut: ArrayLike<number>): Promise<{
+    /** Gradient of the table [vocabSize, outputDim]. */
+    weights: Float32Array[];
+  }> {
     this.assertLive();
     const run = this.last;
     if (!run) throw new WebRnnError(`${this.name}.backward: call forward() first`);

@@ -3,6 +3,7 @@
 // >= gates, the rest zero: a GRU's three gates fill a vec4), so a unit's gates are one vec4 load. These
 // convert between the two; they run on the host, in getWeights / setWeights.
 
+/** Keras gate blocks [rows, gates * units] -> the kernels' layout [rows, units * slots], a unit's gates side by side. */
 export function toInterleaved(keras: Float32Array, rows: number, units: number, gates: number, slots = gates): Float32Array {
   const out = new Float32Array(rows * units * slots);
   const kerasCols = units * gates;
@@ -15,6 +16,7 @@ export function toInterleaved(keras: Float32Array, rows: number, units: number, 
   return out;
 }
 
+/** The kernels' layout [rows, units * slots] -> Keras gate blocks [rows, gates * units] (the inverse of toInterleaved). */
 export function fromInterleaved(interleaved: Float32Array, rows: number, units: number, gates: number, slots = gates): Float32Array {
   const out = new Float32Array(rows * units * gates);
   const kerasCols = units * gates;

@@ -6,8 +6,13 @@ import type { GpuContext } from '../gpu/context.js';
 import type { LayerOptions } from './weight-layer.js';
 import { RecurrentLayer, type RecurrentConfig } from './recurrent.js';
 
+/** A GRU layer's configuration: {@link RecurrentConfig} (`resetAfter` picks the variant). */
 export type GRUConfig = RecurrentConfig;
 
+/**
+ * Keras' GRU layer: gates z, r, h; sigmoid recurrent activation and tanh by default; `resetAfter: true`
+ * (Keras 2/3's default, bias [2, 3 * units]) or `false` (bias [3 * units]). Make one with {@link GRU.create}.
+ */
 export class GRU extends RecurrentLayer {
   private constructor(ctx: GpuContext, config: GRUConfig, options: LayerOptions) {
     super(ctx, gruCell, { name: 'gru', ...config }, options);

@@ -7,7 +7,14 @@ import { ShapeError } from '../gpu/errors.js';
 import { normalSampler, seededRandom } from './random.js';
 
 /** An initializer by Keras name, or a Keras config object { class_name, config }. */
-export type InitializerSpec = string | { class_name?: string; className?: string; config?: Record<string, unknown> };
+export type InitializerSpec = string | {
+  /** Keras class name ('GlorotUniform', 'Orthogonal', 'Constant', ...). */
+  class_name?: string;
+  /** The same, camelCase spelling. */
+  className?: string;
+  /** Its arguments ({ seed, gain, value, ... }). */
+  config?: Record<string, unknown>;
+};
 
 /** Uniform in [-limit, limit], limit = sqrt(6 / (fanIn + fanOut)); for a [fanIn, fanOut] matrix. */
 export function glorotUniform(fanIn: number, fanOut: number, seed: number): Float32Array {

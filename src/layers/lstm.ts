@@ -5,8 +5,13 @@ import type { GpuContext } from '../gpu/context.js';
 import type { LayerOptions } from './weight-layer.js';
 import { RecurrentLayer, type RecurrentConfig } from './recurrent.js';
 
+/** An LSTM layer's configuration: {@link RecurrentConfig}. */
 export type LSTMConfig = RecurrentConfig;
 
+/**
+ * Keras' LSTM layer: gates i, f, c, o; sigmoid recurrent activation and tanh by default; unit forget bias.
+ * Make one with {@link LSTM.create}.
+ */
 export class LSTM extends RecurrentLayer {
   private constructor(ctx: GpuContext, config: LSTMConfig, options: LayerOptions) {
     super(ctx, lstmCell, { name: 'lstm', ...config }, options);

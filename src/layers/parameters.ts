@@ -6,8 +6,11 @@ import type { GpuContext } from '../gpu/context.js';
 import { DisposedError, ShapeError, WebRnnError } from '../gpu/errors.js';
 import { shapeSize } from '../gpu/tensor.js';
 
+/** A parameter (a named tensor) of a store: its shape and where it is in the store's two buffers. */
 export interface ParameterView {
+  /** The parameter's name in its store. */
   readonly name: string;
+  /** Its shape. */
   readonly shape: readonly number[];
   /** Elements. */
   readonly size: number;
@@ -15,14 +18,30 @@ export interface ParameterView {
   readonly offset: number;
 }
 
+/** A parameter's values (or gradients) as a binding range: a buffer, a byte offset and a byte size. */
+export interface ParameterRange {
+  /** The store's value (or gradient) buffer. */
+  buffer: GPUBuffer;
+  /** Byte offset of the parameter in it. */
+  offset: number;
+  /** Bytes of the parameter. */
+  size: number;
+}
+
+/**
+ * Named parameters (tensors) in two buffers of one layout, values and gradients, each parameter aligned
+ * for binding: what an optimizer updates in one dispatch. Declare with add(), then allocate() once.
+ */
 export class ParameterStore {
   private readonly views = new Map<string, ParameterView>();
   private bytes = 0;
   private values: GPUBuffer | null = null;
   private gradients: GPUBuffer | null = null;
 
+  /** An empty store on `ctx`; `label` prefixes its buffers' labels. */
   constructor(
     private readonly ctx: GpuContext,
+    /** Label prefix of the store's buffers. */
     readonly label: string,
   ) {}
 
@@ -46,8 +65,14 @@ export class ParameterStore {
     this.gradients = this.ctx.createStorageBuffer(`${this.label}.gradients`, this.bytes);
   }
 
+  /** Whether allocate() has made the buffers. */
   get allocated(): boolean {
     return this.values !== null;
+  }
+
+  /** The device context the store's buffers belong to. */
+  get context(): GpuContext {
+    return this.ctx;
   }
 
   /** Bytes of one buffer (values or gradients), padding included. */
@@ -55,34 +80,38 @@ export class ParameterStore {
     return Math.max(4, Math.ceil(this.bytes / 4) * 4);
   }
 
+  /** The values of every parameter (a DisposedError before allocate() or after dispose()). */
   get valueBuffer(): GPUBuffer {
     if (!this.values) throw new DisposedError(`${this.label}: parameters not allocated (or disposed)`);
     return this.values;
   }
 
+  /** The gradients, in the values' layout. */
   get gradientBuffer(): GPUBuffer {
     if (!this.gradients) throw new DisposedError(`${this.label}: parameters not allocated (or disposed)`);
     return this.gradients;
   }
 
+  /** A parameter by name (a WebRnnError for an unknown one). */
   view(name: string): ParameterView {
     const view = this.views.get(name);
     if (!view) throw new WebRnnError(`${this.label}: no parameter '${name}'`);
     return view;
   }
 
+  /** Every parameter, in declaration order. */
   list(): ParameterView[] {
     return [...this.views.values()];
   }
 
   /** The value range of a parameter, for binding. */
-  value(name: string): { buffer: GPUBuffer; offset: number; size: number } {
+  value(name: string): ParameterRange {
     const view = this.view(name);
     return { buffer: this.valueBuffer, offset: view.offset, size: view.size * 4 };
   }
 
   /** The gradient range of a parameter, for binding. */
-  gradient(name: string): { buffer: GPUBuffer; offset: number; size: number } {
+  gradient(name: string): ParameterRange {
     const view = this.view(name);
     return { buffer: this.gradientBuffer, offset: view.offset, size: view.size * 4 };
   }
@@ -110,6 +139,7 @@ export class ParameterStore {
     return new Float32Array(await this.ctx.read(buffer, count * 4, view.offset + offset * 4));
   }
 
+  /** Releases both buffers. */
   dispose(): void {
     if (this.values) this.ctx.destroyBuffer(this.values);
     if (this.gradients) this.ctx.destroyBuffer(this.gradients);

@@ -24,9 +24,11 @@ import {
 } from '../kernels/recurrence.js';
 import { Plan } from '../plan/plan.js';
 import { batchToTimeMajor, timeToBatchMajor } from './layout.js';
+import type { ParameterRange } from './parameters.js';
 import { WeightLayer, type LayerOptions, type LayerWeight } from './weight-layer.js';
 import { expectFinite, expectLength, expectPositiveInteger } from './validate.js';
 
+/** A recurrent layer's configuration: the cell's Keras options, the input size, and what it returns. */
 export interface RecurrentConfig extends CellOptions {
   /** Features of each input step. */
   inputSize: number;
@@ -54,26 +56,39 @@ export interface RecurrentConfig extends CellOptions {
  * gradients ds0, dsT.
  */
 export interface RecurrentBuffers {
+  /** Batch size of the shape. */
   readonly batch: number;
+  /** Time steps of the shape. */
   readonly steps: number;
+  /** The input projection x . kernel + bias, [D, T, B, slots * U]. */
   readonly xw: GPUBuffer;
+  /** The output sequence h, [D, T, B, U]. */
   readonly hseq: GPUBuffer;
   /** Every phase's recurrent operand by input time ([D, P, T, B, U]; phase 0 is h[s-1]). */
   readonly ops: GPUBuffer;
   /** The cell's saved values, in its layout. */
   readonly saved: GPUBuffer;
+  /** Initial states. */
   readonly s0: GPUBuffer;
+  /** Final states. */
   readonly sT: GPUBuffer;
+  /** Gradient arriving at the final states. */
   readonly dsT: GPUBuffer;
+  /** Gradient of the initial states. */
   readonly ds0: GPUBuffer;
+  /** Gradient arriving at the output sequence. */
   readonly dhseq: GPUBuffer;
   /** dz, and the cell's recurrent gradient after it. */
   readonly dz: GPUBuffer;
+  /** The state gradient carried from step to step in the backward pass. */
   readonly carry: GPUBuffer;
-  /** Step strategy scratch. */
+  /** Step strategy scratch: a phase's recurrent product. */
   readonly zr?: GPUBuffer;
+  /** Step strategy scratch: the recurrent product of a gradient. */
   readonly drec?: GPUBuffer;
+  /** How the forward recurrence runs for this shape. */
   readonly forwardLaunch: RecurrenceLaunch;
+  /** How the backward recurrence runs for this shape. */
   readonly backwardLaunch: RecurrenceLaunch;
   /** The buffers this layer made for the shape (released by destroyBuffers). */
   readonly owned: readonly GPUBuffer[];
@@ -82,6 +97,7 @@ export interface RecurrentBuffers {
 /** State buffers a layer can take from elsewhere instead of making its own: s0, sT, dsT, ds0. */
 export type SharedStateBuffers = Partial<Record<'s0' | 'sT' | 'dsT' | 'ds0', GPUBuffer>>;
 
+/** What a standalone recurrent layer's forward() gives. */
 export interface ForwardResult {
   /** [B, T, units] with returnSequences, else [B, units]; batch-major. */
   output: Float32Array;
@@ -89,6 +105,7 @@ export interface ForwardResult {
   states: Float32Array[];
 }
 
+/** What a standalone recurrent layer's backward() gives. */
 export interface BackwardResult {
   /** Gradients of the weights in Keras layout, in getWeights() order. */
   weights: Float32Array[];
@@ -98,6 +115,7 @@ export interface BackwardResult {
   initialState: Float32Array[];
 }
 
+/** Where gradient arrives in a recurrent layer's backward dispatches, and what they add to. */
 export interface BackwardOptions {
   /** Whether gradient arrives at the output sequence (dhseq); default true. */
   sequenceGradient?: boolean;
@@ -118,14 +136,28 @@ interface StandaloneShape {
   ranForward: boolean;
 }
 
+/**
+ * A recurrent layer of any cell (LSTM, GRU, SimpleRNN), with Keras semantics and weight layout. Standalone,
+ * `forward()` and `backward()` run it on host arrays; inside a model, its `forwardSteps()` and
+ * `backwardSteps()` are part of the model's plans. Make one with {@link LSTM.create}, {@link GRU.create},
+ * {@link SimpleRNN.create} or `RecurrentLayer.of(ctx, 'lstm', config)`.
+ */
 export class RecurrentLayer extends WeightLayer {
+  /** The cell's descriptor (webrnn/advanced). */
   readonly cell: CellDescriptor;
+  /** The cell's options with every default filled in. */
   readonly config: CellConfig;
+  /** Units (the size of h). */
   readonly units: number;
+  /** Features of each input step. */
   readonly inputSize: number;
+  /** Whether the output is the whole sequence (else the last step). */
   readonly returnSequences: boolean;
+  /** Whether the final states are returned too. */
   readonly returnState: boolean;
+  /** Whether the sequence is processed in reverse. */
   readonly goBackwards: boolean;
+  /** How the recurrence runs: 'auto', 'sequence' (one dispatch) or 'step' (dispatches per step). */
   readonly strategy: RecurrentStrategy;
   /** 1, or 2 for both directions of a Bidirectional layer (direction 1 runs time the other way). */
   readonly directions: number;
@@ -182,6 +214,7 @@ export class RecurrentLayer extends WeightLayer {
     return ['h', ...this.cell.extraStates];
   }
 
+  /** States per unit: 1 (h), or 2 for LSTM (h, c). */
   get stateCount(): number {
     return this.stateNames.length;
   }
@@ -293,7 +326,12 @@ export class RecurrentLayer extends WeightLayer {
    * The layer's parameters as one binding range (declared together, so contiguous in the store), and
    * where each part is in it, in the cell's Gates elements.
    */
-  weightsRange(): { range: { buffer: GPUBuffer; offset: number; size: number }; offsets: WeightOffsets } {
+  weightsRange(): {
+    /** All of the layer's parameters. */
+    range: ParameterRange;
+    /** Where each part starts in `range`. */
+    offsets: WeightOffsets;
+  } {
     const views = this.storedParameters.map((p) => ({ name: p.name, view: this.param(p.name) }));
     const start = views[0].view.offset;
     const end = Math.max(...views.map(({ view }) => view.offset + view.size));
@@ -430,7 +468,12 @@ export class RecurrentLayer extends WeightLayer {
   }
 
   /** Dispatches recorded by the standalone forward and backward plans of a shape (for tests and tuning). */
-  async dispatchCounts(batch: number, steps: number): Promise<{ forward: number; backward: number }> {
+  async dispatchCounts(batch: number, steps: number): Promise<{
+    /** Dispatches of forward(). */
+    forward: number;
+    /** Dispatches of backward(). */
+    backward: number;
+  }> {
     const run = await this.standaloneShape(batch, steps);
     return { forward: run.forward.dispatchCount, backward: run.backward.dispatchCount };
   }

@@ -5,8 +5,13 @@ import type { GpuContext } from '../gpu/context.js';
 import type { LayerOptions } from './weight-layer.js';
 import { RecurrentLayer, type RecurrentConfig } from './recurrent.js';
 
+/** A SimpleRNN layer's configuration: {@link RecurrentConfig}. */
 export type SimpleRNNConfig = RecurrentConfig;
 
+/**
+ * Keras' SimpleRNN layer: h_t = activation(x_t . kernel + h_{t-1} . recurrent_kernel + bias), tanh by
+ * default. Make one with {@link SimpleRNN.create}.
+ */
 export class SimpleRNN extends RecurrentLayer {
   private constructor(ctx: GpuContext, config: SimpleRNNConfig, options: LayerOptions) {
     super(ctx, simpleRnnCell, { name: 'simple_rnn', ...config }, options);

@@ -7,19 +7,24 @@ import type { GpuContext } from '../gpu/context.js';
 import { DisposedError, ShapeError } from '../gpu/errors.js';
 import { KernelRegistry, type Step } from '../gpu/kernel-registry.js';
 import { clearStep } from '../plan/plan.js';
-import { ParameterStore } from './parameters.js';
+import { ParameterStore, type ParameterRange } from './parameters.js';
 import { expectFinite, expectLength } from './validate.js';
 
+/** Where a layer keeps its weights and finds its kernels: a model's, or (by default) its own. */
 export interface LayerOptions {
   /** Store to put the weights in (a model shares one); the layer makes its own otherwise. */
   parameters?: ParameterStore;
+  /** Kernel registry to take pipelines from; by default the context's shared one. */
   registry?: KernelRegistry;
 }
 
 /** Where a Keras weight lives: `floats` values of parameter `param` from element `offset`. */
 export interface StoredPart {
+  /** The stored parameter's name, without the layer's prefix. */
   readonly param: string;
+  /** First element of the part in the parameter. */
   readonly offset: number;
+  /** Elements of the part. */
   readonly floats: number;
 }
 
@@ -27,10 +32,13 @@ export interface StoredPart {
 export interface LayerWeight {
   /** Keras name ('kernel', 'recurrent_kernel', 'bias', 'embeddings'). */
   readonly name: string;
+  /** Keras shape. */
   readonly shape: readonly number[];
+  /** Where its values are stored, part by part. */
   readonly parts: readonly StoredPart[];
   /** Keras layout -> one array per part (identity by default). */
   toStored(keras: Float32Array): Float32Array[];
+  /** One array per part -> Keras layout (the inverse of toStored). */
   fromStored(parts: readonly Float32Array[]): Float32Array;
   /** Keras' initial value from the layer's seed (each weight offsets it as it needs). */
   initial(seed: number): Float32Array;
@@ -42,8 +50,15 @@ export function plainWeight(name: string, param: string, shape: readonly number[
   return { name, shape, parts: [{ param, offset: 0, floats }], toStored: (keras) => [keras], fromStored: ([stored]) => stored, initial };
 }
 
+/**
+ * What every layer with weights shares: Keras weights (names, shapes, seeded initial values) kept in a
+ * parameter store (its own when standalone, a model's inside one), get / set in Keras layout, and
+ * dispose().
+ */
 export abstract class WeightLayer {
+  /** The layer's name: the prefix of its weights' names, and what labels and errors call it. */
   readonly name: string;
+  /** The store that holds the layer's weights and their gradients. */
   readonly parameters: ParameterStore;
   protected readonly ctx: GpuContext;
   protected readonly registry: KernelRegistry;
@@ -87,7 +102,7 @@ export abstract class WeightLayer {
   }
 
   /** The binding range of one stored parameter's values (or gradients). */
-  param(name: string, which: 'value' | 'gradient' = 'value'): { buffer: GPUBuffer; offset: number; size: number } {
+  param(name: string, which: 'value' | 'gradient' = 'value'): ParameterRange {
     const full = `${this.name}.${name}`;
     return which === 'value' ? this.parameters.value(full) : this.parameters.gradient(full);
   }

@@ -4,8 +4,23 @@
 
 import { ShapeError } from '../gpu/errors.js';
 
-export type FeatureSequences = number[][][] | { data: ArrayLike<number>; shape: [number, number, number] };
-export type TokenSequences = number[][] | { data: ArrayLike<number>; shape: [number, number] };
+/**
+ * Numeric sequences [N, T, F] (N sequences of T steps of F features), as nested arrays or as flat
+ * batch-major data with its shape; every value must be finite.
+ */
+export type FeatureSequences = number[][][] | {
+  /** The values, batch-major: data[(n * T + t) * F + f]. */
+  data: ArrayLike<number>;
+  /** [N, T, F]. */
+  shape: [number, number, number];
+};
+/** Token-id sequences [N, T] (integers in [0, vocabSize)), as nested arrays or as flat batch-major data with its shape. */
+export type TokenSequences = number[][] | {
+  /** The ids, batch-major: data[n * T + t]. */
+  data: ArrayLike<number>;
+  /** [N, T]. */
+  shape: [number, number];
+};
 export type Sequences = FeatureSequences | TokenSequences;
 
 /** Flat batch-major sequences: data[(n * steps + t) * features + f]. */
@@ -107,4 +122,92 @@ export function timeMajorBatch(set: SequenceSet, indices: ArrayLike<number>): Fl
 export function sliceSet(set: SequenceSet, from: number, to: number): SequenceSet {
   const size = set.steps * set.features;
   return { ...set, data: set.data.slice(from * size, to * size), count: to - from };
+}
+
+/** A batch of samples as Keras takes it: nested arrays [N, ...], or flat data with its shape. */
+export type ArrayData = number | ArrayData[] | {
+  /** The values, row-major (batch first). */
+  data: ArrayLike<number>;
+  /** [N, ...]. */
+  shape: readonly number[];
+};
+
+/** Nested arrays (or { data, shape }) to flat data and a shape, checked to be rectangular. */
+export function flattenArray(value: ArrayData, what: string): { data: ArrayLike<number>; shape: number[] } {
+  if (value && typeof value === 'object' && !Array.isArray(value) && 'data' in value && 'shape' in value) {
+    const shape = [...value.shape];
+    if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(`${what}: shape must be non-negative integers, got [${shape.join(', ')}]`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (value.data.length !== size) throw new ShapeError(`${what}: shape [${shape.join(', ')}] needs ${size} values, data has ${value.data.length}`);
+    return { data: value.data, shape };
+  }
+  if (!Array.isArray(value)) throw new ShapeError(`${what}: expected nested arrays or { data, shape }, got ${typeof value}`);
+  const shape: number[] = [];
+  for (let level: unknown = value; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const data: number[] = [];
+  const walk = (node: unknown, depth: number, at: number[]) => {
+    if (depth === shape.length) {
+      if (typeof node !== 'number') throw new ShapeError(`${what}: [${at.join(', ')}] should be a number, got ${Array.isArray(node) ? 'an array' : typeof node}`);
+      data.push(node);
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      throw new ShapeError(`${what}: [${at.join(', ')}] has ${Array.isArray(node) ? node.length : 'no'} entries, expected ${shape[depth]} (the arrays must be rectangular)`);
+    }
+    node.forEach((child, i) => walk(child, depth + 1, [...at, i]));
+  };
+  walk(value, 0, []);
+  return { data, shape };
+}
+
+/**
+ * Samples of a model input or target, checked against its per-sample shape (null: any length), as a
+ * SequenceSet whose steps are the first per-sample axis when it is a time axis (`sequence`), else 1.
+ * Token ids must be integers in [0, vocabSize) (or equal to `allowed`).
+ */
+export function sampleSet(
+  value: ArrayData, what: string, perSample: readonly (number | null)[], options: { sequence: boolean; tokens?: { vocabSize?: number; allowed?: number } },
+): SequenceSet {
+  const { data, shape } = flattenArray(value, what);
+  let sample = shape.slice(1);
+  // Keras takes [N] or [N, 1] for one value per sample.
+  if (sample.length === perSample.length + 1 && sample[sample.length - 1] === 1) sample = sample.slice(0, -1);
+  if (sample.length === perSample.length - 1 && perSample[perSample.length - 1] === 1) sample = [...sample, 1];
+  const fits = sample.length === perSample.length && sample.every((d, i) => perSample[i] === null || perSample[i] === d);
+  if (!fits || shape[0] < 1) {
+    throw new ShapeError(`${what}: expected shape [samples, ${perSample.map((d) => (d === null ? 'any' : d)).join(', ')}], got [${shape.join(', ')}]`);
+  }
+  if (sample.some((d) => d < 1)) throw new ShapeError(`${what}: shape [${shape.join(', ')}] has an empty axis`);
+  const count = shape[0];
+  const steps = options.sequence ? sample[0] : 1;
+  const features = sample.reduce((a, b) => a * b, 1) / steps;
+  const tokens = options.tokens;
+  if (tokens) {
+    const out = new Int32Array(data.length);
+    const vocab = tokens.vocabSize ?? Infinity;
+    for (let i = 0; i < data.length; i++) {
+      const id = data[i];
+      if (!Number.isInteger(id) || ((id < 0 || id >= vocab) && id !== tokens.allowed)) {
+        throw new ShapeError(`${what}: token id ${id} at ${indexOf(i, [count, ...sample])} is out of range [0, ${vocab})`);
+      }
+      out[i] = id;
+    }
+    return { data: out, count, steps, features, tokens: true };
+  }
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v)) throw new ShapeError(`${what}: value at ${indexOf(i, [count, ...sample])} is ${v}; values must be finite`);
+    out[i] = v;
+  }
+  return { data: out, count, steps, features, tokens: false };
+}
+
+function indexOf(flat: number, shape: readonly number[]): string {
+  const at: number[] = [];
+  for (let k = shape.length - 1; k >= 0; k--) {
+    at.unshift(flat % shape[k]);
+    flat = Math.floor(flat / shape[k]);
+  }
+  return `[${at.join(', ')}]`;
 }

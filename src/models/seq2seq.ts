@@ -7,57 +7,78 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
-import type { DecodeOptions } from './autoregressive.js';
+import type { DecodeOptions } from '../plan/decode-plan.js';
 import type { FeatureSequences, TokenSequences } from './data.js';
-import type { BranchSpec, HeadSpec } from './network.js';
+import type { BranchSpec, HeadSpec } from './recurrent-spec.js';
 import { RecurrentModel, type Dataset } from './recurrent-model.js';
 
+/** A Seq2Seq model: its encoder, its decoder (layer i starts from encoder layer i's final state) and its head. */
 export interface Seq2SeqConfig {
+  /** The encoder: input (numbers or tokens) and recurrent layers. */
   encoder: BranchSpec;
+  /** The decoder: input (numbers or tokens) and recurrent layers, as many as the encoder's. */
   decoder: BranchSpec;
+  /** The Dense layer applied at every decoder step. */
   head: HeadSpec;
   /** Seed of every initializer. Default 0. */
   seed?: number;
 }
 
+/** What a Seq2Seq model's `x` is: the encoder's input and the decoder's (teacher-forced) input. */
 export type Seq2SeqInput = [encoderInput: FeatureSequences | TokenSequences, decoderInput: FeatureSequences | TokenSequences];
 
+/**
+ * An encoder-decoder: the encoder's final states start a teacher-forced decoder, with a Dense head at
+ * every decoder step (Keras: an `LSTM(return_state=True)` encoder, an `LSTM(return_sequences=True)`
+ * decoder given those states, `Dense` on each step). `fit([encoderInput, decoderInput], target)` trains
+ * it; `predict` decodes numbers and `generate` tokens, feeding each output back, on the GPU.
+ */
 export class Seq2Seq extends RecurrentModel {
+  /** The configuration the model was made with. */
   readonly config: Seq2SeqConfig;
 
+  /** A new model on `ctx`, its weights initialized as Keras does (seeded by `config.seed`). */
   constructor(ctx: GpuContext, config: Seq2SeqConfig) {
     super(ctx, { encoder: config.encoder, decoder: config.decoder, head: config.head, seed: config.seed }, 'seq2seq');
     this.config = config;
   }
 
-  protected rebuild(ctx: GpuContext): Seq2Seq {
+  protected override rebuild(ctx: GpuContext): Seq2Seq {
     return new Seq2Seq(ctx, structuredClone(this.config));
   }
 
-  protected dataset(x: unknown, y: unknown, what: string): Dataset {
+  protected override dataset(x: unknown, y: unknown, what: string): Dataset {
     if (!Array.isArray(x) || x.length !== 2) throw new ShapeError(`${what}: x must be [encoderInput, decoderInput]`);
-    const source = this.network.encoder!.sequences(x[0], `${what} encoder input`);
-    const input = this.network.decoder.sequences(x[1], `${what} decoder input`);
+    const source = this.parts.encoder!.sequences(x[0], `${what} encoder input`);
+    const input = this.parts.decoder.sequences(x[1], `${what} decoder input`);
     if (source.count !== input.count) {
       throw new ShapeError(`${what}: encoder input has ${source.count} samples, decoder input ${input.count}`);
     }
     const target = this.targetSet(y, what, input.steps, input.count);
-    return { source, input, target };
+    return { inputs: [source, input], targets: [target] };
   }
 
   /**
    * Translates every encoder input at once (numeric decoder, e.g. sin -> cos): the decoder starts from
    * input 0 and each step's output is the next step's input, all on the GPU. Returns [N, steps, units].
    */
-  async predict(encoderInput: FeatureSequences | TokenSequences, options: { steps: number; strategy?: DecodeOptions['strategy']; signal?: AbortSignal }): Promise<{ data: Float32Array; shape: [number, number, number] }> {
-    const decoder = this.network.decoder;
+  async predict(
+    encoderInput: FeatureSequences | TokenSequences,
+    options: { steps: number; strategy?: DecodeOptions['strategy']; signal?: AbortSignal },
+  ): Promise<{
+    /** The outputs, batch-major. */
+    data: Float32Array;
+    /** [N, steps, units]. */
+    shape: [number, number, number];
+  }> {
+    const decoder = this.parts.decoder;
     if (decoder.tokens) throw new ShapeError('predict: this decoder takes tokens; use generate()');
-    if (this.network.head.units !== decoder.inputFeatures) {
-      throw new ShapeError(`predict: the head gives ${this.network.head.units} values per step but the decoder takes ${decoder.inputFeatures}; they must match to feed outputs back`);
+    if (this.parts.head.units !== decoder.inputFeatures) {
+      throw new ShapeError(`predict: the head gives ${this.parts.head.units} values per step but the decoder takes ${decoder.inputFeatures}; they must match to feed outputs back`);
     }
-    const source = this.network.encoder!.sequences(encoderInput, 'predict encoder input');
+    const source = this.parts.encoder!.sequences(encoderInput, 'predict encoder input');
     const data = (await this.decode(source, { outputSteps: options?.steps, mode: 'seq2seq', strategy: options.strategy }, options.signal)) as Float32Array;
-    return { data, shape: [source.count, options.steps, this.network.head.units] };
+    return { data, shape: [source.count, options.steps, this.parts.head.units] };
   }
 
   /**
@@ -68,19 +89,24 @@ export class Seq2Seq extends RecurrentModel {
   async generate(
     encoderInput: FeatureSequences | TokenSequences,
     options: { maxLength: number; startToken: number; endToken?: number; strategy?: DecodeOptions['strategy']; signal?: AbortSignal },
-  ): Promise<{ data: Int32Array; shape: [number, number] }> {
-    const decoder = this.network.decoder;
+  ): Promise<{
+    /** The token ids, batch-major. */
+    data: Int32Array;
+    /** [N, maxLength]. */
+    shape: [number, number];
+  }> {
+    const decoder = this.parts.decoder;
     if (!decoder.tokens) throw new ShapeError('generate: this decoder takes numbers; use predict()');
-    const vocab = decoder.embedding!.vocabSize;
+    const vocab = decoder.vocabSize!;
     for (const [name, token] of [['startToken', options.startToken], ['endToken', options.endToken ?? -1]] as const) {
       if (!Number.isInteger(token) || token < (name === 'endToken' ? -1 : 0) || token >= vocab) {
         throw new ShapeError(`generate: ${name} ${token} is out of range [0, ${vocab})`);
       }
     }
-    if (this.network.head.units !== vocab) {
-      throw new ShapeError(`generate: the head gives ${this.network.head.units} logits but the decoder vocabulary has ${vocab} tokens`);
+    if (this.parts.head.units !== vocab) {
+      throw new ShapeError(`generate: the head gives ${this.parts.head.units} logits but the decoder vocabulary has ${vocab} tokens`);
     }
-    const source = this.network.encoder!.sequences(encoderInput, 'generate encoder input');
+    const source = this.parts.encoder!.sequences(encoderInput, 'generate encoder input');
     const data = (await this.decode(source, {
       outputSteps: options.maxLength, mode: 'seq2seq', startToken: options.startToken, endToken: options.endToken ?? -1, strategy: options.strategy,
     }, options.signal)) as Int32Array;

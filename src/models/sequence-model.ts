@@ -6,33 +6,43 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
-import type { DecodeOptions } from './autoregressive.js';
+import type { DecodeOptions } from '../plan/decode-plan.js';
 import type { FeatureSequences } from './data.js';
-import type { BranchSpec, HeadSpec } from './network.js';
+import type { BranchSpec, HeadSpec } from './recurrent-spec.js';
 import { RecurrentModel, type Dataset } from './recurrent-model.js';
 
+/** A SequenceModel: its input and recurrent layers (a {@link BranchSpec}), and its head. */
 export interface SequenceModelConfig extends BranchSpec {
+  /** The Dense layer applied at every step. */
   head: HeadSpec;
+  /** Seed of every initializer. Default 0. */
   seed?: number;
 }
 
+/**
+ * A stack of recurrent layers from a zero state with a Dense head at every step (Keras: recurrent layers
+ * with `return_sequences=True`, then `Dense`). `fit(input, target)` trains it; `generate` runs it closed
+ * loop, each prediction fed back as the next input, on the GPU.
+ */
 export class SequenceModel extends RecurrentModel {
+  /** The configuration the model was made with. */
   readonly config: SequenceModelConfig;
 
+  /** A new model on `ctx`, its weights initialized as Keras does (seeded by `config.seed`). */
   constructor(ctx: GpuContext, config: SequenceModelConfig) {
     const { head, seed, ...branch } = config;
     super(ctx, { decoder: branch, head, seed }, 'sequence_model');
     this.config = config;
   }
 
-  protected rebuild(ctx: GpuContext): SequenceModel {
+  protected override rebuild(ctx: GpuContext): SequenceModel {
     return new SequenceModel(ctx, structuredClone(this.config));
   }
 
-  protected dataset(x: unknown, y: unknown, what: string): Dataset {
-    const input = this.network.decoder.sequences(x, `${what} x`);
+  protected override dataset(x: unknown, y: unknown, what: string): Dataset {
+    const input = this.parts.decoder.sequences(x, `${what} x`);
     const target = this.targetSet(y, what, input.steps, input.count);
-    return { input, target };
+    return { inputs: [input], targets: [target] };
   }
 
   /**
@@ -48,11 +58,16 @@ export class SequenceModel extends RecurrentModel {
   async generate(
     prime: FeatureSequences,
     options: { steps: number; mode?: 'continue' | 'window'; strategy?: DecodeOptions['strategy']; signal?: AbortSignal },
-  ): Promise<{ data: Float32Array; shape: [number, number, number] }> {
-    const decoder = this.network.decoder;
+  ): Promise<{
+    /** The predictions, batch-major. */
+    data: Float32Array;
+    /** [N, steps, units]. */
+    shape: [number, number, number];
+  }> {
+    const decoder = this.parts.decoder;
     if (decoder.tokens) throw new ShapeError('generate: closed-loop generation needs numeric input');
-    if (this.network.head.units !== decoder.inputFeatures) {
-      throw new ShapeError(`generate: the head gives ${this.network.head.units} values per step but the input has ${decoder.inputFeatures}; they must match to feed outputs back`);
+    if (this.parts.head.units !== decoder.inputFeatures) {
+      throw new ShapeError(`generate: the head gives ${this.parts.head.units} values per step but the input has ${decoder.inputFeatures}; they must match to feed outputs back`);
     }
     const mode = options.mode ?? 'continue';
     if (mode !== 'continue' && mode !== 'window') throw new ShapeError(`generate: mode must be 'continue' or 'window', got '${String(mode)}'`);
@@ -61,6 +76,6 @@ export class SequenceModel extends RecurrentModel {
     }
     const set = decoder.sequences(prime, 'generate prime');
     const data = (await this.decode(set, { outputSteps: options?.steps, mode, strategy: options.strategy }, options.signal)) as Float32Array;
-    return { data, shape: [set.count, options.steps, this.network.head.units] };
+    return { data, shape: [set.count, options.steps, this.parts.head.units] };
   }
 }

@@ -14,23 +14,35 @@ import type { RecurrentModel } from './recurrent-model.js';
 import { Seq2Seq, type Seq2SeqConfig } from './seq2seq.js';
 import { SequenceModel, type SequenceModelConfig } from './sequence-model.js';
 
+/** The `format` of every model manifest webrnn writes. */
 export const MODEL_FORMAT = 'webrnn-model';
+/** The manifest version saveModel() writes (loadModel() reads 1 and 2). */
 export const MODEL_FORMAT_VERSION = 2;
 const READABLE_VERSIONS = [1, 2];
 
+/** One weight of a saved model: where its values are in the blob. */
 export interface WeightEntry {
+  /** The weight's name, layer-prefixed ('encoder.lstm_0/kernel'). */
   name: string;
+  /** Its Keras shape. */
   shape: number[];
+  /** Always 'float32'. */
   dtype: 'float32';
   /** Byte offset in the blob. */
   byteOffset: number;
 }
 
+/** The JSON half of a saved model (model.json): what model it is and where its weights are in the blob. */
 export interface ModelManifest {
+  /** {@link MODEL_FORMAT}. */
   format: typeof MODEL_FORMAT;
+  /** The manifest's version. */
   formatVersion: number;
+  /** The model class. */
   modelType: 'Seq2Seq' | 'SequenceModel';
+  /** The model's configuration, as its constructor took it. */
   config: Seq2SeqConfig | SequenceModelConfig;
+  /** Every weight, in getWeights() order; together they tile the blob. */
   weights: WeightEntry[];
   /** Bytes of the blob. */
   byteLength: number;
@@ -38,13 +50,21 @@ export interface ModelManifest {
   checksum: string;
 }
 
+/** A saved model: the manifest (JSON) and the weights blob (float32, little-endian). */
 export interface ModelArtifacts {
+  /** What the model is (write it as model.json). */
   manifest: ModelManifest;
+  /** Its weights, one float32 blob (write it as weights.bin). */
   weights: ArrayBuffer;
 }
 
+/** A saved model that cannot be loaded as it is: an unknown format, a bad checksum, a blob that does not fit its entries. */
 export class ModelFormatError extends WebRnnError {}
 
+/**
+ * The model's configuration and weights (one readback), checksummed: store `manifest` as JSON and
+ * `weights` as bytes; {@link loadModel} gives the same model back.
+ */
 export async function saveModel(model: Seq2Seq | SequenceModel): Promise<ModelArtifacts> {
   const values = await model.getWeights();
   const specs = model.weightSpecs;

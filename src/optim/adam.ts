@@ -7,6 +7,7 @@ import {
   GpuOptimizer, checkOptionNames, checkPositive, checkUnitInterval, type Hyperparameters, type OptimizerOptions,
 } from './optimizer.js';
 
+/** Options of {@link Adam} (Keras' names, camelCase; Keras' defaults). */
 export interface AdamOptions extends OptimizerOptions {
   /** Default 1e-3. */
   learningRate?: number;
@@ -20,15 +21,25 @@ export interface AdamOptions extends OptimizerOptions {
 
 const OPTION_NAMES = ['learningRate', 'beta1', 'beta2', 'epsilon', 'clipNorm', 'clipValue'] as const;
 
+/** Adam's update entry point (shaders/optimizer.wgsl). */
 export const adamUpdateSpec: KernelSpec = { files: ['optimizer.wgsl'], entry: 'adam' };
 
+/**
+ * Keras' Adam: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps).
+ * `compile({ optimizer: 'adam' })` makes one with the defaults; `new Adam({ learningRate: 0.01 })` sets them.
+ */
 export class Adam extends GpuOptimizer {
+  /** 'adam'. */
   readonly name = 'adam' as const;
+  /** Decay of the first moment. */
   readonly beta1: number;
+  /** Decay of the second moment. */
   readonly beta2: number;
+  /** Added to sqrt(v). */
   readonly epsilon: number;
   protected readonly updateSpec = adamUpdateSpec;
 
+  /** An Adam optimizer; throws a ShapeError for an unknown option or a value out of range. */
   constructor(options: AdamOptions = {}) {
     checkOptionNames(options, OPTION_NAMES, 'Adam');
     const { learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, clipNorm, clipValue } = options;

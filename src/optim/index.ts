@@ -14,6 +14,7 @@ export {
   type Optimizer, type NonFinitePolicy, type NonFiniteSteps, type OptimizerName, type OptimizerOptions, type ClipOptions, type ParameterBuffers,
 } from './optimizer.js';
 
+/** Every optimizer name `compile({ optimizer })` accepts: 'adam', 'sgd', 'rmsprop'. */
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
 
 /**

@@ -10,17 +10,22 @@ import { DisposedError, ShapeError } from '../gpu/errors.js';
 import type { KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 import { grid1d } from '../kernels/grid.js';
 
+/** The optimizers by name: what `compile({ optimizer })` and {@link createOptimizer} take. */
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
 
 /** What an optimizer updates: values and gradients in two buffers of one layout (a ParameterStore). */
 export interface ParameterBuffers {
+  /** The parameters' values. */
   readonly valueBuffer: GPUBuffer;
+  /** Their gradients, in the same layout. */
   readonly gradientBuffer: GPUBuffer;
   /** Bytes of each buffer that hold parameters, alignment padding included (a multiple of 4). */
   readonly byteLength: number;
+  /** Label prefix of the optimizer's own buffers. */
   readonly label: string;
 }
 
+/** Gradient clipping, as Keras' optimizers take it (at most one of the two). */
 export interface ClipOptions {
   /** Scale all gradients together so their global L2 norm is at most this (Keras global_clipnorm). */
   clipNorm?: number;
@@ -30,6 +35,7 @@ export interface ClipOptions {
 
 /** Options every optimizer takes. */
 export interface OptimizerOptions extends ClipOptions {
+  /** The learning rate; each optimizer has Keras' default. */
   learningRate?: number;
 }
 
@@ -47,7 +53,13 @@ export interface NonFiniteSteps {
  */
 export type NonFinitePolicy = 'stop' | 'skip';
 
+/**
+ * A GPU optimizer: it updates a model's whole parameter buffer in one dispatch per training step
+ * (after the gradients' global norm: for clipping, and for the non-finite guard). {@link Adam},
+ * {@link SGD} and {@link RMSprop} are the ones webrnn has; pass one to `compile({ optimizer })`.
+ */
 export interface Optimizer {
+  /** Its name ('adam', 'sgd', 'rmsprop'). */
   readonly name: OptimizerName;
   /** The learning rate; a new value takes effect at the next prepareStep(). */
   learningRate: number;
@@ -85,6 +97,7 @@ export type OptimizerDims = {
 /** The hyperparameters an optimizer sets (the rest of OptimizerDims is filled in here). */
 export type Hyperparameters = Partial<Pick<OptimizerDims, 'beta1' | 'beta2' | 'epsilon' | 'momentum' | 'rho'>> & { nesterov?: boolean };
 
+/** The entry point that sums the squares of every gradient (for clipping by norm and the non-finite guard). */
 export const gradientNormSquaredSpec: KernelSpec = { files: ['optimizer.wgsl'], entry: 'gradient_norm_squared' };
 
 const FLAG_CLIP_BY_NORM = 1;
@@ -117,7 +130,9 @@ interface Attachment {
  */
 export abstract class GpuOptimizer implements Optimizer {
   abstract readonly name: OptimizerName;
+  /** Clip gradients so their global L2 norm is at most this (Keras global_clipnorm), or undefined. */
   readonly clipNorm: number | undefined;
+  /** Clamp every gradient to [-clipValue, clipValue] (Keras clipvalue), or undefined. */
   readonly clipValue: number | undefined;
   private rate: number;
   private step = 0;
@@ -174,6 +189,7 @@ export abstract class GpuOptimizer implements Optimizer {
     return this.step;
   }
 
+  /** Whether attach() has given it parameters (and it was not disposed since). */
   get attached(): boolean {
     return this.attachment !== null;
   }

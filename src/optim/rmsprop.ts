@@ -7,6 +7,7 @@ import {
   GpuOptimizer, checkOptionNames, checkPositive, checkUnitInterval, type Hyperparameters, type OptimizerOptions,
 } from './optimizer.js';
 
+/** Options of {@link RMSprop} (Keras' names, camelCase; Keras' defaults). */
 export interface RmspropOptions extends OptimizerOptions {
   /** Default 1e-3. */
   learningRate?: number;
@@ -20,15 +21,25 @@ export interface RmspropOptions extends OptimizerOptions {
 
 const OPTION_NAMES = ['learningRate', 'rho', 'momentum', 'epsilon', 'clipNorm', 'clipValue'] as const;
 
+/** RMSprop's update entry point (shaders/optimizer.wgsl). */
 export const rmspropUpdateSpec: KernelSpec = { files: ['optimizer.wgsl'], entry: 'rmsprop' };
 
+/**
+ * Keras' RMSprop (not centered): ms = rho ms + (1 - rho) g^2; p -= lr g / sqrt(ms + eps), or with
+ * momentum through a momentum buffer.
+ */
 export class RMSprop extends GpuOptimizer {
+  /** 'rmsprop'. */
   readonly name = 'rmsprop' as const;
+  /** Decay of the mean square. */
   readonly rho: number;
+  /** Momentum (0: none). */
   readonly momentum: number;
+  /** Added to the mean square inside the square root. */
   readonly epsilon: number;
   protected readonly updateSpec = rmspropUpdateSpec;
 
+  /** An RMSprop optimizer; throws a ShapeError for an unknown option or a value out of range. */
   constructor(options: RmspropOptions = {}) {
     checkOptionNames(options, OPTION_NAMES, 'RMSprop');
     const { learningRate = 1e-3, rho = 0.9, momentum = 0, epsilon = 1e-7, clipNorm, clipValue } = options;

@@ -1,7 +1,7 @@
-// A Plan is a fixed list of steps (dispatches, and buffer clears) with every bind group made up front.
+// A Plan is a fixed list of steps (dispatches, and buffer clears and copies) with every bind group made up front.
 // The `dims` of all its dispatches live in one uniform buffer, each at the device's uniform offset
 // alignment. Running it encodes every step into one command encoder (compute passes split only around
-// clears) and submits once: no GPU object is created per run. A plan owns its uniform buffer: dispose().
+// clears and copies) and submits once: no GPU object is created per run. A plan owns its uniform buffer: dispose().
 
 import type { GpuContext } from '../gpu/context.js';
 import { DisposedError } from '../gpu/errors.js';
@@ -64,10 +64,11 @@ export class Plan {
     if (this.disposed) throw new DisposedError(`plan '${this.label}' was disposed`);
     let pass: GPUComputePassEncoder | null = null;
     for (const { step, bindGroup } of this.encoded) {
-      if (step.kind === 'clear') {
+      if (step.kind !== 'dispatch') {
         pass?.end();
         pass = null;
-        encoder.clearBuffer(step.buffer, step.offset, step.size);
+        if (step.kind === 'clear') encoder.clearBuffer(step.buffer, step.offset, step.size);
+        else encoder.copyBufferToBuffer(step.source, step.sourceOffset, step.destination, step.destinationOffset, step.size);
         continue;
       }
       pass ??= encoder.beginComputePass({ label: this.label });
@@ -111,4 +112,9 @@ export class Plan {
 /** A step that zeroes `size` bytes of `buffer` from `offset` (both multiples of 4). */
 export function clearStep(label: string, buffer: GPUBuffer, offset = 0, size = buffer.size - offset): Step {
   return { kind: 'clear', label, buffer, offset, size: Math.ceil(size / 4) * 4 };
+}
+
+/** A step that copies `size` bytes (a multiple of 4) from one buffer to another. */
+export function copyStep(label: string, source: GPUBuffer, sourceOffset: number, destination: GPUBuffer, destinationOffset: number, size: number): Step {
+  return { kind: 'copy', label, source, sourceOffset, destination, destinationOffset, size };
 }

@@ -3,13 +3,17 @@
 // encoder input = f_in over the window, target = f_out over the window, decoder input = the target
 // shifted right by one step with a leading 0 (teacher forcing).
 
+/** `points` evenly spaced numbers from `from` to `to`, both included (NumPy's linspace). */
 export function linspace(from: number, to: number, points: number): Float64Array {
   if (!Number.isInteger(points) || points < 2) throw new RangeError(`linspace: points must be an integer >= 2, got ${points}`);
   return Float64Array.from({ length: points }, (_, i) => from + ((to - from) * i) / (points - 1));
 }
 
+/** The sampling of {@link translationWindows}: a grid from `from` to `to`, cut into windows. */
 export interface WindowOptions {
+  /** First sample of the grid. */
   from: number;
+  /** Last sample of the grid. */
   to: number;
   /** Samples of the grid. Default 100 (the seeds). */
   points?: number;
@@ -19,21 +23,34 @@ export interface WindowOptions {
 
 /** Windows shaped for Seq2Seq.fit: x = [encoderInput, decoderInput], y = target, each [N, steps, 1]. */
 export interface TranslationWindows {
+  /** The encoder input (the input function over each window) and the decoder input (the target shifted right by one step, a leading 0). */
   x: [FlatSequences, FlatSequences];
+  /** The output function over each window. */
   y: FlatSequences;
   /** The sampling grid and the two functions on it. */
   grid: Float64Array;
+  /** The input function on the grid. */
   input: Float64Array;
+  /** The output function on the grid. */
   output: Float64Array;
+  /** Windows (N). */
   count: number;
+  /** Steps per window. */
   steps: number;
 }
 
+/** Numeric sequences [N, T, F] as flat batch-major data: data[(n * T + t) * F + f]. */
 export interface FlatSequences {
+  /** The values. */
   data: Float32Array;
+  /** [N, T, F]. */
   shape: [number, number, number];
 }
 
+/**
+ * Seq2Seq training data that translates one sampled function into another, as the seed experiments
+ * make it: the grid is linspace(from, to, points), window i covers samples i .. i + steps - 1.
+ */
 export function translationWindows(input: (x: number) => number, output: (x: number) => number, options: WindowOptions): TranslationWindows {
   const points = options.points ?? 100;
   const steps = options.steps ?? 24;
@@ -65,7 +82,14 @@ export function translationWindows(input: (x: number) => number, output: (x: num
 }
 
 /** Next-step prediction windows over one series: input samples i..i+steps-1, target i+1..i+steps (seed 004). */
-export function nextStepWindows(series: ArrayLike<number>, steps: number): { x: FlatSequences; y: FlatSequences; count: number } {
+export function nextStepWindows(series: ArrayLike<number>, steps: number): {
+  /** Inputs [N, steps, 1]. */
+  x: FlatSequences;
+  /** Targets [N, steps, 1]: the inputs one sample later. */
+  y: FlatSequences;
+  /** Windows (N). */
+  count: number;
+} {
   const count = series.length - steps;
   if (!Number.isInteger(steps) || steps < 1 || count < 1) throw new RangeError(`nextStepWindows: need an integer steps in [1, ${series.length - 1}], got ${steps}`);
   const x = new Float32Array(count * steps);

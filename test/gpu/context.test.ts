@@ -1,7 +1,7 @@
 // Device acquisition, tensors, live-buffer accounting and device loss.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DeviceLostError, DisposedError, GpuUnavailableError, LimitError, ShapeError, Tensor, requestGpu } from '../../src/index.js';
+import { DeviceLostError, DisposedError, GpuUnavailableError, LimitError, ShapeError, Tensor, requestGpu } from '../../src/advanced.js';
 import { gpu } from '../helpers/gpu.js';
 
 describe('GpuContext and Tensor', () => {

@@ -2,10 +2,10 @@
 // packed by member name, and the errors a kernel author or user sees.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BindingError, CELLS, KernelRegistry, Plan, ShaderError, Tensor, recurrenceFiles, type KernelSpec } from '../../src/index.js';
+import { BindingError, CELLS, KernelRegistry, Plan, ShaderError, Tensor, recurrenceFiles, type KernelSpec } from '../../src/advanced.js';
 import { reflectWgsl } from '../../src/reflect.js';
 import { joinProgram } from '../../src/gpu/reflection.js';
-import { shaderPrograms, shaderSources } from '../../src/gpu/shader-sources.js';
+import { bundledShaderFiles, bundledShaders } from '../../src/gpu/shader-sources.js';
 import { gpu } from '../helpers/gpu.js';
 import { readFileSync } from 'node:fs';
 
@@ -114,7 +114,7 @@ describe('kernel registry', () => {
     );
   });
 
-  const standalone = Object.keys(shaderSources).filter((f) => !f.includes('/'));
+  const standalone = bundledShaderFiles.filter((f) => !f.includes('/'));
   /** Every program the library dispatches: each top-level shader, the activation kernels after their prelude, each cell's recurrence. */
   const libraryPrograms = (): string[][] => [
     ...standalone.filter((f) => f !== 'recurrence.wgsl' && f !== 'activation.wgsl').map((f) => [f]),
@@ -122,7 +122,9 @@ describe('kernel registry', () => {
     ...Object.values(CELLS).map((cell) => recurrenceFiles(cell)),
   ];
 
-  it("the build's reflection tables match wgsl_reflect over the files as written, for every program the library uses", () => {
+  it("the build's reflection tables match wgsl_reflect over the files as written, for every program the library uses", async () => {
+    const { sources: shaderSources, programs: shaderPrograms } = await bundledShaders();
+    expect(Object.keys(shaderSources).sort()).toEqual([...bundledShaderFiles].sort());
     const onDisk = (file: string) => readFileSync(new URL(`../../shaders/${file}`, import.meta.url), 'utf8');
     expect(Object.keys(shaderPrograms).sort()).toEqual(libraryPrograms().map((files) => files.join('+')).sort());
     for (const files of libraryPrograms()) {
@@ -138,7 +140,8 @@ describe('kernel registry', () => {
 
   // Reflection decides which buffers an entry point binds by name, without scopes: a parameter or local
   // named like a binding would make every entry that calls the function bind that buffer.
-  it('no function parameter or local in a bundled program is named like one of its bindings', () => {
+  it('no function parameter or local in a bundled program is named like one of its bindings', async () => {
+    const { sources: shaderSources } = await bundledShaders();
     for (const files of libraryPrograms()) {
       const code = files.map((f) => shaderSources[f]).join('\n');
       const bindings = new Set([...code.matchAll(/@binding\(\d+\)\s*var(?:<[^>]*>)?\s+(\w+)/g)].map((m) => m[1]));

@@ -1,7 +1,7 @@
 // One GPU context per test process (Vitest forks pool), acquired once. A test that finds no GPU fails
 // with the reason; it is never skipped.
 
-import { requestGpu, GpuContext, KernelRegistry } from '../../src/index.js';
+import { requestGpu, GpuContext, KernelRegistry } from '../../src/advanced.js';
 
 let shared: Promise<{ ctx: GpuContext; registry: KernelRegistry }> | undefined;
 

@@ -2,7 +2,7 @@
 // every op, accumulated or not, with offsets.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ELEMENTWISE_OPS, Plan, Tensor, elementwiseStep, type ElementwiseOp } from '../../src/index.js';
+import { ELEMENTWISE_OPS, Plan, Tensor, elementwiseStep, type ElementwiseOp } from '../../src/advanced.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
 import { mulberry32, uniformArray } from '../reference/random.js';

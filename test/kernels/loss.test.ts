@@ -2,7 +2,7 @@
 // gradients of each batch, and the accumulator after two batches (start + sum of scale x batch loss).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Plan, ShapeError, Tensor, type Step } from '../../src/index.js';
+import { Plan, ShapeError, Tensor, type Step } from '../../src/advanced.js';
 import { accuracyStep, pointwiseLossStep, rowLossStep, rowWeightsFromMask, sumPartialsStep, type PointwiseLoss, type RowLoss } from '../../src/kernels/loss.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose, type Tolerance } from '../helpers/compare.js';

@@ -3,7 +3,7 @@
 // pipeline for all of them.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Plan, Tensor, matmulStep } from '../../src/index.js';
+import { Plan, Tensor, matmulStep } from '../../src/advanced.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
 import { matmul } from '../reference/matmul.js';

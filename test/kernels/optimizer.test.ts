@@ -3,7 +3,7 @@
 // reference (test/reference/optimizers.ts), with the learning rate changed before the third step.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Plan, ParameterStore, ShapeError, DisposedError } from '../../src/index.js';
+import { Plan, ParameterStore, ShapeError, DisposedError } from '../../src/advanced.js';
 import { Adam, RMSprop, SGD, createOptimizer, type Optimizer } from '../../src/optim/index.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose, type Tolerance } from '../helpers/compare.js';

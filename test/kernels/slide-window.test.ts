@@ -3,7 +3,7 @@
 // not multiples of the workgroup (64), and one large enough to fold the grid into two dimensions.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Plan, Tensor, slideWindowStep } from '../../src/index.js';
+import { Plan, Tensor, slideWindowStep } from '../../src/advanced.js';
 import { gpu } from '../helpers/gpu.js';
 import { mulberry32, uniformArray } from '../reference/random.js';
 

@@ -1,7 +1,7 @@
 // The Dense layer (matmul + activation, forward and backward) against the float64 reference.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, POINTWISE_ACTIVATIONS, ShapeError, type Activation } from '../../src/index.js';
+import { Dense, POINTWISE_ACTIVATIONS, ShapeError, type Activation } from '../../src/advanced.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
 import { denseBackward, denseForward } from '../reference/dense.js';

@@ -2,7 +2,7 @@
 // weight round trips, saturation, stacking, bad input, and release of every buffer.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LimitError, LSTM, ShapeError, WebRnnError, orthogonal } from '../../src/index.js';
+import { LimitError, LSTM, ShapeError, WebRnnError, orthogonal } from '../../src/advanced.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
 import { lstmReference } from '../reference/cells/lstm.js';

@@ -3,7 +3,7 @@
 // execution strategies, odd sizes (units not a multiple of the workgroup, batch 1 and 17, T 1 and 29).
 
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { CELLS, RecurrentLayer } from '../../src/index.js';
+import { CELLS, RecurrentLayer } from '../../src/advanced.js';
 import { gpu } from '../helpers/gpu.js';
 import { caseName, checkAgainstReference, makeCaseData, referenceRun, type RecurrentCase } from './recurrent-cases.js';
 

@@ -6,7 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CELLS, RecurrentLayer } from '../../src/index.js';
+import { CELLS, RecurrentLayer } from '../../src/advanced.js';
 import { expectClose } from '../helpers/compare.js';
 import { gpu } from '../helpers/gpu.js';
 import { mulberry32, uniformArray } from '../reference/random.js';

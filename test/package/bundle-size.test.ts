@@ -4,9 +4,10 @@
 // chunks loaded on first use (the decoder, Node's adapter discovery) are reported apart. The WGSL
 // ships minified with its reflection as tables made at build time, so no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 135.8 kB minified, 40.4 kB gzip
-// (388 kB / 92 kB with the parser and the WGSL as written; since then the non-finite guard, the
-// device-limit checks and checkpoint / restore added 6 kB). The goal is 120 kB / 35 kB.
+// The budget is what the package weighs today, to catch growth: 130.3 kB minified, 40.3 kB gzip
+// (388 kB / 92 kB with the parser and the WGSL as written; 135.8 / 40.4 before the models became
+// graphs of Keras-style layers, which added 37 kB, and each shader program became a chunk loaded when a
+// kernel of it is first compiled, which took 42 kB out of what loads up front). The goal is 120 kB / 35 kB.
 
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -20,7 +21,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 137_000, gzip: 41_000 };
+const BUDGET = { minified: 131_000, gzip: 40_500 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {

@@ -1,7 +1,8 @@
 // The seed experiments' data, checked against the seeds' own construction.
 
 import { describe, expect, it } from 'vitest';
-import { Vocabulary, additionTask, linspace, nextStepWindows, rotationTask, translationWindows } from '../../src/index.js';
+import { linspace, nextStepWindows, translationWindows } from '../../src/index.js';
+import { Vocabulary, additionTask, rotationTask } from '../../src/tasks/characters.js';
 
 describe('task data', () => {
   it('sin -> cos windows as seed 000: 76 windows of 24, decoder input = target shifted right with a leading 0', () => {

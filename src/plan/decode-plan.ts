@@ -14,17 +14,40 @@
 //           by one step (slide_window), its newest step being that prediction. Two window buffers ping-pong.
 
 import type { GpuContext } from '../gpu/context.js';
-import type { BufferRange, Step } from '../gpu/kernel-registry.js';
+import type { BufferRange, KernelRegistry, Step } from '../gpu/kernel-registry.js';
 import { argmaxStep, slideWindowStep } from '../kernels/decode.js';
 import { decodeLoopFits, decodeLoopStep, ROWS_PER_WORKGROUP } from '../kernels/recurrence.js';
 import { ShapeError } from '../gpu/errors.js';
 import { gatherStep } from '../kernels/embedding.js';
-import type { DenseBuffers } from '../layers/dense.js';
-import type { RecurrentBuffers } from '../layers/recurrent.js';
-import { Plan } from '../plan/plan.js';
-import type { Branch, Network } from './network.js';
+import type { Dense, DenseBuffers } from '../layers/dense.js';
+import type { Embedding } from '../layers/embedding.js';
+import type { RecurrentBuffers, RecurrentLayer } from '../layers/recurrent.js';
+import { Plan } from './plan.js';
 
+/** A chain of layers a decode runs: optional Embedding, then recurrent layers, over its input. */
+export interface DecodeBranch {
+  readonly embedding?: Embedding;
+  readonly layers: readonly RecurrentLayer[];
+  /** Features per step entering the first recurrent layer. */
+  readonly inputFeatures: number;
+  /** Whether it takes token ids (through the Embedding). */
+  readonly tokens: boolean;
+}
+
+/**
+ * What a decode needs of a model: the branch that primes (a seq2seq's encoder, whose layer i hands its
+ * final states to decoder layer i), the decoder, and the Dense head at every decoder step.
+ */
+export interface DecodeChain {
+  readonly encoder?: DecodeBranch;
+  readonly decoder: DecodeBranch;
+  readonly head: Dense;
+  readonly registry: KernelRegistry;
+}
+
+/** What a decode plan decodes: the batch, the priming sequence's length, the outputs, the mode and the strategy. */
 export interface DecodeOptions {
+  /** Sequences decoded together. */
   batch: number;
   /** Steps of the priming sequence (the encoder input, or a SequenceModel's window). */
   primeSteps: number;
@@ -36,8 +59,9 @@ export interface DecodeOptions {
    * 'window': every prediction re-reads the last primeSteps values from a zero state (numbers only).
    */
   mode: 'seq2seq' | 'continue' | 'window';
-  /** Token decoding: the token that starts every sequence, and the one that ends it (-1: none). */
+  /** Token decoding: the token that starts every sequence. */
   startToken?: number;
+  /** Token decoding: the token that ends a sequence (-1: none). */
   endToken?: number;
   /**
    * 'loop': the whole decode in one dispatch (one-layer decoders that fit a workgroup); 'step': a few
@@ -55,16 +79,16 @@ interface StatePair {
 /** The GPU memory a decode plan holds, released together by dispose() or by a build that fails. */
 interface Allocations {
   owned: GPUBuffer[];
-  recurrent: { branch: Branch; index: number; buffers: RecurrentBuffers }[];
+  recurrent: { branch: DecodeBranch; index: number; buffers: RecurrentBuffers }[];
   head?: DenseBuffers;
   /** The priming branch's Embedding buffers (token input). */
-  primeEmbedding?: { branch: Branch; buffers: ReturnType<NonNullable<Branch['embedding']>['createBuffers']> };
+  primeEmbedding?: { branch: DecodeBranch; buffers: ReturnType<NonNullable<DecodeBranch['embedding']>['createBuffers']> };
 }
 
-function release(ctx: GpuContext, network: Network, made: Allocations): void {
+function release(ctx: GpuContext, chain: DecodeChain, made: Allocations): void {
   for (const { branch, index, buffers } of made.recurrent) branch.layers[index].destroyBuffers(buffers);
   if (made.primeEmbedding) made.primeEmbedding.branch.embedding!.destroyBuffers(made.primeEmbedding.buffers);
-  if (made.head) network.head.destroyBuffers(made.head);
+  if (made.head) chain.head.destroyBuffers(made.head);
   for (const buffer of made.owned) ctx.destroyBuffer(buffer);
 }
 
@@ -83,7 +107,7 @@ export class DecodePlan {
 
   private constructor(
     private readonly ctx: GpuContext,
-    readonly network: Network,
+    readonly chain: DecodeChain,
     readonly options: DecodeOptions,
     parts: {
       plan: Plan; outputs: GPUBuffer; slotStride: number; primeInput: { buffer: GPUBuffer; tokens: boolean }; finished?: GPUBuffer; fused: boolean;
@@ -94,29 +118,29 @@ export class DecodePlan {
     this.outputs = parts.outputs;
     this.slotStride = parts.slotStride;
     this.primeInput = parts.primeInput;
-    this.tokens = network.decoder.tokens;
+    this.tokens = chain.decoder.tokens;
     this.fused = parts.fused;
     this.finished = parts.finished;
     this.made = parts.made;
   }
 
-  static async build(ctx: GpuContext, network: Network, options: DecodeOptions): Promise<DecodePlan> {
+  static async build(ctx: GpuContext, chain: DecodeChain, options: DecodeOptions): Promise<DecodePlan> {
     const made: Allocations = { owned: [], recurrent: [] };
     try {
       return options.mode === 'window'
-        ? await DecodePlan.buildWindow(ctx, network, options, made)
-        : await DecodePlan.buildDecode(ctx, network, options, made);
+        ? await DecodePlan.buildWindow(ctx, chain, options, made)
+        : await DecodePlan.buildDecode(ctx, chain, options, made);
     } catch (error) {
-      release(ctx, network, made); // nothing half-built stays allocated
+      release(ctx, chain, made); // nothing half-built stays allocated
       throw error;
     }
   }
 
   /** 'seq2seq' and 'continue': prime, then the decode loop (one dispatch) or a few dispatches per step. */
-  private static async buildDecode(ctx: GpuContext, network: Network, options: DecodeOptions, made: Allocations): Promise<DecodePlan> {
+  private static async buildDecode(ctx: GpuContext, chain: DecodeChain, options: DecodeOptions, made: Allocations): Promise<DecodePlan> {
     const { batch, primeSteps, outputSteps, mode } = options;
-    const decoder = network.decoder;
-    const primeBranch = mode === 'seq2seq' ? network.encoder! : decoder;
+    const decoder = chain.decoder;
+    const primeBranch = mode === 'seq2seq' ? chain.encoder! : decoder;
     const tokens = decoder.tokens;
     const { recurrent } = made;
     const storage = (label: string, bytes: number) => {
@@ -147,7 +171,7 @@ export class DecodePlan {
       input = buffers.hseq;
     }
 
-    const head = network.head;
+    const head = chain.head;
     const layer = decoder.layers[0];
     const rows = ROWS_PER_WORKGROUP;
     const loopFits = decoder.layers.length === 1 && decodeLoopFits(ctx.limits, layer.resolvedCell, decoder.inputFeatures, head.units);
@@ -162,7 +186,7 @@ export class DecodePlan {
       const tokenCount = outputSteps * batch;
       const outputs = storage('decode.outputs', tokens ? tokenCount * 4 : tokenCount * head.units * 4);
       const { range, offsets } = layer.weightsRange();
-      steps.push(await decodeLoopStep(network.registry, 'decode.loop', layer.resolvedCell, {
+      steps.push(await decodeLoopStep(chain.registry, 'decode.loop', layer.resolvedCell, {
         batch, inputs: decoder.inputFeatures, outputs: head.units, steps: outputSteps, tokens,
         continuePrimed: mode === 'continue', startToken: options.startToken ?? 0, endToken: options.endToken ?? -1,
       }, {
@@ -171,7 +195,7 @@ export class DecodePlan {
         out: outputs,
       }));
       const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, one loop]`, steps);
-      return new DecodePlan(ctx, network, options, {
+      return new DecodePlan(ctx, chain, options, {
         plan, outputs, slotStride: 0, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, made, fused: true,
       });
     }
@@ -206,7 +230,7 @@ export class DecodePlan {
       const layers = stepBuffers[t % 2];
       let x: BufferRange = slot(t);
       if (tokens) {
-        steps.push(await gatherStep(network.registry, `decode.embedding[${t}]`, batch, decoder.embedding!.vocabSize, decoder.inputFeatures,
+        steps.push(await gatherStep(chain.registry, `decode.embedding[${t}]`, batch, decoder.embedding!.vocabSize, decoder.inputFeatures,
           slot(t), decoder.embedding!.param('embeddings'), embeddingOut!));
         x = embeddingOut!;
       }
@@ -218,7 +242,7 @@ export class DecodePlan {
         // Greedy choice from the logits (argmax of softmax = argmax of logits): the head's pre-activation.
         const logits = headBuffers.pre;
         steps.push(...(await head.forwardSteps(headBuffers, x, headBuffers.y, `decode.head[${t}]`)));
-        steps.push(await argmaxStep(network.registry, `decode.argmax[${t}]`, batch, head.units, options.endToken ?? -1,
+        steps.push(await argmaxStep(chain.registry, `decode.argmax[${t}]`, batch, head.units, options.endToken ?? -1,
           { logits, ids: slot(t + 1), finished: finished! }));
       } else {
         steps.push(...(await head.forwardSteps(headBuffers, x, slot(t + 1), `decode.head[${t}]`)));
@@ -226,7 +250,7 @@ export class DecodePlan {
     }
 
     const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps]`, steps);
-    return new DecodePlan(ctx, network, options, {
+    return new DecodePlan(ctx, chain, options, {
       plan, outputs, slotStride, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, finished, made, fused: false,
     });
   }
@@ -235,10 +259,10 @@ export class DecodePlan {
    * 'window' mode: per prediction, the stack over the current window (zero initial state), the head on
    * its final h into output slot t, then the window slides onto the other window buffer.
    */
-  private static async buildWindow(ctx: GpuContext, network: Network, options: DecodeOptions, made: Allocations): Promise<DecodePlan> {
+  private static async buildWindow(ctx: GpuContext, chain: DecodeChain, options: DecodeOptions, made: Allocations): Promise<DecodePlan> {
     const { batch, primeSteps, outputSteps } = options;
-    const stack = network.decoder;
-    const head = network.head;
+    const stack = chain.decoder;
+    const head = chain.head;
     if (stack.tokens || head.units !== stack.inputFeatures) {
       throw new ShapeError(`decode: window mode feeds the head's ${head.units} outputs back as the ${stack.inputFeatures} input features of a numeric stack`);
     }
@@ -276,12 +300,12 @@ export class DecodePlan {
       steps.push(...stackSteps[current]);
       steps.push(...(await head.forwardSteps(headBuffers, last.sT, slot(t), `decode.head[${t}]`)));
       if (t + 1 < outputSteps) {
-        steps.push(await slideWindowStep(network.registry, `decode.slide[${t}]`, primeSteps, batch, stack.inputFeatures,
+        steps.push(await slideWindowStep(chain.registry, `decode.slide[${t}]`, primeSteps, batch, stack.inputFeatures,
           { window_in: windows[current], next_value: slot(t), window_out: windows[next] }));
       }
     }
     const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, window of ${primeSteps}]`, steps);
-    return new DecodePlan(ctx, network, options, { plan, outputs, slotStride, primeInput: { buffer: windows[0], tokens: false }, made, fused: false });
+    return new DecodePlan(ctx, chain, options, { plan, outputs, slotStride, primeInput: { buffer: windows[0], tokens: false }, made, fused: false });
   }
 
   /** Slot of the first output in `outputs`: 1 for seq2seq (slot 0 holds the start input), 0 otherwise. */
@@ -295,22 +319,22 @@ export class DecodePlan {
    */
   async run(primeTimeMajor: Float32Array | Int32Array): Promise<Float32Array | Int32Array> {
     const { batch, outputSteps, mode } = this.options;
-    const primeBranch = mode === 'seq2seq' ? this.network.encoder! : this.network.decoder;
+    const primeBranch = mode === 'seq2seq' ? this.chain.encoder! : this.chain.decoder;
     if (primeBranch.embedding) primeBranch.embedding.writeIds(this.made.primeEmbedding!.buffers, primeTimeMajor, 'prime input');
     else this.ctx.write(this.primeInput.buffer, primeTimeMajor);
     if (this.fused) {
-      const bytes = await this.plan.runAndRead(this.outputs, batch * outputSteps * (this.tokens ? 1 : this.network.head.units) * 4);
+      const bytes = await this.plan.runAndRead(this.outputs, batch * outputSteps * (this.tokens ? 1 : this.chain.head.units) * 4);
       // The loop writes token ids as f32 (exact below 2^24).
       return this.tokens ? Int32Array.from(new Float32Array(bytes)) : new Float32Array(bytes);
     }
     if (mode === 'seq2seq') {
-      const start = this.tokens ? new Int32Array(batch).fill(this.options.startToken ?? 0) : new Float32Array(batch * this.network.head.units);
+      const start = this.tokens ? new Int32Array(batch).fill(this.options.startToken ?? 0) : new Float32Array(batch * this.chain.head.units);
       this.ctx.write(this.outputs, start, 0);
     }
     if (this.finished) this.ctx.write(this.finished, new Uint32Array(batch));
     const first = this.firstOutputSlot;
     const bytes = await this.plan.runAndRead(this.outputs, this.slotStride * (first + outputSteps));
-    const width = this.tokens ? 1 : this.network.head.units;
+    const width = this.tokens ? 1 : this.chain.head.units;
     const out = this.tokens ? new Int32Array(batch * outputSteps) : new Float32Array(batch * outputSteps * width);
     for (let s = 0; s < outputSteps; s++) {
       const slot = this.tokens
@@ -325,6 +349,6 @@ export class DecodePlan {
 
   dispose(): void {
     this.plan.dispose();
-    release(this.ctx, this.network, this.made);
+    release(this.ctx, this.chain, this.made);
   }
 }

@@ -1,0 +1,93 @@
+// Keras' Embedding: token ids [T] -> [T, outputDim] (time-major rows t * B + b). Its ids come from the
+// host (a model input), checked against the vocabulary when they are written.
+
+import { ShapeError } from '../../gpu/errors.js';
+import { Embedding } from '../embedding.js';
+import type { InitializerSpec } from '../initializers.js';
+import { expectPositiveInteger } from '../validate.js';
+import { initializerConfig } from './config.js';
+import { InputLayer } from './input.js';
+import { Layer, wholeBuffer, type BuildContext, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Shape, type Value, type ValueKind } from './layer.js';
+
+/** Embedding options. */
+export interface EmbeddingLayerConfig extends LayerConfig {
+  /** Vocabulary size (Keras input_dim). */
+  inputDim: number;
+  /** Vector width. */
+  outputDim: number;
+  /** Default 'random_uniform' in [-0.05, 0.05], as Keras. */
+  embeddingsInitializer?: InitializerSpec;
+  /** Masking of id 0 (not supported yet: an error, never a silent unmasked model). */
+  maskZero?: boolean;
+}
+
+/** Keras' Embedding: token ids to vectors. */
+export class EmbeddingLayer extends Layer {
+  readonly className = 'Embedding';
+  /** Vocabulary size. */
+  readonly inputDim: number;
+  /** Vector width. */
+  readonly outputDim: number;
+  private readonly embeddingsInitializer: InitializerSpec;
+  private embedding?: Embedding;
+
+  constructor(config: EmbeddingLayerConfig) {
+    super('Embedding', config);
+    expectPositiveInteger(`Embedding '${this.name}' inputDim`, config.inputDim);
+    expectPositiveInteger(`Embedding '${this.name}' outputDim`, config.outputDim);
+    if (config.maskZero) throw new ShapeError(`Embedding '${this.name}': maskZero (masking padded steps) is not supported yet`);
+    this.inputDim = config.inputDim;
+    this.outputDim = config.outputDim;
+    this.embeddingsInitializer = config.embeddingsInitializer ?? { class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05 } };
+  }
+
+  getConfig(): Record<string, unknown> {
+    return {
+      name: this.name, trainable: true, dtype: 'float32', input_dim: this.inputDim, output_dim: this.outputDim,
+      embeddings_initializer: initializerConfig(this.embeddingsInitializer), embeddings_regularizer: null, activity_regularizer: null,
+      embeddings_constraint: null, mask_zero: false, input_length: null,
+    };
+  }
+
+  override inputKind(): ValueKind {
+    return 'int32';
+  }
+
+  outputShapes([x]: readonly Shape[]): Shape[] {
+    if (x.length !== 1) throw new ShapeError(`Embedding '${this.name}': takes token ids of shape [steps], got ${JSON.stringify(x)}`);
+    return [[x[0], this.outputDim]];
+  }
+
+  override apply(...args: Parameters<Layer['apply']>): ReturnType<Layer['apply']> {
+    const [inputs] = args;
+    const first = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (first && !(first.layer instanceof InputLayer)) {
+      throw new ShapeError(`Embedding '${this.name}': must take a model input (its token ids come from the host), got '${first.name}'`);
+    }
+    return super.apply(...args);
+  }
+
+  protected create(context: BuildContext): void {
+    this.embedding = Embedding.create(context.ctx, {
+      vocabSize: this.inputDim, outputDim: this.outputDim, embeddingsInitializer: this.embeddingsInitializer, seed: context.seed, name: this.name,
+    }, { parameters: context.store, registry: context.registry });
+  }
+
+  get weightLayer(): Embedding | undefined {
+    return this.embedding;
+  }
+
+  runtime(_context: RuntimeContext, _node: Node, [ids]: readonly Value[]): NodeRuntime {
+    const embedding = this.embedding!;
+    const rows = ids.rows; // time-major ids [T, B]
+    const buffers = embedding.createBuffers(rows);
+    const bytes = rows * this.outputDim * 4;
+    return {
+      outputs: [{ shape: [ids.shape[0], this.outputDim], kind: 'float32', rows, value: wholeBuffer(buffers.out, bytes), grad: wholeBuffer(buffers.dout, bytes) }],
+      forwardSteps: () => embedding.forwardSteps(buffers),
+      backwardSteps: (gradients: Gradients) => (gradients.outputs[0] ? embedding.backwardSteps(buffers) : Promise.resolve([])),
+      hostInput: (_index, data) => embedding.writeIds(buffers, data, `Embedding '${this.name}' input`),
+      dispose: () => embedding.destroyBuffers(buffers),
+    };
+  }
+}

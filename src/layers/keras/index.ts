@@ -1,0 +1,40 @@
+// Keras-style layers for Sequential and Model, by class and as TensorFlow.js-style factories:
+//   layers.lstm({ units: 128, returnSequences: true }), layers.dense({ units: 9, activation: 'softmax' }).
+
+import { ActivationLayer, type ActivationLayerConfig } from './activation.js';
+import { DenseLayer, type DenseLayerConfig } from './dense.js';
+import { EmbeddingLayer, type EmbeddingLayerConfig } from './embedding.js';
+import { input } from './input.js';
+import type { LayerConfig } from './layer.js';
+import { Add, Concatenate, type ConcatenateConfig } from './merge.js';
+import { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
+
+export { ActivationLayer, type ActivationLayerConfig } from './activation.js';
+export { DenseLayer, type DenseLayerConfig } from './dense.js';
+export { EmbeddingLayer, type EmbeddingLayerConfig } from './embedding.js';
+export { InputLayer, input, type InputConfig } from './input.js';
+export { Layer, SymbolicTensor, type Shape, type CallOptions, type LayerConfig } from './layer.js';
+export { Add, Concatenate, type ConcatenateConfig } from './merge.js';
+export { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
+
+/** Layer factories, named as TensorFlow.js' tf.layers. */
+export const layers = {
+  /** A model input of a per-sample shape (as keras.Input). */
+  input,
+  /** Dense over the last axis. */
+  dense: (config: DenseLayerConfig) => new DenseLayer(config),
+  /** An activation over the last axis (softmax) or elementwise. */
+  activation: (config: ActivationLayerConfig) => new ActivationLayer(config),
+  /** Token ids to vectors. */
+  embedding: (config: EmbeddingLayerConfig) => new EmbeddingLayer(config),
+  /** LSTM (gates i, f, c, o). */
+  lstm: (config: RecurrentLayerConfig) => new RecurrentLayerNode('lstm', config),
+  /** GRU (gates z, r, h; resetAfter true by default, as Keras 2.x/3). */
+  gru: (config: RecurrentLayerConfig) => new RecurrentLayerNode('gru', config),
+  /** SimpleRNN. */
+  simpleRNN: (config: RecurrentLayerConfig) => new RecurrentLayerNode('simple_rnn', config),
+  /** Concatenation along the last axis. */
+  concatenate: (config: ConcatenateConfig = {}) => new Concatenate(config),
+  /** Elementwise sum. */
+  add: (config: LayerConfig = {}) => new Add(config),
+};

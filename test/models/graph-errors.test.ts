@@ -1,0 +1,97 @@
+// Bad graphs and bad data get clear errors that name the layer (or input) and what was wrong, before
+// anything runs; summary() counts parameters as Keras does.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layers, Model, Sequential, type SymbolicTensor } from '../../src/index.js';
+import { gpu } from '../helpers/gpu.js';
+
+describe('graph errors and summary', () => {
+  let env: Awaited<ReturnType<typeof gpu>>;
+  const models: { dispose(): void }[] = [];
+  beforeAll(async () => {
+    env = await gpu();
+  });
+  afterAll(() => models.forEach((m) => m.dispose()));
+
+  it('shape mismatches between layers name the layer', () => {
+    const seq = layers.input({ shape: [null, 4] });
+    const flat = layers.input({ shape: [4] });
+    expect(() => layers.lstm({ units: 3, name: 'enc' }).apply(flat)).toThrow(/LSTM 'enc': takes sequences of shape \[steps, features\], got \[4\]/);
+    const dense = layers.dense({ units: 2, name: 'head' });
+    dense.apply(seq);
+    const model = new Model(env.ctx, { inputs: seq, outputs: dense.apply(seq) as SymbolicTensor });
+    models.push(model);
+    expect(() => dense.apply(layers.input({ shape: [null, 5] }))).toThrow(/Dense 'head': built for 4 input features, called on 5/);
+    expect(() => layers.concatenate({ name: 'cat' }).apply([seq, flat])).toThrow(/Concatenate 'cat': input 1 has shape \[4\], input 0 \[null,4\]/);
+    expect(() => layers.add({ name: 'sum' }).apply([seq, layers.input({ shape: [null, 3] })])).toThrow(/Add 'sum': .* they must be the same/);
+    expect(() => layers.add().apply([seq])).toThrow(/takes 2 to 64 inputs, got 1/);
+  });
+
+  it('a state fed to a layer of another size, or the wrong number of states, name the layer', () => {
+    const x = layers.input({ shape: [null, 2] });
+    const [, h, c] = layers.lstm({ units: 5, returnState: true }).apply(x) as SymbolicTensor[];
+    expect(() => layers.lstm({ units: 6, name: 'decoder' }).apply(x, { initialState: [h, c] })).toThrow(/LSTM 'decoder': initial state 0 must have shape \[6\] \(the layer's units\), got \[5\]/);
+    expect(() => layers.lstm({ units: 5, name: 'short' }).apply(x, { initialState: [h] })).toThrow(/LSTM 'short': initialState needs 2 states \(h, c\), got 1/);
+    expect(() => layers.dense({ units: 2, name: 'd' }).apply(x, { initialState: [h] })).toThrow(/Dense 'd': takes no initialState/);
+  });
+
+  it('an input the outputs need but the model does not list, duplicate names, and non-inputs as inputs', () => {
+    const a = layers.input({ shape: [3], name: 'a' });
+    const b = layers.input({ shape: [3], name: 'b' });
+    const sum = layers.add().apply([a, b]) as SymbolicTensor;
+    const live = env.ctx.liveBuffers;
+    expect(() => new Model(env.ctx, { inputs: [a], outputs: sum })).toThrow(/the outputs need input 'b', which is not one of the model's inputs/);
+    expect(env.ctx.liveBuffers, 'a model that fails to build holds nothing').toBe(live);
+    expect(() => new Model(env.ctx, { inputs: [sum], outputs: sum })).toThrow(/input 0 must be a model input/);
+    const twin = layers.dense({ units: 3, name: 'same' }).apply(layers.dense({ units: 3, name: 'same' }).apply(a) as SymbolicTensor) as SymbolicTensor;
+    expect(() => new Model(env.ctx, { inputs: [a], outputs: twin })).toThrow(/two layers are named 'same'/);
+  });
+
+  it('Sequential: the first layer needs an input shape; every layer one output', () => {
+    const noShape = new Sequential(env.ctx, [layers.dense({ units: 2, name: 'first' })]);
+    models.push(noShape);
+    expect(() => noShape.summary(() => {})).toThrow(/give the first layer \('first'\) an inputShape, or start with input\(\{ shape \}\)/);
+    const twoOutputs = new Sequential(env.ctx, [layers.input({ shape: [4, 2] }), layers.lstm({ units: 3, returnState: true, name: 'stateful_out' })]);
+    models.push(twoOutputs);
+    expect(() => twoOutputs.summary(() => {})).toThrow(/layer 'stateful_out' has 3 outputs; every layer of a Sequential must have one/);
+  });
+
+  it('data that does not fit the inputs names the input and the shape', async () => {
+    const model = new Sequential(env.ctx, [layers.input({ shape: [6], name: 'tokens' }), layers.embedding({ inputDim: 10, outputDim: 4 }), layers.gru({ units: 3 }), layers.dense({ units: 1, activation: 'sigmoid' })]);
+    models.push(model);
+    await expect(model.predict({ data: new Float32Array(10), shape: [2, 5] })).rejects.toThrow(/predict input 'tokens': expected shape \[samples, 6\], got \[2, 5\]/);
+    await expect(model.predict({ data: Float32Array.from({ length: 6 }, (_, i) => (i === 4 ? 10 : 1)), shape: [1, 6] })).rejects.toThrow(/token id 10 at \[0, 4\] is out of range \[0, 10\)/);
+    model.compile({ loss: 'binary_crossentropy' });
+    await expect(model.fit({ data: new Float32Array(12), shape: [2, 6] }, { data: new Float32Array(3), shape: [3, 1] })).rejects.toThrow(/x has 2 samples but the target of 'dense(_\d+)?' has 3/);
+    await expect(model.fit({ data: new Float32Array(12), shape: [2, 6] }, [[1], [Number.NaN]])).rejects.toThrow(/value at \[1, 0\] is NaN/);
+  });
+
+  it("summary() prints Keras' parameter counts (the published models' layer sizes)", () => {
+    const sentiment = new Sequential(env.ctx, { name: 'sentiment', layers: [
+      layers.input({ shape: [100] }), layers.embedding({ inputDim: 10000, outputDim: 64 }), layers.gru({ units: 64 }),
+      layers.dense({ units: 16, activation: 'relu' }), layers.dense({ units: 1, activation: 'sigmoid' }),
+    ] });
+    const text = new Sequential(env.ctx, [layers.lstm({ units: 128, inputShape: [40, 57] }), layers.dense({ units: 57 }), layers.activation({ activation: 'softmax' })]);
+    models.push(sentiment, text);
+    const lines: string[] = [];
+    const printed = sentiment.summary((l) => lines.push(l));
+    expect(lines).toEqual([printed]);
+    // Embedding 10000 x 64; GRU (reset_after) 3 (64 (64 + 64) + 2 x 64); Dense 64 x 16 + 16; Dense 16 + 1.
+    for (const count of ['640,000', '24,960', '1,040', '17', 'Total params: 666,017']) expect(printed).toContain(count);
+    expect(printed).toMatch(/gru(_\d+)? \(GRU\)\s+\(None, 64\)\s+24,960/);
+    expect(sentiment.countParams()).toBe(666_017);
+    // LSTM 4 (128 (57 + 128) + 128); Dense 128 x 57 + 57.
+    expect(text.summary(() => {})).toMatch(/\(None, 128\)\s+95,232[\s\S]*7,353[\s\S]*Total params: 102,585/);
+  });
+
+  it('a layer with weights cannot join a model whose other layers share weights with another', () => {
+    const x = layers.input({ shape: [null, 2] });
+    const encoder = layers.lstm({ units: 4, returnState: true });
+    const [, h, c] = encoder.apply(x) as SymbolicTensor[];
+    const training = new Model(env.ctx, { inputs: x, outputs: [h, c] });
+    models.push(training);
+    const extra = layers.dense({ units: 2, name: 'late' }).apply(h) as SymbolicTensor;
+    expect(() => new Model(env.ctx, { inputs: x, outputs: extra })).toThrow(/layer 'late' is new, but the others share their weights with another model/);
+  });
+});
+
