@@ -47,6 +47,8 @@ export {
   RecurrentModel, type CompileOptions, type FitOptions, type FitCallbacks, type EpochLogs, type History, type Checkpoint,
 } from './models/recurrent-model.js';
 export type { BranchSpec, HeadSpec, RecurrentLayerSpec } from './models/recurrent-spec.js';
+export type { LayersModelSource, LayersModelFiles, LayersModelInMemory, TfjsArtifacts } from './io/layers-model.js';
+export type { LayersModelJson, WeightGroup, ManifestEntry, NamedWeight, Quantization } from './io/tfjs-layers.js';
 export { saveModel, loadModel, modelChecksum, MODEL_FORMAT, type ModelArtifacts, type ModelManifest, type WeightEntry } from './models/serialization.js';
 
 // Optimizers.
@@ -63,7 +65,7 @@ export { linspace, translationWindows, nextStepWindows, type WindowOptions, type
 // Keras-style models (src/models/model.ts, sequential.ts) — exported here by the models work.
 export { Model, GraphModel, type ModelConfig, type ModelData, type ArrayResult, type ClassResult } from './models/model.js';
 export { Sequential, type SequentialConfig } from './models/sequential.js';
-export { BaseModel, type LossName, type LossOption } from './models/base-model.js';
+export { BaseModel, type LossName, type LossOption, type LossAlias, type LossWithOptions } from './models/base-model.js';
 export type { ArrayData } from './models/data.js';
 export * from './layers/keras/index.js';
-export { fromConfig, toConfig, type FromConfigOptions, type KerasModelConfig } from './models/keras-config.js';
+export { fromConfig, toConfig, type FromConfigOptions, type KerasModelConfig } from './models/keras/index.js';

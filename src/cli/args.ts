@@ -11,7 +11,7 @@ export class UsageError extends Error {
   }
 }
 
-export type CommandName = 'train' | 'predict' | 'experiments';
+export type CommandName = 'train' | 'predict' | 'summary' | 'experiments';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -49,9 +49,15 @@ export const COMMAND_OPTIONS: Record<CommandName, Record<string, OptionSpec>> = 
     help: { type: 'boolean', short: 'h', description: 'show this help' },
   },
   predict: {
-    model: { type: 'string', value: 'DIR', description: 'a directory written by `webrnn train` (model.json, weights.bin, task.json)' },
+    model: { type: 'string', value: 'PATH', description: 'a directory written by `webrnn train`, or with --input any model file: a TensorFlow.js model.json (or its directory)' },
+    input: { type: 'string', value: 'FILE', description: 'a JSON file { "shape": [...], "data": [...] } (a list for several inputs): print the outputs in that form' },
     out: { type: 'string', value: 'DIR', description: 'where to write the plot (default: the model directory)' },
     json: { type: 'boolean', description: 'print the result as one JSON object on stdout' },
+    adapter: { type: 'string', value: 'lavapipe|swiftshader|PATH', description: 'WebGPU adapter in Node (as for train)' },
+    help: { type: 'boolean', short: 'h', description: 'show this help' },
+  },
+  summary: {
+    model: { type: 'string', value: 'PATH', description: 'a TensorFlow.js model.json (or its directory)' },
     adapter: { type: 'string', value: 'lavapipe|swiftshader|PATH', description: 'WebGPU adapter in Node (as for train)' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },
   },

@@ -19,6 +19,9 @@ export function mainHelp(): string {
 Usage:
   webrnn train <task> [options]        train a task's model, print its metrics, save it and its plots
   webrnn predict --model DIR [input]   decode with a model saved by train
+  webrnn predict --model PATH --input FILE.json
+                                       run a TensorFlow.js Layers model.json on the arrays of FILE.json
+  webrnn summary --model PATH          the layers and parameter counts of a model file
   webrnn experiments [--quick]         reproduce the seed experiments against their targets, write REPORT.md
   webrnn help <command> | <command> --help | --version
 
@@ -60,8 +63,23 @@ Task options:
 ${optionHelp('train', specific)}
 `;
   }
+  if (command === 'summary') {
+    return `Usage: webrnn summary --model PATH
+
+Prints the layers of a model file (a TensorFlow.js Layers model.json, or its directory), their output
+shapes and parameter counts, as Keras' model.summary() does.
+
+Options:
+${optionHelp('summary')}
+`;
+  }
   if (command === 'predict') {
     return `Usage: webrnn predict --model DIR [input...]
+       webrnn predict --model PATH --input FILE.json [--json]
+
+With --input, runs any model file webrnn loads (a TensorFlow.js Layers model.json, or its directory) on
+the arrays of FILE.json ({ "shape": [...], "data": [...] }, row-major, batch first; a list of them for
+several inputs) and prints the outputs in the same form (a list for several outputs).
 
 Loads a model written by 'webrnn train' and decodes with it:
   sin-cos, exp-sin, sqrt   input: window indices (default 0); prints and plots (predict.svg) the

@@ -9,6 +9,7 @@ import { requestGpu, type GpuContext } from '../index.js';
 import { COMMAND_OPTIONS, parseCommand, stringOption, UsageError, type CommandName } from './args.js';
 import { experiments } from './experiments.js';
 import { commandHelp, mainHelp } from './help.js';
+import { predictFile, summaryOf } from './model-file.js';
 import { predict } from './predict.js';
 import { resolveSettings } from './tasks.js';
 import { jsonResult, summary, train } from './train.js';
@@ -54,6 +55,21 @@ async function main(argv: string[]): Promise<number> {
       await write(process.stdout, values.json ? `${JSON.stringify(jsonResult(result))}\n` : `${summary(result)}\n`);
     } finally {
       ctx.destroy();
+    }
+    return 0;
+  }
+
+  if (command === 'summary' || (command === 'predict' && values.input !== undefined)) {
+    const path = stringOption(values, 'model');
+    if (path === undefined) throw new UsageError('--model PATH is required (a model.json, or its directory)', command);
+    if (positionals.length > 0) throw new UsageError(`${command} takes no arguments here; got ${positionals.join(' ')}`, command);
+    let ctx: GpuContext | undefined;
+    try {
+      const open = async () => (ctx = await gpu(adapter));
+      const text = command === 'summary' ? await summaryOf(open, path) : await predictFile(open, path, stringOption(values, 'input')!);
+      await write(process.stdout, `${text}\n`);
+    } finally {
+      ctx?.destroy();
     }
     return 0;
   }

@@ -36,3 +36,6 @@ export class DisposedError extends WebRnnError {}
 
 /** Training met gradients with a NaN or an Infinity (see compile's onNonFinite). */
 export class NonFiniteError extends WebRnnError {}
+
+/** A model file that cannot be loaded as it is: an unknown format, a bad checksum, weights that do not fit. */
+export class ModelFormatError extends WebRnnError {}

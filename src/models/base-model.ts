@@ -17,12 +17,17 @@ import { sliceSet, type SequenceSet } from './data.js';
 export type LossName = 'mse' | 'mae' | 'binary_crossentropy' | 'categorical_crossentropy' | 'sparse_categorical_crossentropy';
 
 /** A loss by name, or with Keras' from_logits. */
-export type LossOption = LossName | 'mean_squared_error' | 'mean_absolute_error' | LossWithOptions;
+export type LossOption = LossName | LossAlias | LossWithOptions;
+
+/** Other spellings of the losses: Keras' long names, TensorFlow.js' camelCase ones. */
+export type LossAlias =
+  | 'mean_squared_error' | 'mean_absolute_error' | 'MSE' | 'MAE' | 'meanSquaredError' | 'meanAbsoluteError'
+  | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
 
 /** A loss with Keras' options. */
 export interface LossWithOptions {
   /** The loss. */
-  name: LossName;
+  name: LossName | LossAlias;
   /** The output holds logits, not probabilities (Keras from_logits). Default false. */
   fromLogits?: boolean;
 }
@@ -217,7 +222,16 @@ export abstract class BaseModel {
   protected abstract dataset(x: unknown, y: unknown, what: string): Dataset;
 
   /** A new, uncompiled model of the same configuration on `ctx`. */
-  protected abstract rebuild(ctx: GpuContext): BaseModel;
+  protected abstract rebuild(ctx: GpuContext): BaseModel | Promise<BaseModel>;
+
+  /**
+   * Why this model must not be trained, or undefined: fit, trainOnBatch and warmUp then throw a
+   * ShapeError with it; evaluate and predict stay allowed. By default what refuseTraining set (fromConfig,
+   * for a config with training-only settings webrnn does not apply).
+   */
+  protected trainingRefusal(): string | undefined {
+    return trainingRefusals.get(this);
+  }
 
   /** The plans of a batch of `batch` samples shaped like `data` (checked against the device's limits). */
   protected abstract createPlans(batch: number, data: Dataset, what: string): TrainingPlans;
@@ -281,7 +295,7 @@ export abstract class BaseModel {
   async restore(ctx: GpuContext): Promise<this> {
     const checkpoint = this.lastCheckpoint;
     if (!checkpoint) throw new WebRnnError('restore: no checkpoint to restore from: call checkpoint(), or fit({ checkpointEvery })');
-    const model = this.rebuild(ctx) as this;
+    const model = (await this.rebuild(ctx)) as this;
     try {
       if (this.compileOptions) {
         const given = this.compileOptions.optimizer;
@@ -386,6 +400,7 @@ export abstract class BaseModel {
     const { optimizer } = this.requireCompiled('warmUp');
     const batch = options.batchSize ?? 32;
     if (!Number.isInteger(batch) || batch < 1) throw new ShapeError(`warmUp: batchSize must be a positive integer, got ${batch}`);
+    this.assertTrainable('warmUp');
     const scratch = this.ctx.createStorageBuffer(`${this.store.label}.warm_up_loss`, this.trainLoss.size);
     const data = this.warmUpData(batch);
     const shape = this.ctx.allocating(() => this.createPlans(batch, data, 'warmUp'));
@@ -448,6 +463,7 @@ export abstract class BaseModel {
 
   private async runTrainingBatch(data: Dataset, indices: number[]): Promise<void> {
     const { optimizer } = this.requireCompiled('training');
+    this.assertTrainable('training');
     const shape = this.plansFor(indices.length, data, 'training');
     const plan = await shape.training(optimizer, this.trainLoss);
     shape.upload(data, indices);
@@ -558,6 +574,7 @@ export abstract class BaseModel {
   /** GPU dispatches of one training step for a batch (tests, benchmarks). */
   async trainingPlanInfo(x: unknown, y: unknown): Promise<PlanInfo> {
     const data = this.dataset(x, y, 'trainingPlanInfo');
+    this.assertTrainable('training');
     const plan = await this.plansFor(sampleCount(data), data, 'training').training(this.requireCompiled('training').optimizer, this.trainLoss);
     return { dispatches: plan.dispatchCount };
   }
@@ -568,6 +585,12 @@ export abstract class BaseModel {
 
   protected get isDisposed(): boolean {
     return this.disposed;
+  }
+
+  /** Throws the trainingRefusal, if any, as a ShapeError of `what`. */
+  private assertTrainable(what: string): void {
+    const refusal = this.trainingRefusal();
+    if (refusal) throw new ShapeError(`${what}: ${refusal}`);
   }
 
   /** One training run at a time: a second would interleave its steps and its loss with the first's. */
@@ -601,6 +624,18 @@ export abstract class BaseModel {
 
 /** Models using each parameter store (models that share layers share their store). */
 const storeUsers = new WeakMap<ParameterStore, number>();
+
+/** What refuseTraining set, by model. */
+const trainingRefusals = new WeakMap<BaseModel, string>();
+
+/**
+ * Refuses training `model` (its trainingRefusal) with `reason`, or allows it again when undefined. For
+ * webrnn's own use (fromConfig); the package does not export it.
+ */
+export function refuseTraining(model: BaseModel, reason: string | undefined): void {
+  if (reason === undefined) trainingRefusals.delete(model);
+  else trainingRefusals.set(model, reason);
+}
 
 /** Samples in a dataset. */
 export function sampleCount(data: Dataset): number {

@@ -36,7 +36,11 @@ export interface LargestBuffer {
   bytes: number;
 }
 
-const LOSS_ALIASES: Record<string, LossName> = { mean_squared_error: 'mse', mean_absolute_error: 'mae' };
+/** Keras' long names and TensorFlow.js' camelCase names of the losses. */
+const LOSS_ALIASES: Record<string, LossName> = {
+  mean_squared_error: 'mse', mean_absolute_error: 'mae', MSE: 'mse', MAE: 'mae', meanSquaredError: 'mse', meanAbsoluteError: 'mae',
+  binaryCrossentropy: 'binary_crossentropy', categoricalCrossentropy: 'categorical_crossentropy', sparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
+};
 const LOSSES: readonly LossName[] = ['mse', 'mae', 'binary_crossentropy', 'categorical_crossentropy', 'sparse_categorical_crossentropy'];
 const ACCURACY_BY_LOSS: Partial<Record<LossName, AccuracyKind>> = {
   binary_crossentropy: 'binary', categorical_crossentropy: 'categorical', sparse_categorical_crossentropy: 'sparse',
@@ -306,11 +310,6 @@ export abstract class GraphModel extends BaseModel {
       return zeros(sparse ? [...shape.slice(0, -1), 1] : shape, sparse, shape.length > 1);
     });
     return { inputs, targets };
-  }
-
-  protected rebuild(ctx: GpuContext): GraphModel {
-    void ctx;
-    throw new ShapeError(`Model '${this.name}': rebuilding on another device needs fromConfig`);
   }
 
   /** Keras' summary(): every layer with its output shape and parameter count, and the totals. */

@@ -8,12 +8,13 @@
 //
 // Models that share layers (a training model and its inference models) share their weights.
 
+import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
 import { EmbeddingLayer } from '../layers/keras/embedding.js';
 import type { InputLayer } from '../layers/keras/input.js';
 import { timeToBatchMajor } from '../layers/layout.js';
 import { GraphTraining, sparseTarget } from '../plan/graph-training.js';
-import type { Dataset } from './base-model.js';
+import { refuseTraining, type BaseModel, type Dataset } from './base-model.js';
 import { sampleSet, timeMajorBatch, type ArrayData, type SequenceSet } from './data.js';
 import { GraphModel } from './graph-model.js';
 
@@ -139,6 +140,20 @@ export class Model extends GraphModel {
       this.predictPlans.set(key, plan);
     }
     return plan;
+  }
+
+  /**
+   * This model (or Sequential) read back from its own config (toConfig, then fromConfig), refusing training
+   * as this one does. The config code is imported when called: it builds Models, so a static import would
+   * be a cycle; and here, not in GraphModel, a bundle without Model (Seq2Seq only) leaves it out.
+   */
+  protected override rebuild(ctx: GpuContext): BaseModel | Promise<BaseModel> {
+    return import('./keras/index.js').then(({ fromConfig, toConfig }) => {
+      const refusal = this.trainingRefusal();
+      const model = fromConfig(ctx, toConfig(this), { seed: this.seed, ignoreTrainingOnlySettings: refusal === undefined });
+      refuseTraining(model, refusal);
+      return model;
+    });
   }
 
   protected override releaseExtras(): void {

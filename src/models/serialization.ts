@@ -9,7 +9,12 @@
 // followed by the blob; 1 (still read) checksummed the blob only.
 
 import type { GpuContext } from '../gpu/context.js';
-import { WebRnnError } from '../gpu/errors.js';
+import { ModelFormatError } from '../gpu/errors.js';
+import { canonicalJson, fnv1a } from '../io/checksum.js';
+// Imported statically: as a lazy chunk its imports from the main chunk (fromConfig, toConfig) would keep
+// the config code in every app's bundle; statically, an app that never loads a model file shakes it out.
+import { isLayersModelSource, loadLayersModel, saveLayersModel, type LayersModelFiles, type LayersModelSource } from '../io/layers-model.js';
+import type { Model } from './model.js';
 import type { RecurrentModel } from './recurrent-model.js';
 import { Seq2Seq, type Seq2SeqConfig } from './seq2seq.js';
 import { SequenceModel, type SequenceModelConfig } from './sequence-model.js';
@@ -58,14 +63,24 @@ export interface ModelArtifacts {
   weights: ArrayBuffer;
 }
 
-/** A saved model that cannot be loaded as it is: an unknown format, a bad checksum, a blob that does not fit its entries. */
-export class ModelFormatError extends WebRnnError {}
+export { ModelFormatError };
 
 /**
  * The model's configuration and weights (one readback), checksummed: store `manifest` as JSON and
  * `weights` as bytes; {@link loadModel} gives the same model back.
  */
-export async function saveModel(model: Seq2Seq | SequenceModel): Promise<ModelArtifacts> {
+export async function saveModel(model: Seq2Seq | SequenceModel): Promise<ModelArtifacts>;
+/**
+ * A Model or Sequential in the TensorFlow.js Layers format (model.json and one shard) that
+ * tf.loadLayersModel loads; in Node, with `directory`, written there too.
+ */
+export async function saveModel(model: Model, directory?: string): Promise<LayersModelFiles>;
+export async function saveModel(model: Seq2Seq | SequenceModel | Model, directory?: string): Promise<ModelArtifacts | LayersModelFiles> {
+  if (!(model instanceof Seq2Seq) && !(model instanceof SequenceModel)) return saveLayersModel(model, directory);
+  return saveRecurrentModel(model);
+}
+
+async function saveRecurrentModel(model: Seq2Seq | SequenceModel): Promise<ModelArtifacts> {
   const values = await model.getWeights();
   const specs = model.weightSpecs;
   const byteLength = values.reduce((n, v) => n + v.byteLength, 0);
@@ -92,7 +107,27 @@ export async function saveModel(model: Seq2Seq | SequenceModel): Promise<ModelAr
 }
 
 /** Rebuilds a saved model. Throws ModelFormatError (and releases everything) on any inconsistency. */
-export async function loadModel(ctx: GpuContext, artifacts: ModelArtifacts): Promise<Seq2Seq | SequenceModel> {
+export async function loadModel(ctx: GpuContext, artifacts: ModelArtifacts): Promise<Seq2Seq | SequenceModel>;
+/**
+ * A TensorFlow.js Layers model (model.json and its shards; Keras models converted to it) as a Model or
+ * Sequential with its weights: from a path (Node), a URL, File objects, bytes in memory, or tf.io
+ * artifacts. Anything webrnn cannot load as it is throws (a ModelFormatError, or a ShapeError naming the
+ * layer), and nothing stays allocated.
+ */
+export async function loadModel(ctx: GpuContext, source: LayersModelSource): Promise<Model>;
+export async function loadModel(ctx: GpuContext, source: ModelArtifacts | LayersModelSource): Promise<Seq2Seq | SequenceModel | Model> {
+  if (isWebrnnArtifacts(source)) return loadRecurrentModel(ctx, source);
+  if (!isLayersModelSource(source)) {
+    throw new ModelFormatError('load: expected a webrnn { manifest, weights }, a TensorFlow.js model.json (path, URL, File objects, { modelJson, weights }) or tf.io artifacts');
+  }
+  return loadLayersModel(ctx, source);
+}
+
+function isWebrnnArtifacts(value: unknown): value is ModelArtifacts {
+  return typeof value === 'object' && value !== null && 'manifest' in value;
+}
+
+async function loadRecurrentModel(ctx: GpuContext, artifacts: ModelArtifacts): Promise<Seq2Seq | SequenceModel> {
   const { manifest, weights: blob } = artifacts ?? ({} as ModelArtifacts);
   if (!manifest || typeof manifest !== 'object') throw new ModelFormatError('load: the manifest is missing');
   if (manifest.format !== MODEL_FORMAT) throw new ModelFormatError(`load: not a webrnn model manifest (format '${String(manifest.format)}')`);
@@ -175,24 +210,3 @@ export function modelChecksum(manifest: ModelManifest, blob: ArrayBuffer): strin
   return fnv1a([new TextEncoder().encode(canonicalJson(rest)), bytes]);
 }
 
-/** JSON with every object's keys sorted, so a manifest re-serialized by any tool checksums the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/** FNV-1a, 32 bits, over the parts in order: any change or truncation changes it. */
-function fnv1a(parts: readonly Uint8Array[]): string {
-  let hash = 0x811c9dc5;
-  for (const bytes of parts) {
-    for (let i = 0; i < bytes.length; i++) {
-      hash ^= bytes[i];
-      hash = Math.imul(hash, 0x01000193);
-    }
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
-}

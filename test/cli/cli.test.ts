@@ -234,3 +234,38 @@ describe('webrnn command line', () => {
     expect(report).toContain('](sin-cos-rnn/seed-0/loss.svg)');
   });
 });
+
+describe('model files from elsewhere: predict --input, summary', () => {
+  it('runs a TensorFlow.js model.json on an input file and prints the outputs as TensorFlow.js computes them', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const model = tf.sequential({ layers: [
+      tf.layers.lstm({ units: 5, inputShape: [null, 3], recurrentActivation: 'sigmoid' }), tf.layers.dense({ units: 2, activation: 'softmax' }),
+    ] });
+    const dir = join(work, 'tfjs-model');
+    let saved: { modelTopology: object; weightSpecs: object[]; weightData: ArrayBuffer } | undefined;
+    await model.save(tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts as typeof saved;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: saved!.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }] }));
+    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(saved!.weightData));
+    const input = { shape: [2, 4, 3], data: Array.from({ length: 24 }, (_, i) => Math.sin(i)) };
+    writeFileSync(join(dir, 'input.json'), JSON.stringify(input));
+    const expected = Array.from((model.predict(tf.tensor(input.data, input.shape)) as import('@tensorflow/tfjs').Tensor).dataSync());
+
+    const run = json(await webrnn(['predict', '--model', dir, '--input', join(dir, 'input.json'), '--json']));
+    expect(run.shape).toEqual([2, 2]);
+    run.data.forEach((v: number, i: number) => expect(Math.abs(v - expected[i])).toBeLessThan(1e-5));
+
+    const summary = await webrnn(['summary', '--model', join(dir, 'model.json')]);
+    expect(summary.code, summary.stderr).toBe(0);
+    // LSTM 4 (5 (3 + 5) + 5) = 180; Dense 5 x 2 + 2 = 12.
+    expect(summary.stdout).toMatch(/\(LSTM\)\s+\(None, 5\)\s+180[\s\S]*\(Dense\)\s+\(None, 2\)\s+12[\s\S]*Total params: 192/);
+    const missing = await webrnn(['summary', '--model', join(dir, 'nothing.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nothing\.json: no such file or directory/);
+  });
+});

@@ -1,4 +1,4 @@
-// Keras / TensorFlow.js model configs, both ways (src/models/keras-config.ts):
+// Keras / TensorFlow.js model configs, both ways (src/models/keras/):
 //   - TensorFlow.js models (tf.sequential / tf.model) -> model.toJSON() -> fromConfig, webrnn given
 //     TensorFlow.js' weights in get_weights() order: predict agrees within 1e-5 (absolute);
 //   - webrnn models -> toConfig -> tf.models.modelFromJSON, TensorFlow.js given webrnn's weights: the same;

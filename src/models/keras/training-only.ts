@@ -1,0 +1,38 @@
+// What in a config acts only in training: dropout, recurrent_dropout, Dropout-like layers, regularizers,
+// constraints and frozen layers (trainable: false) change nothing at inference, so a config with them
+// predicts and evaluates exactly as Keras does. webrnn does not apply them in training yet, so training
+// such a model (fit, trainOnBatch, warmUp) is refused with an error naming each of them, rather than
+// silently training another model; `ignoreTrainingOnlySettings` lifts that.
+
+import { describe, isDict, type Dict } from './config-values.js';
+import { isInert } from './layer-classes.js';
+
+/** A layer's settings that act only in training (dropout, noise, regularizers, constraints), described. */
+export function trainingOnlySettings(className: string, config: Dict, who: string): string[] {
+  const found: string[] = [];
+  const positive = (key: string) => typeof config[key] === 'number' && (config[key] as number) > 0;
+  if (isInert(className)) {
+    const key = className === 'GaussianNoise' ? 'stddev' : 'rate';
+    if (positive(key)) found.push(`${key} ${config[key]}`);
+  } else {
+    for (const key of ['dropout', 'recurrent_dropout']) if (positive(key)) found.push(`${key} ${config[key]}`);
+  }
+  if (config.trainable === false) found.push('trainable false (a frozen layer)');
+  for (const [key, value] of Object.entries(config)) {
+    if (/_(regularizer|constraint)$/.test(key) && value !== null && value !== undefined) found.push(`${key} ${isDict(value) && typeof value.class_name === 'string' ? value.class_name : describe(value)}`);
+  }
+  return found.map((what) => `${who.replace(/ of model '.*'$/, '')}: ${what}`);
+}
+
+/** A model frozen as a whole. */
+export function modelTrainingOnly(body: unknown): string[] {
+  return isDict(body) && body.trainable === false ? ['the model: trainable false (frozen)'] : [];
+}
+
+/** Why training the model is refused (its trainingRefusal), or undefined when nothing or `ignore` says so. */
+export function refusal(model: string, trainingOnly: readonly string[], ignore: boolean | undefined): string | undefined {
+  if (trainingOnly.length === 0 || ignore) return undefined;
+  return `model '${model}' was read from a config with settings that act only in training, which webrnn does not apply yet: ` +
+    `${trainingOnly.join('; ')}. It predicts and evaluates as Keras does; to train it without them, pass ` +
+    '{ ignoreTrainingOnlySettings: true } to fromConfig';
+}
