@@ -5,8 +5,7 @@ import { ShapeError } from '../../gpu/errors.js';
 import type { Step } from '../../gpu/kernel-registry.js';
 import { activationBackwardStep, activationStep, isActivation, type Activation } from '../../kernels/activation.js';
 import { elementwiseStep } from '../../kernels/elementwise.js';
-import type { WeightLayer } from '../weight-layer.js';
-import { Layer, makeValue, wholeBuffer, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { ShapePreservingLayer, makeValue, wholeBuffer, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Value } from './layer.js';
 
 /** Activation options. */
 export interface ActivationLayerConfig extends LayerConfig {
@@ -15,7 +14,7 @@ export interface ActivationLayerConfig extends LayerConfig {
 }
 
 /** Keras' Activation layer. */
-export class ActivationLayer extends Layer {
+export class ActivationLayer extends ShapePreservingLayer {
   readonly className = 'Activation';
   /** The activation. */
   readonly activation: Activation;
@@ -28,16 +27,6 @@ export class ActivationLayer extends Layer {
 
   getConfig(): Record<string, unknown> {
     return { name: this.name, trainable: true, dtype: 'float32', activation: this.activation };
-  }
-
-  outputShapes([x]: readonly Shape[]): Shape[] {
-    return [x];
-  }
-
-  protected create(): void {}
-
-  get weightLayer(): WeightLayer | undefined {
-    return undefined;
   }
 
   runtime(context: RuntimeContext, _node: Node, [x]: readonly Value[]): NodeRuntime {

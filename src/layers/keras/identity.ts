@@ -7,8 +7,7 @@
 import { ShapeError } from '../../gpu/errors.js';
 import type { Step } from '../../gpu/kernel-registry.js';
 import { elementwiseStep } from '../../kernels/elementwise.js';
-import type { WeightLayer } from '../weight-layer.js';
-import { Layer, makeValue, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { ShapePreservingLayer, makeValue, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Value } from './layer.js';
 
 /** The Keras classes that are the identity at inference. */
 export const INFERENCE_IDENTITY_CLASSES = ['Dropout', 'SpatialDropout1D', 'GaussianDropout', 'GaussianNoise', 'AlphaDropout'] as const;
@@ -28,7 +27,7 @@ export interface InferenceIdentityLayerConfig extends LayerConfig {
 }
 
 /** Dropout and the other layers Keras applies only in training, at inference: the identity. */
-export class InferenceIdentityLayer extends Layer {
+export class InferenceIdentityLayer extends ShapePreservingLayer {
   /** Keras class name ('Dropout', 'GaussianNoise', ...). */
   readonly className: InferenceIdentityClass;
   private readonly keras: Record<string, unknown>;
@@ -43,16 +42,6 @@ export class InferenceIdentityLayer extends Layer {
 
   getConfig(): Record<string, unknown> {
     return { name: this.name, trainable: true, dtype: 'float32', ...this.keras };
-  }
-
-  outputShapes([x]: readonly Shape[]): Shape[] {
-    return [x];
-  }
-
-  protected create(): void {}
-
-  get weightLayer(): WeightLayer | undefined {
-    return undefined;
   }
 
   runtime(context: RuntimeContext, _node: Node, [x]: readonly Value[]): NodeRuntime {

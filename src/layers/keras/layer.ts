@@ -313,6 +313,22 @@ export abstract class Layer {
   abstract runtime(context: RuntimeContext, node: Node, inbound: readonly Value[]): NodeRuntime;
 }
 
+/** A layer without weights (activations, merges, inference-only identities): nothing to build. */
+export abstract class WeightlessLayer extends Layer {
+  protected create(): void {}
+
+  get weightLayer(): WeightLayer | undefined {
+    return undefined;
+  }
+}
+
+/** A weightless layer whose output has its input's shape. */
+export abstract class ShapePreservingLayer extends WeightlessLayer {
+  outputShapes([x]: readonly Shape[]): Shape[] {
+    return [x];
+  }
+}
+
 /** The product of a shape's dimensions (all known). */
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

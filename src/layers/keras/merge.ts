@@ -6,18 +6,11 @@ import { ShapeError } from '../../gpu/errors.js';
 import type { Step } from '../../gpu/kernel-registry.js';
 import { copyColumnsStep } from '../../kernels/columns.js';
 import { elementwiseStep } from '../../kernels/elementwise.js';
-import type { WeightLayer } from '../weight-layer.js';
-import { Layer, makeValue, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { WeightlessLayer, makeValue, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Shape, type Value } from './layer.js';
 
-abstract class MergeLayer extends Layer {
+abstract class MergeLayer extends WeightlessLayer {
   protected override get inputArity(): [number, number] {
     return [2, 64];
-  }
-
-  protected create(): void {}
-
-  get weightLayer(): WeightLayer | undefined {
-    return undefined;
   }
 
   /** Every input's shape must equal the first's, but for axis `except` (-1: none). */

@@ -26,18 +26,13 @@ export function readConfig(input: object | string): { className: string; body: u
   if (typeof value === 'string') value = parseJson(value, 'the config');
   if (!isDict(value)) throw new ShapeError(`fromConfig: a model config must be an object or its JSON string, got ${describe(value)}`);
   const versions: Dict[] = [value];
-  if ('modelTopology' in value) {
-    let topology = value.modelTopology;
-    if (typeof topology === 'string') topology = parseJson(topology, 'modelTopology');
-    if (!isDict(topology)) throw new ShapeError(`fromConfig: modelTopology must be an object, got ${describe(topology)}`);
-    value = topology;
-    versions.unshift(topology);
-  }
-  const top = value as Dict;
-  if ('model_config' in top) {
-    let inner = top.model_config;
-    if (typeof inner === 'string') inner = parseJson(inner, 'model_config');
-    if (!isDict(inner)) throw new ShapeError(`fromConfig: model_config must be an object, got ${describe(inner)}`);
+  // A model.json wraps the config in modelTopology, the converter (and Keras' h5) in model_config too.
+  for (const key of ['modelTopology', 'model_config']) {
+    const outer = value as Dict;
+    if (!(key in outer)) continue;
+    let inner = outer[key];
+    if (typeof inner === 'string') inner = parseJson(inner, key);
+    if (!isDict(inner)) throw new ShapeError(`fromConfig: ${key} must be an object, got ${describe(inner)}`);
     value = inner;
     versions.unshift(inner);
   }
