@@ -47,7 +47,9 @@ export {
   RecurrentModel, type CompileOptions, type FitOptions, type FitCallbacks, type EpochLogs, type History, type Checkpoint,
 } from './models/recurrent-model.js';
 export type { BranchSpec, HeadSpec, RecurrentLayerSpec } from './models/recurrent-spec.js';
-export type { LayersModelSource, LayersModelFiles, LayersModelInMemory, TfjsArtifacts } from './io/layers-model.js';
+export type { LayersModelSource, ModelFileSource, ArchitectureAndWeights, LayersModelFiles, LayersModelInMemory, TfjsArtifacts } from './io/model-files.js';
+export { loadWeights } from './io/model-files.js';
+export type { KerasFormat } from './io/keras-model.js';
 export type { LayersModelJson, WeightGroup, ManifestEntry, NamedWeight, Quantization } from './io/tfjs-layers.js';
 export { saveModel, loadModel, modelChecksum, MODEL_FORMAT, type ModelArtifacts, type ModelManifest, type WeightEntry } from './models/serialization.js';
 

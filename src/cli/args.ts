@@ -11,7 +11,7 @@ export class UsageError extends Error {
   }
 }
 
-export type CommandName = 'train' | 'predict' | 'summary' | 'experiments';
+export type CommandName = 'train' | 'predict' | 'summary' | 'convert' | 'experiments';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -49,7 +49,8 @@ export const COMMAND_OPTIONS: Record<CommandName, Record<string, OptionSpec>> = 
     help: { type: 'boolean', short: 'h', description: 'show this help' },
   },
   predict: {
-    model: { type: 'string', value: 'PATH', description: 'a directory written by `webrnn train`, or with --input any model file: a TensorFlow.js model.json (or its directory)' },
+    model: { type: 'string', value: 'PATH', description: 'a directory written by `webrnn train`, or with --input any model file: a Keras .h5 / .keras, a TensorFlow.js model.json (or its directory)' },
+    weights: { type: 'string', value: 'PATH', description: 'with --model an architecture JSON (Keras model.to_json()): the weights file (save_weights .h5, .weights.h5, or a model file)' },
     input: { type: 'string', value: 'FILE', description: 'a JSON file { "shape": [...], "data": [...] } (a list for several inputs): print the outputs in that form' },
     out: { type: 'string', value: 'DIR', description: 'where to write the plot (default: the model directory)' },
     json: { type: 'boolean', description: 'print the result as one JSON object on stdout' },
@@ -57,7 +58,13 @@ export const COMMAND_OPTIONS: Record<CommandName, Record<string, OptionSpec>> = 
     help: { type: 'boolean', short: 'h', description: 'show this help' },
   },
   summary: {
-    model: { type: 'string', value: 'PATH', description: 'a TensorFlow.js model.json (or its directory)' },
+    model: { type: 'string', value: 'PATH', description: 'a model file: Keras .h5 / .keras, a TensorFlow.js model.json (or its directory)' },
+    weights: { type: 'string', value: 'PATH', description: 'with --model an architecture JSON (Keras model.to_json()): the weights file (save_weights .h5, .weights.h5, or a model file)' },
+    adapter: { type: 'string', value: 'lavapipe|swiftshader|PATH', description: 'WebGPU adapter in Node (as for train)' },
+    help: { type: 'boolean', short: 'h', description: 'show this help' },
+  },
+  convert: {
+    weights: { type: 'string', value: 'PATH', description: 'with --model an architecture JSON (Keras model.to_json()): the weights file (save_weights .h5, .weights.h5, or a model file)' },
     adapter: { type: 'string', value: 'lavapipe|swiftshader|PATH', description: 'WebGPU adapter in Node (as for train)' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },
   },

@@ -19,9 +19,11 @@ export function mainHelp(): string {
 Usage:
   webrnn train <task> [options]        train a task's model, print its metrics, save it and its plots
   webrnn predict --model DIR [input]   decode with a model saved by train
-  webrnn predict --model PATH --input FILE.json
-                                       run a TensorFlow.js Layers model.json on the arrays of FILE.json
+  webrnn predict --model PATH [--weights PATH] --input FILE.json
+                                       run a model file (.h5, .keras, model.json; or an architecture
+                                       JSON and its weights) on the arrays of FILE.json
   webrnn summary --model PATH          the layers and parameter counts of a model file
+  webrnn convert IN OUT [--weights W]  a model file in another format: OUT.h5, OUT.keras, or a TF.js directory
   webrnn experiments [--quick]         reproduce the seed experiments against their targets, write REPORT.md
   webrnn help <command> | <command> --help | --version
 
@@ -66,19 +68,34 @@ ${optionHelp('train', specific)}
   if (command === 'summary') {
     return `Usage: webrnn summary --model PATH
 
-Prints the layers of a model file (a TensorFlow.js Layers model.json, or its directory), their output
-shapes and parameter counts, as Keras' model.summary() does.
+Prints the layers of a model file (a Keras .h5 or .keras, a TensorFlow.js Layers model.json or its
+directory), their output shapes and parameter counts, as Keras' model.summary() does.
 
 Options:
 ${optionHelp('summary')}
 `;
   }
+  if (command === 'convert') {
+    return `Usage: webrnn convert IN OUT [--weights W]
+
+Loads the model file IN (a Keras .h5 of Keras 1, 2 or 3, a .keras archive, a TensorFlow.js Layers
+model.json or its directory; the format is told by content; or, with --weights W, IN is an architecture
+JSON from Keras' model.to_json() and W its weights file) and writes it as OUT: OUT ending in .h5 is
+Keras 2's HDF5 layout (tf.keras, Keras 3 and the TensorFlow.js converter read it), .keras is Keras 3's
+archive, anything else a directory with a TensorFlow.js Layers model.json and its shard
+(tf.loadLayersModel reads it). Keras 1 per-gate and cuDNN weights are written in today's layout.
+
+Options:
+${optionHelp('convert')}
+`;
+  }
   if (command === 'predict') {
     return `Usage: webrnn predict --model DIR [input...]
-       webrnn predict --model PATH --input FILE.json [--json]
+       webrnn predict --model PATH [--weights PATH] --input FILE.json [--json]
 
-With --input, runs any model file webrnn loads (a TensorFlow.js Layers model.json, or its directory) on
-the arrays of FILE.json ({ "shape": [...], "data": [...] }, row-major, batch first; a list of them for
+With --input, runs any model file webrnn loads (a Keras .h5 or .keras, a TensorFlow.js Layers model.json
+or its directory; or, with --weights, an architecture JSON from Keras' model.to_json() and its weights
+file) on the arrays of FILE.json ({ "shape": [...], "data": [...] }, row-major, batch first; a list of them for
 several inputs) and prints the outputs in the same form (a list for several outputs).
 
 Loads a model written by 'webrnn train' and decodes with it:

@@ -9,7 +9,7 @@ import { requestGpu, type GpuContext } from '../index.js';
 import { COMMAND_OPTIONS, parseCommand, stringOption, UsageError, type CommandName } from './args.js';
 import { experiments } from './experiments.js';
 import { commandHelp, mainHelp } from './help.js';
-import { predictFile, summaryOf } from './model-file.js';
+import { convertFile, predictFile, summaryOf } from './model-file.js';
 import { predict } from './predict.js';
 import { resolveSettings } from './tasks.js';
 import { jsonResult, summary, train } from './train.js';
@@ -59,14 +59,27 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  if (command === 'convert') {
+    if (positionals.length !== 2) throw new UsageError(`convert takes a model file and where to write it (webrnn convert IN OUT); got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}`, command);
+    let ctx: GpuContext | undefined;
+    try {
+      const written = await convertFile(async () => (ctx = await gpu(adapter)), { model: positionals[0], weights: stringOption(values, 'weights') }, positionals[1]);
+      await write(process.stdout, `wrote ${written}\n`);
+    } finally {
+      ctx?.destroy();
+    }
+    return 0;
+  }
+
   if (command === 'summary' || (command === 'predict' && values.input !== undefined)) {
     const path = stringOption(values, 'model');
-    if (path === undefined) throw new UsageError('--model PATH is required (a model.json, or its directory)', command);
+    if (path === undefined) throw new UsageError('--model PATH is required (a .h5, a .keras, a model.json or its directory)', command);
     if (positionals.length > 0) throw new UsageError(`${command} takes no arguments here; got ${positionals.join(' ')}`, command);
     let ctx: GpuContext | undefined;
     try {
       const open = async () => (ctx = await gpu(adapter));
-      const text = command === 'summary' ? await summaryOf(open, path) : await predictFile(open, path, stringOption(values, 'input')!);
+      const paths = { model: path, weights: stringOption(values, 'weights') };
+      const text = command === 'summary' ? await summaryOf(open, paths) : await predictFile(open, paths, stringOption(values, 'input')!);
       await write(process.stdout, `${text}\n`);
     } finally {
       ctx?.destroy();
@@ -75,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'predict') {
+    if (values.weights !== undefined) throw new UsageError('--weights goes with --input (running a model file); a model saved by train has its weights', command);
     const dir = stringOption(values, 'model');
     if (dir === undefined) throw new UsageError('--model DIR is required (a directory written by webrnn train)', command);
     let ctx: GpuContext | undefined;

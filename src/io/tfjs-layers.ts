@@ -9,6 +9,7 @@
 // a missing, short or long shard is an error naming the file and the weight, never a shifted model.
 
 import { ModelFormatError } from '../gpu/errors.js';
+import { halfToFloat } from './float16.js';
 
 /** A weight of a model file: its name as the file writes it ('lstm/lstm_cell/kernel') and its values. */
 export interface NamedWeight {
@@ -162,16 +163,6 @@ function dequantize(view: DataView, offset: number, count: number, spec: Manifes
     }
   }
   return out;
-}
-
-/** IEEE 754 half precision to a number. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction ? Number.NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
 function concat(buffers: readonly ArrayBuffer[]): ArrayBuffer {

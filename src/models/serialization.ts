@@ -13,7 +13,7 @@ import { ModelFormatError } from '../gpu/errors.js';
 import { canonicalJson, fnv1a } from '../io/checksum.js';
 // Imported statically: as a lazy chunk its imports from the main chunk (fromConfig, toConfig) would keep
 // the config code in every app's bundle; statically, an app that never loads a model file shakes it out.
-import { isLayersModelSource, loadLayersModel, saveLayersModel, type LayersModelFiles, type LayersModelSource } from '../io/layers-model.js';
+import { isLayersModelSource, loadLayersModel, saveKerasFile, saveLayersModel, type LayersModelFiles, type LayersModelSource } from '../io/model-files.js';
 import type { Model } from './model.js';
 import type { RecurrentModel } from './recurrent-model.js';
 import { Seq2Seq, type Seq2SeqConfig } from './seq2seq.js';
@@ -71,12 +71,22 @@ export { ModelFormatError };
  */
 export async function saveModel(model: Seq2Seq | SequenceModel): Promise<ModelArtifacts>;
 /**
+ * A Model or Sequential as a Keras file, by the path's extension: `.h5` (Keras 2's HDF5 layout, which
+ * tf.keras, Keras 3 and the TensorFlow.js converter load) or `.keras` (Keras 3's archive). Returns the
+ * file's bytes; in Node it is written to the path too. In the browser, pass just a name ('model.keras').
+ */
+export async function saveModel(model: Model, path: `${string}.h5` | `${string}.keras`): Promise<Uint8Array>;
+/**
  * A Model or Sequential in the TensorFlow.js Layers format (model.json and one shard) that
  * tf.loadLayersModel loads; in Node, with `directory`, written there too.
  */
 export async function saveModel(model: Model, directory?: string): Promise<LayersModelFiles>;
-export async function saveModel(model: Seq2Seq | SequenceModel | Model, directory?: string): Promise<ModelArtifacts | LayersModelFiles> {
-  if (!(model instanceof Seq2Seq) && !(model instanceof SequenceModel)) return saveLayersModel(model, directory);
+export async function saveModel(model: Seq2Seq | SequenceModel | Model, directory?: string): Promise<ModelArtifacts | LayersModelFiles | Uint8Array> {
+  if (!(model instanceof Seq2Seq) && !(model instanceof SequenceModel)) {
+    const keras = directory === undefined ? undefined : /\.(h5|keras)$/i.exec(directory)?.[1].toLowerCase();
+    if (keras) return saveKerasFile(model, keras as 'h5' | 'keras', isNodeEnvironment() ? directory : undefined);
+    return saveLayersModel(model, directory);
+  }
   return saveRecurrentModel(model);
 }
 
@@ -106,19 +116,24 @@ async function saveRecurrentModel(model: Seq2Seq | SequenceModel): Promise<Model
   return { manifest, weights: blob };
 }
 
+function isNodeEnvironment(): boolean {
+  return typeof process !== 'undefined' && Boolean(process.versions?.node);
+}
+
 /** Rebuilds a saved model. Throws ModelFormatError (and releases everything) on any inconsistency. */
 export async function loadModel(ctx: GpuContext, artifacts: ModelArtifacts): Promise<Seq2Seq | SequenceModel>;
 /**
- * A TensorFlow.js Layers model (model.json and its shards; Keras models converted to it) as a Model or
- * Sequential with its weights: from a path (Node), a URL, File objects, bytes in memory, or tf.io
- * artifacts. Anything webrnn cannot load as it is throws (a ModelFormatError, or a ShapeError naming the
+ * A model file as a Model or Sequential with its weights: a TensorFlow.js Layers model (model.json and
+ * its shards), a Keras .h5 (Keras 1, 2, 3, tf.keras) or a .keras archive (Keras 3, tf.keras 2.13+), told
+ * apart by content: from a path (Node), a URL, File objects, a Keras file's bytes, a model.json and
+ * shards in memory, tf.io artifacts, or `{ architecture, weights }` (model.to_json() and a weights file). Anything webrnn cannot load as it is throws (a ModelFormatError, or a ShapeError naming the
  * layer), and nothing stays allocated.
  */
 export async function loadModel(ctx: GpuContext, source: LayersModelSource): Promise<Model>;
 export async function loadModel(ctx: GpuContext, source: ModelArtifacts | LayersModelSource): Promise<Seq2Seq | SequenceModel | Model> {
   if (isWebrnnArtifacts(source)) return loadRecurrentModel(ctx, source);
   if (!isLayersModelSource(source)) {
-    throw new ModelFormatError('load: expected a webrnn { manifest, weights }, a TensorFlow.js model.json (path, URL, File objects, { modelJson, weights }) or tf.io artifacts');
+    throw new ModelFormatError('load: expected a webrnn { manifest, weights }, a model file (path, URL, File objects, a Keras file\'s bytes, { modelJson, weights }, { architecture, weights }) or tf.io artifacts');
   }
   return loadLayersModel(ctx, source);
 }

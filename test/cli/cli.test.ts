@@ -268,4 +268,47 @@ describe('model files from elsewhere: predict --input, summary', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nothing\.json: no such file or directory/);
   });
+
+  it('convert: a Keras 1 .h5 to .h5 and to TensorFlow.js files, a tf.keras .h5 to .keras, each predicting what TensorFlow.js predicts', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const fixtures = join(root, 'test', 'fixtures', 'keras');
+    const side = JSON.parse(readFileSync(join(fixtures, 'keras1-lstm.h5.json'), 'utf8'));
+    const reference = await tf.models.modelFromJSON(side.keras2Config);
+    reference.setWeights(side.weights.map((w: { shape: number[]; values: number[] }) => tf.tensor(w.values, w.shape)));
+    const input = { shape: [2, 5, 3], data: Array.from({ length: 30 }, (_, i) => Math.cos(i)) };
+    const expected = Array.from((reference.predict(tf.tensor(input.data, input.shape)) as import('@tensorflow/tfjs').Tensor).dataSync());
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(work, 'convert-input.json'), JSON.stringify(input));
+    let from = join(fixtures, 'keras1-lstm.h5');
+    for (const to of [join(work, 'converted.h5'), join(work, 'converted-tfjs')]) {
+      const run = await webrnn(['convert', from, to]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^wrote /);
+      const out = json(await webrnn(['predict', '--model', to, '--input', join(work, 'convert-input.json'), '--json']));
+      out.data.forEach((v: number, i: number) => expect(Math.abs(v - expected[i]), `${to} output ${i}`).toBeLessThan(1e-5));
+      from = to;
+    }
+    // Keras 3 has no Keras 2 hard_sigmoid (the Keras 1 LSTM's gates): a .keras of it is refused, saying why.
+    const refused = await webrnn(['convert', join(fixtures, 'keras1-lstm.h5'), join(work, 'keras1.keras')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/hard_sigmoid.*Keras 3 does not have/);
+    // An architecture JSON (model.to_json()) with a weights-only .h5, and that model converted to .keras.
+    const lstm = JSON.parse(readFileSync(join(fixtures, 'tfkeras2-lstm.weights-only.h5.json'), 'utf8'));
+    writeFileSync(join(work, 'architecture.json'), JSON.stringify(lstm.keras2Config));
+    const lstmModel = await tf.models.modelFromJSON(lstm.keras2Config);
+    lstmModel.setWeights(lstm.weights.map((w: { shape: number[]; values: number[] }) => tf.tensor(w.values, w.shape)));
+    const lstmInput = { shape: [2, 4, 5], data: Array.from({ length: 40 }, (_, i) => Math.sin(i / 3)) };
+    writeFileSync(join(work, 'lstm-input.json'), JSON.stringify(lstmInput));
+    const lstmExpected = Array.from((lstmModel.predict(tf.tensor(lstmInput.data, lstmInput.shape)) as import('@tensorflow/tfjs').Tensor).dataSync());
+    const withWeights = json(await webrnn(['predict', '--model', join(work, 'architecture.json'), '--weights', join(fixtures, 'tfkeras2-lstm.weights-only.h5'), '--input', join(work, 'lstm-input.json'), '--json']));
+    withWeights.data.forEach((v: number, i: number) => expect(Math.abs(v - lstmExpected[i]), `--weights output ${i}`).toBeLessThan(1e-5));
+    const toKeras = await webrnn(['convert', join(work, 'architecture.json'), '--weights', join(fixtures, 'tfkeras2-lstm.weights-only.h5'), join(work, 'lstm.keras')]);
+    expect(toKeras.code, toKeras.stderr).toBe(0);
+    const fromKeras = json(await webrnn(['predict', '--model', join(work, 'lstm.keras'), '--input', join(work, 'lstm-input.json'), '--json']));
+    fromKeras.data.forEach((v: number, i: number) => expect(Math.abs(v - lstmExpected[i]), `.keras output ${i}`).toBeLessThan(1e-5));
+    const bad = await webrnn(['convert', join(fixtures, 'keras1-lstm.h5')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/webrnn convert IN OUT/);
+  });
 });

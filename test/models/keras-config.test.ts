@@ -12,60 +12,15 @@
 // clip(0.2x + 0.5)); one model keeps that default, the others set sigmoid; its GRU is reset_after = false.
 
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromConfig, layers, Model, Sequential, ShapeError, toConfig, type SymbolicTensor } from '../../src/index.js';
-import { expectClose } from '../helpers/compare.js';
-import { gpu } from '../helpers/gpu.js';
-import { mulberry32, uniformArray } from '../reference/random.js';
+import { expectSamePredictions, modelsForParity, samples } from '../helpers/tfjs-parity.js';
 
-const PREDICT_TOLERANCE = { atol: 1e-5, rtol: 0 };
-
-interface Sample {
-  data: Float32Array;
-  shape: number[];
-}
-
-/** Inputs of these shapes (batch first): uniform in [-1, 1], or token ids below `vocab`. */
-function samples(shapes: { shape: number[]; vocab?: number }[], seed: number): Sample[] {
-  const random = mulberry32(seed);
-  return shapes.map(({ shape, vocab }) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const data = vocab ? Float32Array.from({ length: size }, () => Math.floor(random() * vocab)) : Float32Array.from(uniformArray(size, 1, random));
-    return { data, shape };
-  });
-}
-
-let env: Awaited<ReturnType<typeof gpu>>;
-const opened: Model[] = [];
-const open = <M extends Model>(model: M): M => {
-  opened.push(model);
-  return model;
-};
-
-beforeAll(async () => {
-  env = await gpu();
-  await tf.setBackend('cpu');
-});
-afterAll(() => {
-  for (const m of opened) m.dispose();
-  tf.disposeVariables();
-});
-
-/** webrnn's predictions against TensorFlow.js' for the same inputs. */
-async function expectSamePredictions(model: Model, tfModel: tf.LayersModel, x: Sample[], what: string): Promise<void> {
-  const tfX = x.map((a) => tf.tensor(a.data, a.shape));
-  const expected = [tfModel.predict(tfX.length === 1 ? tfX[0] : tfX)].flat() as tf.Tensor[];
-  const actual = [await model.predict(x.length === 1 ? x[0] : x)].flat();
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((out, i) => {
-    expect(out.shape, `${what}: output ${i} shape`).toEqual(expected[i].shape);
-    expectClose(out.data, expected[i].dataSync(), PREDICT_TOLERANCE, `${what}: output ${i}`);
-  });
-}
+const { env, open } = modelsForParity();
 
 /** fromConfig of a TensorFlow.js model's JSON, with its weights. */
 function fromTfjs(tfModel: tf.LayersModel, json: object | string = tfModel.toJSON(null, false) as object): Model {
-  const model = open(fromConfig(env.ctx, json));
+  const model = open(fromConfig(env().ctx, json));
   const weights = tfModel.getWeights();
   expect(model.weightSpecs.map((w) => w.shape)).toEqual(weights.map((w) => w.shape));
   model.setWeights(weights.map((w) => w.dataSync() as Float32Array));
@@ -180,13 +135,13 @@ describe('toConfig: webrnn models into TensorFlow.js', () => {
     expect(tfModel.getWeights().map((w) => w.shape)).toEqual(specs.map((w) => w.shape));
     tfModel.setWeights((await model.getWeights()).map((w, i) => tf.tensor(w, specs[i].shape)));
     // fromConfig reads back what toConfig wrote.
-    const again = open(fromConfig(env.ctx, JSON.stringify(config)));
+    const again = open(fromConfig(env().ctx, JSON.stringify(config)));
     expect(toConfig(again)).toEqual(config);
     return tfModel;
   }
 
   it('Sequential Embedding -> GRU(resetAfter false) -> Dense(softmax)', async () => {
-    const model = open(new Sequential(env.ctx, {
+    const model = open(new Sequential(env().ctx, {
       name: 'tokens', seed: 3,
       layers: [
         layers.input({ shape: [8], name: 'ids' }),
@@ -212,7 +167,7 @@ describe('toConfig: webrnn models into TensorFlow.js', () => {
     const added = layers.add().apply([shared.apply(decoded), shared.apply(branch)] as SymbolicTensor[]) as SymbolicTensor;
     const merged = layers.concatenate().apply([added, target]) as SymbolicTensor;
     const out = layers.dense({ units: 4 }).apply(merged) as SymbolicTensor;
-    const model = open(new Model(env.ctx, { inputs: [source, target], outputs: [out, h], name: 'bridge', seed: 5 }));
+    const model = open(new Model(env().ctx, { inputs: [source, target], outputs: [out, h], name: 'bridge', seed: 5 }));
     const config = toConfig(model);
     expect(config.class_name).toBe('Functional');
     expect(config.config.input_layers).toEqual([['source', 0, 0], ['target', 0, 0]]);
@@ -273,7 +228,7 @@ describe('fromConfig: Keras 3 and Keras 2.1 configs', () => {
         build_input_shape: [null, 7, 5],
       },
     };
-    const model = open(fromConfig(env.ctx, config));
+    const model = open(fromConfig(env().ctx, config));
     expect(model).toBeInstanceOf(Sequential);
     expect(model.getLayer('lstm').getConfig().recurrent_activation).toBe('hard_sigmoid_keras3');
     expect(model.weightSpecs.find((w) => w.name.startsWith('gru') && w.name.endsWith('bias'))?.shape).toEqual([2, 33]);
@@ -312,7 +267,7 @@ describe('fromConfig: Keras 3 and Keras 2.1 configs', () => {
         output_layers: ['dense', 0, 0],
       },
     };
-    const model = open(fromConfig(env.ctx, JSON.stringify(config)));
+    const model = open(fromConfig(env().ctx, JSON.stringify(config)));
     const summary = model.summary(quiet);
     const expected = { embedding: 23 * 8, encoder: lstmParams(8, 9), decoder: lstmParams(4, 9), concatenate: 0, dense: denseParams(13, 4) };
     for (const [name, count] of Object.entries(expected)) expect(paramsOf(summary, name), `${name} in\n${summary}`).toBe(count.toLocaleString('en-US'));
@@ -332,7 +287,7 @@ describe('fromConfig: Keras 3 and Keras 2.1 configs', () => {
         { class_name: 'Dense', config: { name: 'dense_1', trainable: true, units: 2, activation: 'linear', use_bias: true, kernel_regularizer: { class_name: 'L1L2', config: { l1: 0, l2: 0.01 } } } },
       ],
     };
-    const model = open(fromConfig(env.ctx, config));
+    const model = open(fromConfig(env().ctx, config));
     expect(model.getLayer('gru_1').getConfig().reset_after).toBe(false);
     expect(model.getLayer('lstm_1').getConfig().recurrent_activation).toBe('hard_sigmoid');
     expect(model.layers.map((l) => l.name)).toEqual(['gru_1_input', 'gru_1', 'lstm_1', 'dense_1']);
@@ -356,13 +311,13 @@ describe('fromConfig: Keras 3 and Keras 2.1 configs', () => {
     };
     const x = samples([{ shape: [4, 3] }], 10)[0];
     const y = samples([{ shape: [4, 2] }], 11)[0];
-    const model = open(fromConfig(env.ctx, config, { ignoreTrainingOnlySettings: true }));
+    const model = open(fromConfig(env().ctx, config, { ignoreTrainingOnlySettings: true }));
     model.compile({ loss: 'mse', optimizer: 'sgd' });
     const before = await model.getWeights();
     await model.trainOnBatch(x, y);
     const after = await model.getWeights();
     expect(after[0]).not.toEqual(before[0]);
-    const refused = open(fromConfig(env.ctx, config));
+    const refused = open(fromConfig(env().ctx, config));
     refused.compile({ loss: 'mse', optimizer: 'sgd' });
     await expect(refused.fit(x, y)).rejects.toThrow(/layer 1 'dropout' \(Dropout\): rate 0.5/);
   });
@@ -373,7 +328,7 @@ describe('fromConfig errors name the layer, its class and the model', () => {
   const dense = (name: string, units: number, inbound: unknown[]) => ({ name, class_name: 'Dense', config: { name, units }, inbound_nodes: inbound });
   const functional = (name: string, layerList: unknown[], outputs: unknown = [['out', 0, 0]]) =>
     ({ class_name: 'Functional', config: { name, layers: layerList, input_layers: [['x', 0, 0]], output_layers: outputs }, keras_version: '2.15.0', backend: 'tensorflow' });
-  const build = (config: object | string) => () => fromConfig(env.ctx, config);
+  const build = (config: object | string) => () => fromConfig(env().ctx, config);
 
   it('a Lambda layer (Python code)', () => {
     const config = {

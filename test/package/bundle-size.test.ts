@@ -1,7 +1,8 @@
 // The package as a user's bundler meets it: `npm pack`, the tarball unpacked into a fresh project's
 // node_modules, and the README example built there with Vite for the browser. What the page loads
 // before it runs (the entry chunk and every chunk it imports statically) must stay within the budget;
-// chunks loaded on first use (the decoder, Node's adapter discovery) are reported apart. The WGSL
+// chunks loaded on first use (the decoder, Node's adapter discovery, the Keras file formats with HDF5 and
+// zip) are reported apart. The WGSL
 // ships minified with its reflection as tables made at build time, so no WGSL parser is bundled.
 //
 // The budget is what the package weighs today, to catch growth: 130.8 kB minified, 40.7 kB gzip
@@ -11,7 +12,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,21 +33,33 @@ describe('the packed package in a Vite app', () => {
       const installed = join(app, 'node_modules/webrnn');
       mkdirSync(installed, { recursive: true });
       execFileSync('tar', ['-xzf', join(app, tarball), '-C', installed, '--strip-components=1']);
+      // The package's dependencies, as npm would install them beside it (h5wasm and fflate: loaded on first use).
+      const { dependencies = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      for (const dependency of Object.keys(dependencies)) symlinkSync(join(root, 'node_modules', dependency), join(app, 'node_modules', dependency), 'dir');
       writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
       writeFileSync(join(app, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>\n');
-      writeFileSync(join(app, 'main.js'), readmeExample());
-
-      let chunks: OutputChunk[] = [];
-      const collect: Plugin = { name: 'collect-chunks', generateBundle: (_, bundle) => void (chunks = Object.values(bundle).filter((c): c is OutputChunk => c.type === 'chunk')) };
-      await build({ root: app, configFile: false, logLevel: 'silent', plugins: [collect], build: { outDir: 'dist', target: 'es2022' } });
-      const byName = new Map(chunks.map((c) => [c.fileName, c]));
-      const initial = new Set<OutputChunk>();
-      const visit = (c: OutputChunk) => {
-        if (initial.has(c)) return;
-        initial.add(c);
-        for (const name of c.imports) visit(byName.get(name)!);
+      const bundle = async (code: string) => {
+        writeFileSync(join(app, 'main.js'), code);
+        let chunks: OutputChunk[] = [];
+        const collect: Plugin = { name: 'collect-chunks', generateBundle: (_, output) => void (chunks = Object.values(output).filter((c): c is OutputChunk => c.type === 'chunk')) };
+        await build({ root: app, configFile: false, logLevel: 'silent', plugins: [collect], build: { outDir: 'dist', target: 'es2022' } });
+        const byName = new Map(chunks.map((c) => [c.fileName, c]));
+        const initial = new Set<OutputChunk>();
+        const visit = (c: OutputChunk) => {
+          if (initial.has(c)) return;
+          initial.add(c);
+          for (const name of c.imports) visit(byName.get(name)!);
+        };
+        chunks.filter((c) => c.isEntry).forEach(visit);
+        return { chunks, initial };
       };
-      chunks.filter((c) => c.isEntry).forEach(visit);
+      // h5wasm (and webrnn's HDF5 reader, which switches its error handler) and fflate.
+      const kerasCode = /activate_throwing_error_handler|unzipSync/;
+      // An app that loads model files: the Keras formats, h5wasm and fflate are chunks loaded when a Keras file is met.
+      const loader = await bundle("import { requestGpu, loadModel } from 'webrnn';\nconst model = await loadModel(await requestGpu(), new URL('model.keras', location.href));\nconsole.log(model.summary());\n");
+      expect([...loader.initial].filter((c) => kerasCode.test(c.code)).map((c) => c.name), 'Keras file code loaded up front by a loading app').toEqual([]);
+      expect(loader.chunks.filter((c) => !loader.initial.has(c) && c.code.includes('activate_throwing_error_handler')).length, 'h5wasm and the HDF5 reader as lazy chunks').toBe(2);
+      const { chunks, initial } = await bundle(readmeExample());
       const measure = (list: OutputChunk[]) => ({
         minified: list.reduce((n, c) => n + Buffer.byteLength(c.code), 0),
         gzip: list.reduce((n, c) => n + gzipSync(c.code, { level: 9 }).length, 0),
@@ -59,6 +72,8 @@ describe('the packed package in a Vite app', () => {
           `loaded on first use: ${lazy.map((c) => `${c.name} ${kB(measure([c]).minified)} kB`).join(', ') || 'nothing'}`,
       );
       expect(chunks.some((c) => c.code.includes('WgslReflect')), 'the WGSL parser is bundled').toBe(false);
+      // An app that never loads a model file does not bundle the Keras formats at all.
+      expect(chunks.filter((c) => kerasCode.test(c.code)).map((c) => c.name), 'Keras file code in the README example').toEqual([]);
       expect(sizes.minified).toBeLessThanOrEqual(BUDGET.minified);
       expect(sizes.gzip).toBeLessThanOrEqual(BUDGET.gzip);
     } finally {

@@ -151,7 +151,7 @@ function applyCall(made: Made, inputs: SymbolicTensor[], states: SymbolicTensor[
   if (made.axis !== undefined && made.axis !== -1) {
     // Keras counts the batch axis: the last axis of a per-sample rank r is r.
     const rank = inputs[0]?.shape.length ?? 0;
-    if (made.axis !== rank) throw new ShapeError(`only the last axis (-1 or ${rank}) is supported, got axis ${made.axis}`);
+    if (made.axis !== rank) throw new ShapeError(`only the last axis (-1 or ${rank}) is supported, got ${made.axisKey ?? 'axis'} ${made.axis}`);
   }
   layer.apply(inputs.length === 1 ? inputs[0] : inputs, states.length > 0 ? { initialState: states } : {});
 }

@@ -1,21 +1,13 @@
 // One Keras layer config -> a webrnn layer, with what the model needs to know about it.
 //
-// Defaults that depend on who wrote the config (read-config.ts):
-//   - GRU reset_after: every Keras that has the option writes it, so the key is absent only from writers
-//     without it, whose GRU is reset_after = false: TensorFlow.js (its GRU has only that variant; 4.x writes
-//     `reset_after: false`, older versions nothing) and Keras before 2.3 (or a version-less 2018 list
-//     config). A hand-written Keras 2.3+ / tf.keras / Keras 3 config without it gets those versions'
-//     constructor default, true, as their from_config would.
-//   - Absent recurrent_activation: 'hard_sigmoid' for TensorFlow.js and Keras before 2.3 (their default),
-//     'sigmoid' otherwise. Absent or null unit_forget_bias (TensorFlow.js writes null): false for
-//     TensorFlow.js, true for Keras (it only changes the initial forget-gate bias).
+// A Keras 1 config (and Keras 1's classes, Merge and TimeDistributedDense, in any config) is first read
+// in Keras 2 terms (keras1-config.ts); errors and training-only settings name the keys it wrote.
+// Recurrent layers, and the defaults that depend on who wrote the config: config-recurrent.ts.
 //
 // Dropout, SpatialDropout1D, GaussianDropout, GaussianNoise and AlphaDropout become an inference identity
-// (src/layers/keras/identity.ts). `stateful: true`, `time_major: true` and mask_zero are errors: they
-// change what the model computes.
+// (src/layers/keras/identity.ts). mask_zero is an error: it changes what the model computes.
 
 import { ShapeError } from '../../gpu/errors.js';
-import type { Activation } from '../../kernels/activation.js';
 import { ActivationLayer } from '../../layers/keras/activation.js';
 import { DenseLayer } from '../../layers/keras/dense.js';
 import { EmbeddingLayer } from '../../layers/keras/embedding.js';
@@ -23,11 +15,12 @@ import { InferenceIdentityLayer, type InferenceIdentityClass } from '../../layer
 import { InputLayer } from '../../layers/keras/input.js';
 import type { Layer, Shape, ValueKind } from '../../layers/keras/layer.js';
 import { Add, Concatenate } from '../../layers/keras/merge.js';
-import { RecurrentLayerNode } from '../../layers/keras/recurrent.js';
 import { ConfigReader } from './config-reader.js';
+import { makeRecurrent } from './config-recurrent.js';
 import { describe, isDict, type Dict } from './config-values.js';
 import type { FromConfigOptions } from './index.js';
-import { CELLS, isReadable, supported, UNSUPPORTED_REASONS } from './layer-classes.js';
+import { fromKeras1, KERAS1_CLASSES, type Keras2Terms } from './keras1-config.js';
+import { isReadable, supported, UNSUPPORTED_REASONS } from './layer-classes.js';
 import type { Dialect } from './read-config.js';
 import { trainingOnlySettings } from './training-only.js';
 
@@ -65,15 +58,19 @@ export interface Made {
   readonly inputKind?: ValueKind;
   /** The axis a Concatenate was configured with (checked against the input's rank when called). */
   readonly axis?: number;
+  /** The config's key of that axis, for errors ('axis', Keras 1's 'concat_axis'). */
+  readonly axisKey?: string;
   /** What trains differently in webrnn (training-only.ts). */
   readonly trainingOnly: string[];
 }
 
-type RecurrentActivation = Exclude<Activation, 'softmax' | 'log_softmax'>;
-
 /** The webrnn layer of an entry; a setting it would compute differently from Keras is a ShapeError naming the layer. */
 export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConfigOptions): Made {
-  const { className, config, who, name } = entry;
+  const { who, name } = entry;
+  const terms: Keras2Terms = dialect.kind === 'keras1' || (KERAS1_CLASSES as readonly string[]).includes(entry.className)
+    ? withContext(who, () => fromKeras1(entry.className, entry.config))
+    : { className: entry.className, config: entry.config, origin: {} };
+  const { className, config, origin } = terms;
   if (!isReadable(className)) {
     const registered = entry.raw.registered_name;
     const custom = typeof registered === 'string' && registered !== className && registered !== '' && !/^keras[.>]/.test(registered)
@@ -81,8 +78,8 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
     const reason = Object.hasOwn(UNSUPPORTED_REASONS, className) ? UNSUPPORTED_REASONS[className] : 'it is not one of the layers webrnn has';
     throw new ShapeError(`fromConfig: ${who}${custom} is not supported by webrnn: ${reason} (${supported()})`);
   }
-  const read = new ConfigReader(config, who, dialect);
-  const trainingOnly = trainingOnlySettings(className, config, who);
+  const read = new ConfigReader(config, who, dialect, origin);
+  const trainingOnly = trainingOnlySettings(className, config, who, origin);
   return withContext(who, (): Made => {
     switch (className) {
       case 'InputLayer': {
@@ -121,32 +118,15 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
       }
       case 'LSTM':
       case 'GRU':
-      case 'SimpleRNN': {
-        if (config.stateful === true) throw new ShapeError('stateful recurrent layers (state carried across batches) are not supported yet');
-        if (config.time_major === true) throw new ShapeError('time_major inputs are not supported: Keras models take batch-major sequences');
-        const cell = CELLS[className];
-        const gated = cell !== 'simple_rnn';
-        const layer = new RecurrentLayerNode(cell, {
-          name,
-          units: read.integer('units'),
-          activation: read.activation('activation', 'tanh') as RecurrentActivation,
-          ...(gated ? { recurrentActivation: read.activation('recurrent_activation', dialect.kind === 'tfjs' || dialect.legacy ? 'hard_sigmoid' : 'sigmoid') as RecurrentActivation } : {}),
-          useBias: read.boolean('use_bias', true),
-          ...(cell === 'lstm' ? { unitForgetBias: read.boolean('unit_forget_bias', dialect.kind !== 'tfjs') } : {}),
-          ...(cell === 'gru' ? { resetAfter: read.boolean('reset_after', !(dialect.kind === 'tfjs' || dialect.legacy)) } : {}),
-          kernelInitializer: read.initializer('kernel_initializer'),
-          recurrentInitializer: read.initializer('recurrent_initializer'),
-          biasInitializer: read.initializer('bias_initializer'),
-          returnSequences: read.boolean('return_sequences', false),
-          returnState: read.boolean('return_state', false),
-          goBackwards: read.boolean('go_backwards', false),
-        });
-        return { layer, ...read.firstLayerInput(), trainingOnly };
-      }
+      case 'SimpleRNN':
+      case 'CuDNNLSTM':
+      case 'CuDNNGRU':
+        return { layer: makeRecurrent(className, name, config, read, dialect), ...read.firstLayerInput(), trainingOnly };
       case 'Concatenate': {
         const axis = config.axis ?? -1;
-        if (!Number.isInteger(axis)) throw new ShapeError(`axis must be an integer, got ${describe(axis)}`);
-        return { layer: new Concatenate({ name }), axis: axis as number, trainingOnly };
+        const axisKey = read.key('axis');
+        if (!Number.isInteger(axis)) throw new ShapeError(`${axisKey} must be an integer, got ${describe(axis)}`);
+        return { layer: new Concatenate({ name }), axis: axis as number, axisKey, trainingOnly };
       }
       case 'Add':
         return { layer: new Add({ name }), trainingOnly };

@@ -9,32 +9,39 @@ import type { Shape, ValueKind } from '../../layers/keras/layer.js';
 import { describe, isDict, type Dict } from './config-values.js';
 import type { Dialect } from './read-config.js';
 
-/** Reads a layer's snake_case config; errors name the layer. */
+/** Reads a layer's snake_case config; errors name the layer, and each key as the config wrote it. */
 export class ConfigReader {
   constructor(
     private readonly config: Dict,
     private readonly who: string,
     private readonly dialect: Dialect,
+    /** Keras 2 key -> the Keras 1 key it was read from (keras1-config.ts). */
+    private readonly origin: Readonly<Record<string, string>> = {},
   ) {}
+
+  /** A key as the config wrote it (its Keras 1 name when it was renamed). */
+  key(key: string): string {
+    return Object.hasOwn(this.origin, key) ? this.origin[key] : key;
+  }
 
   integer(key: string): number {
     const value = this.config[key];
-    if (value === undefined || value === null) throw new ShapeError(`fromConfig: ${this.who}: the config has no '${key}'`);
-    if (!Number.isInteger(value) || (value as number) < 1) throw new ShapeError(`fromConfig: ${this.who}: '${key}' must be a positive integer, got ${describe(value)}`);
+    if (value === undefined || value === null) throw new ShapeError(`fromConfig: ${this.who}: the config has no '${this.key(key)}'`);
+    if (!Number.isInteger(value) || (value as number) < 1) throw new ShapeError(`fromConfig: ${this.who}: '${this.key(key)}' must be a positive integer, got ${describe(value)}`);
     return value as number;
   }
 
   number(key: string, fallback: number): number {
     const value = this.config[key];
     if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new ShapeError(`fromConfig: ${this.who}: '${key}' must be a number, got ${describe(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw new ShapeError(`fromConfig: ${this.who}: '${this.key(key)}' must be a number, got ${describe(value)}`);
     return value;
   }
 
   boolean(key: string, fallback: boolean): boolean {
     const value = this.config[key];
     if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'boolean') throw new ShapeError(`fromConfig: ${this.who}: '${key}' must be true or false, got ${describe(value)}`);
+    if (typeof value !== 'boolean') throw new ShapeError(`fromConfig: ${this.who}: '${this.key(key)}' must be true or false, got ${describe(value)}`);
     return value;
   }
 
@@ -45,9 +52,9 @@ export class ConfigReader {
     if (value === null) return 'linear';
     if (isDict(value) && typeof value.config === 'string') value = value.config; // { module, class_name: 'function', config: 'relu' }
     if (isDict(value) && typeof value.class_name === 'string') {
-      throw new ShapeError(`fromConfig: ${this.who}: '${key}' is an activation object (${value.class_name}), webrnn takes activations by name`);
+      throw new ShapeError(`fromConfig: ${this.who}: '${this.key(key)}' is an activation object (${value.class_name}), webrnn takes activations by name`);
     }
-    if (typeof value !== 'string') throw new ShapeError(`fromConfig: ${this.who}: '${key}' must be an activation name, got ${describe(value)}`);
+    if (typeof value !== 'string') throw new ShapeError(`fromConfig: ${this.who}: '${this.key(key)}' must be an activation name, got ${describe(value)}`);
     if (value === 'hard_sigmoid' && this.dialect.kind === 'keras3') return 'hard_sigmoid_keras3';
     if (value === 'logSoftmax') return 'log_softmax'; // TensorFlow.js' spelling
     return value as Activation;
@@ -58,7 +65,7 @@ export class ConfigReader {
     const value = this.config[key];
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'string') return value;
-    if (!isDict(value) || typeof value.class_name !== 'string') throw new ShapeError(`fromConfig: ${this.who}: '${key}' must be an initializer { class_name, config }, got ${describe(value)}`);
+    if (!isDict(value) || typeof value.class_name !== 'string') throw new ShapeError(`fromConfig: ${this.who}: '${this.key(key)}' must be an initializer { class_name, config }, got ${describe(value)}`);
     const className = Object.hasOwn(INITIALIZER_SPELLINGS, value.class_name) ? INITIALIZER_SPELLINGS[value.class_name] : value.class_name;
     return { class_name: className, config: isDict(value.config) ? { ...value.config } : {} };
   }

@@ -5,10 +5,11 @@
 //   model.setWeights(kerasWeights);                                            // get_weights() order
 //   const json = toConfig(model);                                              // Keras 2-style, for tf.models.modelFromJSON
 //
-// Reading: read-config.ts unwraps the JSON and tells who wrote it; config-layers.ts makes each layer
-// (config-reader.ts its values, layer-classes.ts which classes); build-model.ts the Sequential or the
-// functional graph (inbound-nodes.ts its references); training-only.ts what refuses training. Writing:
-// to-config.ts.
+// Reading: read-config.ts unwraps the JSON and tells who wrote it (Keras 1, 2, 3, TensorFlow.js);
+// keras1-config.ts reads a Keras 1 layer config in Keras 2 terms; config-layers.ts makes each layer
+// (config-reader.ts its values, config-recurrent.ts the recurrent ones, layer-classes.ts which classes);
+// build-model.ts the Sequential or the functional graph (inbound-nodes.ts its references);
+// training-only.ts what refuses training. Writing: to-config.ts.
 
 import type { GpuContext } from '../../gpu/context.js';
 import { ShapeError } from '../../gpu/errors.js';
@@ -45,8 +46,8 @@ export interface KerasModelConfig {
 
 /**
  * A webrnn model from a Keras or TensorFlow.js model config: the JSON (string or object) of Keras'
- * model.to_json() or get_config() (wrapped as { class_name, config }), TensorFlow.js' model.toJSON(), or
- * a model.json (its modelTopology, possibly holding model_config). A Sequential config gives a Sequential.
+ * model.to_json() or get_config() (wrapped as { class_name, config }; Keras 1, 2 or 3), TensorFlow.js'
+ * model.toJSON(), or a model.json (its modelTopology, possibly holding model_config). A Sequential config gives a Sequential.
  * The weights are fresh (seeded); set them with setWeights in Keras' get_weights() order. Anything the
  * model would compute differently from Keras is a ShapeError naming the layer.
  */

@@ -3,16 +3,20 @@
 // classes) is a ShapeError naming the layer's position, name and class and the model.
 
 import { INFERENCE_IDENTITY_CLASSES } from '../../layers/keras/identity.js';
+import { KERAS1_CLASSES } from './keras1-config.js';
 
-/** Layers whose every setting webrnn honours (or, for the inert ones, whose inference it reproduces exactly). */
-export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'Concatenate', 'Add'] as const;
+/**
+ * Layers whose every setting webrnn honours (or, for the inert ones, whose inference it reproduces
+ * exactly). CuDNNLSTM and CuDNNGRU (tf.keras 1.x / Keras 2.x) are the LSTM and GRU(reset_after) they compute.
+ */
+export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Concatenate', 'Add'] as const;
 /** Identities at inference (Keras applies them only in training). */
 export const INERT_CLASSES = INFERENCE_IDENTITY_CLASSES;
-/** The list of what webrnn reads, for error messages. */
-export const supported = () => `webrnn supports ${[...LAYER_CLASSES, ...INERT_CLASSES].join(', ')}`;
+/** The list of what webrnn reads, for error messages (Keras 1's classes are read as Keras 2's: keras1-config.ts). */
+export const supported = () => `webrnn supports ${[...LAYER_CLASSES, ...INERT_CLASSES].join(', ')}, and Keras 1's ${KERAS1_CLASSES.join(', ')}`;
 
 /** The recurrent classes and their webrnn cells. */
-export const CELLS = { LSTM: 'lstm', GRU: 'gru', SimpleRNN: 'simple_rnn' } as const;
+export const CELLS = { LSTM: 'lstm', GRU: 'gru', SimpleRNN: 'simple_rnn', CuDNNLSTM: 'lstm', CuDNNGRU: 'gru' } as const;
 
 /** Why some classes cannot be read, beyond "not supported". */
 export const UNSUPPORTED_REASONS: Record<string, string> = {

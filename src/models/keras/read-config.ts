@@ -6,17 +6,22 @@
 //
 // Which writer a config comes from decides the meaning of what it leaves out or names alike (the meanings
 // are applied where the layers are read: config-reader.ts, config-layers.ts):
-//   - Keras 3: a `module` key anywhere, or keras_version 3.x;
+//   - Keras 3: a `module` key anywhere (unless keras_version says 2.x: tf.keras 2.13+'s .keras files), or
+//     keras_version 3.x;
 //   - TensorFlow.js: keras_version, backend or generatedBy naming it;
+//   - Keras 1: keras_version 1.x (Keras 1's to_json and .h5 write it), or, without a version, Keras 1's
+//     key names or classes (keras1-config.ts);
 //   - Keras 2 otherwise; legacy when before 2.3 (and not a -tf version), or a version-less 2018 list config.
 
 import { ShapeError } from '../../gpu/errors.js';
 import { describe, isDict, type Dict } from './config-values.js';
+import { looksLikeKeras1 } from './keras1-config.js';
 
 /** Who wrote a config: what its defaults and names mean. */
 export interface Dialect {
-  readonly kind: 'keras2' | 'keras3' | 'tfjs';
-  /** Keras before 2.3 (or a version-less list config): GRU reset_after false, hard_sigmoid gates by default. */
+  /** keras1: its layer configs are read in Keras 2 terms first (keras1-config.ts). */
+  readonly kind: 'keras1' | 'keras2' | 'keras3' | 'tfjs';
+  /** Keras before 2.3 (Keras 1 too, or a version-less list config): GRU reset_after false, hard_sigmoid gates by default. */
   readonly legacy: boolean;
 }
 
@@ -62,8 +67,10 @@ function detectDialect(wrappers: readonly Dict[], model: Dict, body: unknown): D
   const generatedBy = field('generatedBy') ?? '';
   const layers = Array.isArray(body) ? body : isDict(body) && Array.isArray(body.layers) ? body.layers : [];
   const hasModule = 'module' in model || layers.some((l) => isDict(l) && 'module' in l);
-  if (hasModule || /^3\./.test(version)) return { kind: 'keras3', legacy: false };
+  // tf.keras 2.13+ writes .keras files in Keras 3's module form, with Keras 2 semantics (its hard_sigmoid).
+  if ((hasModule && !/^2\./.test(version)) || /^3\./.test(version)) return { kind: 'keras3', legacy: false };
   if (/tfjs|tensorflow\.?js/i.test(version) || /tensor_?flow\.js/i.test(backend) || /tfjs|tensorflow\.js/i.test(generatedBy)) return { kind: 'tfjs', legacy: false };
+  if (/^1(\.|$)/.test(version) || (version === '' && looksLikeKeras1(layers))) return { kind: 'keras1', legacy: true };
   const match = /^(\d+)\.(\d+)/.exec(version);
   const legacy = match
     ? (Number(match[1]) < 2 || (Number(match[1]) === 2 && Number(match[2]) < 3)) && !version.includes('-tf')

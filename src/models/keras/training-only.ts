@@ -7,21 +7,32 @@
 import { describe, isDict, type Dict } from './config-values.js';
 import { isInert } from './layer-classes.js';
 
-/** A layer's settings that act only in training (dropout, noise, regularizers, constraints), described. */
-export function trainingOnlySettings(className: string, config: Dict, who: string): string[] {
+/**
+ * A layer's settings that act only in training (dropout, noise, regularizers, constraints), described by
+ * the keys the config wrote: `origin` maps a key read in Keras 2 terms to its Keras 1 name (keras1-config.ts).
+ */
+export function trainingOnlySettings(className: string, config: Dict, who: string, origin: Readonly<Record<string, string>> = {}): string[] {
   const found: string[] = [];
+  const label = (key: string) => (Object.hasOwn(origin, key) ? origin[key] : key);
   const positive = (key: string) => typeof config[key] === 'number' && (config[key] as number) > 0;
   if (isInert(className)) {
     const key = className === 'GaussianNoise' ? 'stddev' : 'rate';
-    if (positive(key)) found.push(`${key} ${config[key]}`);
+    if (positive(key)) found.push(`${label(key)} ${config[key]}`);
   } else {
-    for (const key of ['dropout', 'recurrent_dropout']) if (positive(key)) found.push(`${key} ${config[key]}`);
+    for (const key of ['dropout', 'recurrent_dropout']) if (positive(key)) found.push(`${label(key)} ${config[key]}`);
   }
   if (config.trainable === false) found.push('trainable false (a frozen layer)');
   for (const [key, value] of Object.entries(config)) {
-    if (/_(regularizer|constraint)$/.test(key) && value !== null && value !== undefined) found.push(`${key} ${isDict(value) && typeof value.class_name === 'string' ? value.class_name : describe(value)}`);
+    if (/_(regularizer|constraint)$/.test(key) && value !== null && value !== undefined) found.push(`${label(key)} ${kind(value)}`);
   }
   return found.map((what) => `${who.replace(/ of model '.*'$/, '')}: ${what}`);
+}
+
+/** A regularizer's or constraint's class (Keras 2: class_name; Keras 1: name), else the value. */
+function kind(value: unknown): string {
+  if (isDict(value) && typeof value.class_name === 'string') return value.class_name;
+  if (isDict(value) && typeof value.name === 'string') return value.name;
+  return describe(value);
 }
 
 /** A model frozen as a whole. */
