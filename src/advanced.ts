@@ -63,4 +63,5 @@ export { GraphTraining, type LossSpec, type MetricSpec } from './plan/graph-trai
 export { DecodePlan, type DecodeOptions, type DecodeChain, type DecodeBranch } from './plan/decode-plan.js';
 export { copyStep } from './plan/plan.js';
 export * from './kernels/columns.js';
+export * from './kernels/bidirectional.js';
 export type { Gradients, LogitsView, NodeRuntime, Range, RuntimeContext, BuildContext, Value, ValueKind } from './layers/keras/layer.js';

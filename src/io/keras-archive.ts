@@ -103,6 +103,29 @@ function hasVariables(node: Hdf5Group | { kind: 'dataset' }): boolean {
 /** A layer to write: its config place and its weights in get_weights() order. */
 export interface ArchiveLayerToWrite extends ArchiveLayer {
   readonly weights: readonly { readonly shape: readonly number[]; readonly values: Float32Array }[];
+  /** A Bidirectional's wrapped class ('LSTM') and its base name ('lstm'). */
+  readonly innerClassName?: string;
+  readonly innerName?: string;
+}
+
+type VarsGroup = (name: string, weights: ArchiveLayerToWrite['weights']) => Hdf5GroupToWrite;
+
+/** One layer's groups: its own vars, a recurrent layer's cell, a Bidirectional's two layers (their halves of the weights). */
+function layerTree(layer: ArchiveLayerToWrite, vars: VarsGroup): Hdf5GroupToWrite {
+  const cellOf = (className: string, name: string, weights: ArchiveLayerToWrite['weights']): Hdf5GroupToWrite =>
+    ({ children: [['cell', { children: [['vars', vars(`${toSnakeCase(className)}_cell`, weights)]] }], ['vars', vars(name, [])]] });
+  if (layer.className === 'Bidirectional' && layer.innerClassName) {
+    const half = layer.weights.length / 2;
+    return {
+      children: [
+        ['backward_layer', cellOf(layer.innerClassName, `backward_${layer.innerName ?? layer.name}`, layer.weights.slice(half))],
+        ['forward_layer', cellOf(layer.innerClassName, `forward_${layer.innerName ?? layer.name}`, layer.weights.slice(0, half))],
+        ['vars', vars(layer.name, [])],
+      ],
+    };
+  }
+  if (variableScopes(layer.className).includes('cell')) return cellOf(layer.className, layer.name, layer.weights);
+  return { children: [['vars', vars(layer.name, layer.weights)]] };
 }
 
 /** The weights tree Keras 3 writes for these layers (config order), each vars group named as newer Keras does. */
@@ -114,13 +137,7 @@ export function archiveWeightsTree(layers: readonly ArchiveLayerToWrite[]): Hdf5
   });
   return {
     children: [['layers', {
-      children: layers.map((layer, i) => {
-        const recurrent = variableScopes(layer.className).includes('cell');
-        const group: Hdf5GroupToWrite = recurrent
-          ? { children: [['cell', { children: [['vars', vars(`${toSnakeCase(layer.className)}_cell`, layer.weights)]] }], ['vars', vars(layer.name, [])]] }
-          : { children: [['vars', vars(layer.name, layer.weights)]] };
-        return [paths[i], group] as const;
-      }),
+      children: layers.map((layer, i) => [paths[i], layerTree(layer, vars)] as const),
     }], ['vars', { children: [] }]],
   };
 }

@@ -66,13 +66,17 @@ function readWeightsGroup(group: Hdf5Group, source: string, classes: ReadonlyMap
       return { name: weightName, shape: dataset.shape, values: dataset.values };
     });
     const className = classes.get(name);
-    return { name, ...(className ? { className } : {}), weights };
+    const innerClassName = classes.get(`${name}/layer`);
+    return { name, ...(className ? { className } : {}), ...(innerClassName ? { innerClassName } : {}), weights };
   });
   const kerasVersion = version ?? stringAttribute(group, 'keras_version') ?? '1';
   return { source, kerasVersion, pairing: 'by-order', layers };
 }
 
-/** Each layer's class by name, from a model config of any Keras version (a Keras 1 Sequential is a bare list). */
+/**
+ * Each layer's class by name, from a model config of any Keras version (a Keras 1 Sequential is a bare
+ * list); a wrapper's wrapped layer under '<name>/layer'.
+ */
 export function layerClasses(modelConfig: unknown): Map<string, string> {
   const out = new Map<string, string>();
   const body = (modelConfig as { config?: unknown } | null)?.config;
@@ -80,6 +84,8 @@ export function layerClasses(modelConfig: unknown): Map<string, string> {
   for (const entry of list as { class_name?: unknown; name?: unknown; config?: { name?: unknown } }[]) {
     const name = typeof entry?.name === 'string' ? entry.name : entry?.config?.name;
     if (typeof name === 'string' && typeof entry.class_name === 'string') out.set(name, entry.class_name);
+    const wrapped = (entry?.config as { layer?: { class_name?: unknown } } | undefined)?.layer?.class_name;
+    if (typeof name === 'string' && typeof wrapped === 'string') out.set(`${name}/layer`, wrapped);
   }
   return out;
 }

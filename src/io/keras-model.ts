@@ -5,6 +5,7 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import { ModelFormatError, WebRnnError } from '../gpu/errors.js';
+import type { BidirectionalLayer } from '../layers/keras/bidirectional.js';
 import type { Layer } from '../layers/keras/layer.js';
 import type { fromConfig, toConfig } from '../models/keras/index.js';
 import { toKeras3Config } from '../models/keras/to-keras3-config.js';
@@ -151,9 +152,10 @@ export async function loadKerasWeights(model: Model, input: Uint8Array | Readonl
   model.setWeights(kerasWeightsInModelOrder(model.layers, checkedWeights(file, layers, source)));
 }
 
-/** The snake-case cell scope tf.keras writes in a recurrent layer's weight names ('lstm_cell/'). */
-function cellScope(className: string): string {
-  return { LSTM: 'lstm_cell/', GRU: 'gru_cell/', SimpleRNN: 'simple_rnn_cell/' }[className] ?? '';
+/** A Bidirectional's wrapped layer, as the .keras tree names it. */
+function wrappedOf(layer: Layer): { innerClassName?: string; innerName?: string } {
+  const wrapped = layer as Partial<Pick<BidirectionalLayer, 'inner' | 'baseName'>>;
+  return wrapped.inner && wrapped.baseName ? { innerClassName: wrapped.inner.className, innerName: wrapped.baseName } : {};
 }
 
 async function layersToWrite(model: Model): Promise<{ layer: Layer; values: Float32Array[] }[]> {
@@ -170,14 +172,14 @@ export async function saveKerasModel(model: Model, format: KerasFormat, codec: C
   if (format === 'h5') {
     const write: LayerToWrite[] = layers.map(({ layer, values }) => ({
       name: layer.name,
-      weights: (layer.weightLayer?.weights ?? []).map((w, i) => ({ name: `${layer.name}/${cellScope(layer.className)}${w.name}:0`, shape: [...w.shape], values: values[i] })),
+      weights: (layer.weightLayer?.weights ?? []).map((w, i) => ({ name: `${layer.weightPath(w.name, 'keras')}:0`, shape: [...w.shape], values: values[i] })),
     }));
     const config = codec.toConfig(model);
     return writeHdf5(kerasH5Tree(config, write, { [CHECKSUM_KEY]: contentChecksum(config, write) }));
   }
   const config = toKeras3Config(model, codec.isSequential(model));
   const archived = layers.map(({ layer, values }) => ({
-    name: layer.name, className: layer.className,
+    name: layer.name, className: layer.className, ...wrappedOf(layer),
     weights: (layer.weightLayer?.weights ?? []).map((w, i) => ({ shape: [...w.shape], values: values[i] })),
   }));
   const weights = await writeHdf5(archiveWeightsTree(archived));

@@ -19,6 +19,8 @@ export interface KerasFileLayer {
   readonly name: string;
   /** Its class in the file's config ('LSTM', 'CuDNNLSTM', ...), when the file has a config. */
   readonly className?: string;
+  /** A wrapper's (Bidirectional's) wrapped class in the file's config. */
+  readonly innerClassName?: string;
   /** Its weights, in the file's order (names as the file writes them). */
   readonly weights: readonly NamedWeight[];
 }
@@ -60,6 +62,15 @@ export function kerasWeightsInModelOrder(layers: readonly Layer[], file: KerasFi
   return pairs.flatMap(([layer, entry]) => {
     const expected = layer.weightLayer!.weights;
     const where = `${file.source}: layer '${entry.name}'${entry.name === layer.name ? '' : ` (the model's ${layer.className} '${layer.name}')`}`;
+    if (layer.className === 'Bidirectional') {
+      // Each direction's weights on their own (tf-keras' convert_nested_bidirectional): the file's halves.
+      const half = entry.weights.length / 2;
+      const inner = entry.innerClassName ?? (layer as unknown as { inner: Layer }).inner.className;
+      const perDirection = expected.length / 2;
+      if (!Number.isInteger(half)) throw new ModelFormatError(`${where}: a Bidirectional layer stores its two directions' weights, but the file has ${entry.weights.length}`);
+      return [0, 1].flatMap((d) => convertLegacyWeights(inner, entry.weights.slice(d * half, (d + 1) * half), expected.slice(d * perDirection, (d + 1) * perDirection),
+        file.kerasVersion, `${where} ${d === 0 ? 'forward' : 'backward'}`));
+    }
     return convertLegacyWeights(entry.className ?? layer.className, entry.weights, expected, file.kerasVersion, where);
   });
 }

@@ -66,7 +66,7 @@ export async function namedWeights(layers: readonly Layer[]): Promise<NamedWeigh
     const owner = layer.weightLayer;
     if (!owner) continue;
     const values = await owner.getWeights();
-    owner.weights.forEach((w, i) => out.push({ name: `${layer.name}/${w.name}`, shape: [...w.shape], values: values[i] }));
+    owner.weights.forEach((w, i) => out.push({ name: layer.weightPath(w.name), shape: [...w.shape], values: values[i] }));
   }
   return out;
 }

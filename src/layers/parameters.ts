@@ -116,16 +116,20 @@ export class ParameterStore {
     return { buffer: this.gradientBuffer, offset: view.offset, size: view.size * 4 };
   }
 
-  /** Writes `data` into parameter `name` from element `offset` (the whole parameter by default). */
-  write(name: string, data: Float32Array, offset = 0): void {
+  /**
+   * Writes `data` into parameter `name`: the whole parameter, or with `offset` a part of it from that
+   * element (a Bidirectional layer's direction).
+   */
+  write(name: string, data: Float32Array, offset?: number): void {
     const view = this.view(name);
-    if (offset === 0 && data.length !== view.size) {
+    if (offset === undefined && data.length !== view.size) {
       throw new ShapeError(`${this.label}: parameter '${name}' has shape [${view.shape.join(', ')}] (${view.size} values), got ${data.length}`);
     }
-    if (!Number.isInteger(offset) || offset < 0 || offset + data.length > view.size) {
-      throw new ShapeError(`${this.label}: ${data.length} values from element ${offset} do not fit parameter '${name}' of ${view.size} values`);
+    const from = offset ?? 0;
+    if (!Number.isInteger(from) || from < 0 || from + data.length > view.size) {
+      throw new ShapeError(`${this.label}: ${data.length} values from element ${from} do not fit parameter '${name}' of ${view.size} values`);
     }
-    this.ctx.write(this.valueBuffer, data, view.offset + offset * 4);
+    this.ctx.write(this.valueBuffer, data, view.offset + from * 4);
   }
 
   /** Reads `floats` values of parameter `name` from element `offset` (the whole parameter by default). */

@@ -196,10 +196,13 @@ export class RecurrentLayer extends WeightLayer {
     this.cellWeights = cell.weights(this.config, this.inputSize);
   }
 
-  /** A layer of the named cell ('lstm', 'gru', 'simple_rnn'); standalone it owns its (seeded Keras-initialized) weights. */
-  static of(ctx: GpuContext, cell: string | CellDescriptor, config: RecurrentConfig, options: LayerOptions = {}): RecurrentLayer {
+  /**
+   * A layer of the named cell ('lstm', 'gru', 'simple_rnn'); standalone it owns its (seeded Keras-initialized)
+   * weights. `directions` 2: both directions of a Bidirectional layer in the same dispatches.
+   */
+  static of(ctx: GpuContext, cell: string | CellDescriptor, config: RecurrentConfig, options: LayerOptions = {}, directions: 1 | 2 = 1): RecurrentLayer {
     const descriptor = typeof cell === 'string' ? cellByName(cell, config.name ?? 'recurrent layer') : cell;
-    const layer = new RecurrentLayer(ctx, descriptor, config, options);
+    const layer = new RecurrentLayer(ctx, descriptor, config, options, directions);
     layer.setUpStandalone();
     return layer;
   }
@@ -253,7 +256,7 @@ export class RecurrentLayer extends WeightLayer {
     };
   }
 
-  /** Bytes of one state buffer [D, S, B, U] for a batch. */
+  /** Bytes of one state buffer [D, S, B, U] for a batch (direction-major: each direction's h, then c). */
   stateBytes(batch: number): number {
     return this.directions * this.stateCount * batch * this.units * 4;
   }

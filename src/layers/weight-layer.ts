@@ -146,7 +146,10 @@ export abstract class WeightLayer {
     weights.forEach((w, i) => {
       const spec = specs[i];
       const stored = spec.toStored(Float32Array.from(w));
-      spec.parts.forEach((part, k) => this.parameters.write(`${this.name}.${part.param}`, stored[k], part.offset));
+      spec.parts.forEach((part, k) => {
+        if (stored[k].length !== part.floats) throw new ShapeError(`${this.name}.setWeights ${spec.name}: ${part.param} needs ${part.floats} values, got ${stored[k].length}`);
+        this.parameters.write(`${this.name}.${part.param}`, stored[k], part.offset);
+      });
     });
   }
 

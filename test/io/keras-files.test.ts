@@ -72,6 +72,8 @@ const FIXTURE_FILES = [
   { file: 'tfkeras2-float16.h5', reference: 'tfjs' },
   { file: 'keras3-two-inputs.keras', reference: 'tfjs' },
   { file: 'tfkeras2-hard-sigmoid.keras', reference: 'tfjs' },
+  { file: 'tfkeras2-bidirectional.h5', reference: 'tfjs' },
+  { file: 'keras3-bidirectional.keras', reference: 'tfjs' },
 ] as const;
 
 describe('Keras files', () => {
@@ -201,6 +203,30 @@ describe('Keras files', () => {
     expect(childAt(tree, 'layers/lstm/cell/vars/0')).toMatchObject({ kind: 'dataset', shape: [5, 16] });
     expect(childAt(tree, 'layers/embedding/vars/0')).toMatchObject({ kind: 'dataset', shape: [11, 4] });
     expect(childAt(tree, 'layers/dense/vars/1')).toMatchObject({ kind: 'dataset', shape: [2] });
+    model.dispose();
+  });
+
+  it("a Bidirectional model in webrnn's .h5 and .keras: Keras' names and paths for both directions, back the same", async () => {
+    const model = new Sequential(env.ctx, [layers.input({ shape: [5, 3] }), layers.bidirectional({ layer: layers.gru({ units: 4, returnSequences: true, name: 'gru' }), mergeMode: 'mul', name: 'bi' }), layers.dense({ units: 2 })]);
+    const weights = await model.getWeights();
+    for (const format of ['h5', 'keras'] as const) {
+      const path = join(dir, `bi.${format}`);
+      await saveModel(model, path as `${string}.h5`);
+      const back = await loadModel(env.ctx, path);
+      (await back.getWeights()).forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(weights[i])));
+      back.dispose();
+    }
+    const h5 = await readHdf5(new Uint8Array(readFileSync(join(dir, 'bi.h5'))), 'bi.h5');
+    expect((childAt(h5, 'model_weights/bi') as Hdf5Group).attrs.weight_names).toEqual([
+      'bi/forward_gru/gru_cell/kernel:0', 'bi/forward_gru/gru_cell/recurrent_kernel:0', 'bi/forward_gru/gru_cell/bias:0',
+      'bi/backward_gru/gru_cell/kernel:0', 'bi/backward_gru/gru_cell/recurrent_kernel:0', 'bi/backward_gru/gru_cell/bias:0',
+    ]);
+    const archive = await unzip(new Uint8Array(readFileSync(join(dir, 'bi.keras'))), 'bi.keras');
+    const entry = JSON.parse(new TextDecoder().decode(archive.get('config.json'))).config.layers[1];
+    expect(entry).toMatchObject({ class_name: 'Bidirectional', config: { merge_mode: 'mul', layer: { class_name: 'GRU', config: { name: 'forward_gru', go_backwards: false } }, backward_layer: { config: { name: 'backward_gru', go_backwards: true } } } });
+    const tree = await readHdf5(archive.get('model.weights.h5')!, 'model.weights.h5');
+    expect(childAt(tree, 'layers/bidirectional/forward_layer/cell/vars/0')).toMatchObject({ kind: 'dataset', shape: [3, 12] });
+    expect(childAt(tree, 'layers/bidirectional/backward_layer/cell/vars/2')).toMatchObject({ kind: 'dataset', shape: [2, 12] });
     model.dispose();
   });
 

@@ -55,8 +55,15 @@ function tfjsModels(): { name: string; model: tf.LayersModel; x: { data: Float32
   const [, h, c] = tf.layers.lstm({ units: 6, returnState: true, recurrentActivation: 'sigmoid' }).apply(source) as tf.SymbolicTensor[];
   const decoded = tf.layers.lstm({ units: 6, returnSequences: true }).apply(target, { initialState: [h, c] }) as tf.SymbolicTensor;
   const seq2seq = tf.model({ inputs: [source, target], outputs: tf.layers.dense({ units: 3, activation: 'softmax' }).apply(decoded) as tf.SymbolicTensor });
+  const bidirectional = tf.sequential({ layers: [
+    tf.layers.embedding({ inputDim: 19, outputDim: 4, inputLength: 6 }),
+    tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 5, returnSequences: true, recurrentActivation: 'sigmoid' }) as never }),
+    tf.layers.bidirectional({ layer: tf.layers.gru({ units: 3 }) as never, mergeMode: 'sum' }),
+    tf.layers.dense({ units: 2, activation: 'softmax' }),
+  ] });
   return [
     { name: 'Embedding -> GRU -> Dense -> Dense(sigmoid)', model: sentiment, x: tokens(5, 7, 23, 1) },
+    { name: 'Embedding -> Bidirectional(LSTM) -> Bidirectional(GRU, sum) -> Dense(softmax)', model: bidirectional, x: tokens(4, 6, 19, 5) },
     { name: 'LSTM -> Dropout -> LSTM -> Dense(softmax)', model: stacked, x: floats([4, 6, 3], 2) },
     { name: 'seq2seq (functional, initial states)', model: seq2seq, x: [floats([3, 5, 4], 3), floats([3, 4, 3], 4)] as never },
   ];
@@ -75,9 +82,12 @@ function asConverterFiles(artifacts: Artifacts, options: { legacy?: boolean; qua
     const count = spec.shape.reduce((a, b) => a * b, 1);
     const values = Float32Array.from({ length: count }, (_, k) => view.getFloat32(offset + 4 * k, true));
     offset += 4 * count;
-    const [layer, weight] = spec.name.split('/');
-    const cell = /lstm|gru|simple_rnn/i.test(layer) ? `/${layer.toLowerCase().includes('gru') ? 'gru' : 'lstm'}_cell` : '';
-    return { name: `${layer}${cell}/${weight}`, shape: spec.shape, values };
+    // 'lstm/kernel' -> 'lstm/lstm_cell/kernel', 'bidirectional/forward_gru/kernel' -> '.../forward_gru/gru_cell/kernel'.
+    const parts = spec.name.split('/');
+    const weight = parts.pop();
+    const recurrent = parts.find((p) => /lstm|gru|simple_rnn/i.test(p));
+    const cell = recurrent ? `/${recurrent.toLowerCase().includes('gru') ? 'gru' : 'lstm'}_cell` : '';
+    return { name: `${parts.join('/')}${cell}/${weight}`, shape: spec.shape, values };
   }).sort((a, b) => (a.name < b.name ? -1 : 1));
   const specs: ManifestEntry[] = [];
   const chunks: Uint8Array[] = [];
@@ -165,6 +175,24 @@ describe('TensorFlow.js Layers files', () => {
           model.dispose();
         }
       }
+    }
+  });
+
+  it('a Bidirectional model webrnn saves loads in tf.loadLayersModel (its forward_ / backward_ weight names) and predicts the same', async () => {
+    const model = new Sequential(env.ctx, [layers.input({ shape: [null, 3] }), layers.bidirectional({ layer: layers.lstm({ units: 4, returnSequences: true }) }),
+      layers.bidirectional({ layer: layers.gru({ units: 3, resetAfter: false }), mergeMode: 'ave' }), layers.dense({ units: 2, activation: 'tanh' })]);
+    try {
+      const x = floats([3, 5, 3], 8);
+      const expected = await predictWebrnn(model, x);
+      const saved = await saveModel(model);
+      expect(saved.modelJson.weightsManifest[0].weights.map((w) => w.name).slice(0, 3)).toEqual(['bidirectional/forward_lstm/kernel', 'bidirectional/forward_lstm/recurrent_kernel', 'bidirectional/forward_lstm/bias']);
+      const tfModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: saved.modelJson.modelTopology as object, weightSpecs: saved.modelJson.weightsManifest[0].weights as tf.io.WeightsManifestEntry[], weightData: saved.shard }));
+      expectClose(predictTfjs(tfModel, x), expected, TOLERANCE, 'tf.loadLayersModel of a Bidirectional model');
+      const back = await loadModel(env.ctx, { modelJson: saved.modelJson, weights: { [saved.shardName]: saved.shard } });
+      expect(await back.getWeights()).toEqual(await model.getWeights());
+      back.dispose();
+    } finally {
+      model.dispose();
     }
   });
 

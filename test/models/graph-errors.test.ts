@@ -2,7 +2,7 @@
 // anything runs; summary() counts parameters as Keras does.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { layers, Model, Sequential, type SymbolicTensor } from '../../src/index.js';
+import { fromConfig, layers, Model, Sequential, type RecurrentLayerNode, type SymbolicTensor } from '../../src/index.js';
 import { gpu } from '../helpers/gpu.js';
 
 describe('graph errors and summary', () => {
@@ -25,6 +25,31 @@ describe('graph errors and summary', () => {
     expect(() => layers.concatenate({ name: 'cat' }).apply([seq, flat])).toThrow(/Concatenate 'cat': input 1 has shape \[4\], input 0 \[null,4\]/);
     expect(() => layers.add({ name: 'sum' }).apply([seq, layers.input({ shape: [null, 3] })])).toThrow(/Add 'sum': .* they must be the same/);
     expect(() => layers.add().apply([seq])).toThrow(/takes 2 to 64 inputs, got 1/);
+  });
+
+  it('Bidirectional: what it cannot wrap or merge, a layer used twice, initial states, a backward layer that is not the mirror', () => {
+    const x = layers.input({ shape: [null, 3] });
+    expect(() => layers.bidirectional({ layer: layers.dense({ units: 2 }) as unknown as RecurrentLayerNode, name: 'bi' })).toThrow(/Bidirectional 'bi': layer must be an LSTM, GRU or SimpleRNN layer \(layers.lstm\(...\)\), got Dense/);
+    expect(() => layers.bidirectional({ layer: layers.lstm({ units: 2 }), mergeMode: 'max' as never, name: 'bi2' })).toThrow(/Bidirectional 'bi2': mergeMode must be 'concat', 'sum', 'mul', 'ave' or null, got "max"/);
+    const used = layers.gru({ units: 2, name: 'used' });
+    used.apply(x);
+    expect(() => layers.bidirectional({ layer: used })).toThrow(/the wrapped layer 'used' is already used in a model/);
+    const h = layers.dense({ units: 2 }).apply(layers.input({ shape: [4] })) as SymbolicTensor;
+    expect(() => layers.bidirectional({ layer: layers.simpleRNN({ units: 2 }), name: 'bi3' }).apply(x, { initialState: [h, h] })).toThrow(/Bidirectional 'bi3': takes no initialState/);
+    const lstm = (extra: Record<string, unknown> = {}) => ({ class_name: 'LSTM', config: { name: 'lstm', units: 3, return_sequences: false, ...extra } });
+    const config = (bidirectional: Record<string, unknown>) => ({ class_name: 'Sequential', keras_version: '2.15.0', config: { name: 's', layers: [
+      { class_name: 'InputLayer', config: { batch_input_shape: [null, 4, 2], name: 'in' } },
+      { class_name: 'Bidirectional', config: { name: 'bidirectional', ...bidirectional } }] } });
+    expect(() => fromConfig(env.ctx, config({ layer: lstm(), backward_layer: lstm({ name: 'backward_lstm', go_backwards: true, activation: 'relu' }) })))
+      .toThrow(/layer 1 'bidirectional' \(Bidirectional\).*backward_layer is not the wrapped layer's mirror \(it differs in activation\)/);
+    expect(() => fromConfig(env.ctx, config({ layer: lstm(), backward_layer: lstm({ name: 'backward_lstm' }) }))).toThrow(/go_backwards is not the other way/);
+    expect(() => fromConfig(env.ctx, config({ layer: { class_name: 'Dense', config: { units: 2 } } }))).toThrow(/it wraps a Dense: webrnn's Bidirectional wraps LSTM, GRU and SimpleRNN layers/);
+    expect(() => fromConfig(env.ctx, config({ layer: lstm(), merge_mode: 'max' }))).toThrow(/merge_mode must be 'concat', 'sum', 'mul', 'ave' or null, got 'max'|merge_mode must be .* got "max"/);
+    const ok = fromConfig(env.ctx, config({ layer: lstm(), backward_layer: lstm({ name: 'backward_lstm', go_backwards: true }), merge_mode: 'ave' }));
+    models.push(ok);
+    expect(ok.outputs.map((t) => t.shape)).toEqual([[3]]);
+    // 2 directions x (4 gates x 3 units x (2 inputs + 3 units) + 4 x 3 biases), as Keras counts.
+    expect(ok.summary(() => {})).toMatch(/bidirectional \(Bidirectional\)\s+\(None, 3\)\s+144/);
   });
 
   it('a state fed to a layer of another size, or the wrong number of states, name the layer', () => {

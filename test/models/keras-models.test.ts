@@ -31,6 +31,8 @@ interface Builder<T> {
   input(shape: (number | null)[], name: string): T;
   embedding(x: T, inputDim: number, outputDim: number): T;
   rnn(cell: Cell, x: T, options: RnnOptions, initialState?: T[]): T[];
+  /** Bidirectional(rnn): the merged output(s), then forward then backward states (returnState). */
+  bidirectional(cell: Cell, x: T, options: RnnOptions, mergeMode?: 'concat' | 'sum' | 'mul' | 'ave' | null): T[];
   dense(x: T, units: number, activation?: 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'softmax'): T;
   activation(x: T, activation: 'softmax' | 'tanh'): T;
   concatenate(xs: T[]): T;
@@ -45,6 +47,11 @@ const webrnnBuilder: Builder<SymbolicTensor> = {
   rnn: (cell, x, options, initialState) => {
     const layer = cell === 'lstm' ? layers.lstm(options) : cell === 'gru' ? layers.gru({ ...options, resetAfter: false }) : layers.simpleRNN(options);
     const out = layer.apply(x, { initialState });
+    return Array.isArray(out) ? out : [out];
+  },
+  bidirectional: (cell, x, options, mergeMode) => {
+    const layer = cell === 'lstm' ? layers.lstm(options) : cell === 'gru' ? layers.gru({ ...options, resetAfter: false }) : layers.simpleRNN(options);
+    const out = layers.bidirectional({ layer, ...(mergeMode !== undefined ? { mergeMode } : {}) }).apply(x);
     return Array.isArray(out) ? out : [out];
   },
   dense: (x, units, activation) => layers.dense({ units, activation }).apply(x) as SymbolicTensor,
@@ -65,6 +72,13 @@ const tfjsBuilder: Builder<tf.SymbolicTensor> = {
       ? tf.layers.lstm({ ...options, recurrentActivation: 'sigmoid' })
       : cell === 'gru' ? tf.layers.gru({ ...options, recurrentActivation: 'sigmoid' }) : tf.layers.simpleRNN(options);
     const out = layer.apply(x, initialState ? { initialState } : undefined);
+    return Array.isArray(out) ? (out as tf.SymbolicTensor[]) : [out as tf.SymbolicTensor];
+  },
+  bidirectional: (cell, x, options, mergeMode) => {
+    const layer = cell === 'lstm'
+      ? tf.layers.lstm({ ...options, recurrentActivation: 'sigmoid' })
+      : cell === 'gru' ? tf.layers.gru({ ...options, recurrentActivation: 'sigmoid' }) : tf.layers.simpleRNN(options);
+    const out = tf.layers.bidirectional({ layer: layer as never, ...(mergeMode !== undefined ? { mergeMode: mergeMode as never } : {}) }).apply(x);
     return Array.isArray(out) ? (out as tf.SymbolicTensor[]) : [out as tf.SymbolicTensor];
   },
   dense: (x, units, activation) => tf.layers.dense({ units, activation }).apply(x) as tf.SymbolicTensor,
@@ -181,6 +195,52 @@ const CASES: ModelCase[] = [
       const rnn = (x: Parameters<typeof b.dense>[0]) => b.rnn('gru', x, { units: 6 })[0];
       const shared = b.sharedDense(4);
       return [b.dense(b.add([shared(rnn(x1)), shared(rnn(x2))]), 1, 'sigmoid')];
+    },
+  },
+  {
+    // Bidirectional text classifier: Bidirectional(LSTM(64)) -> Dense(softmax).
+    name: 'Bidirectional(LSTM) concat -> Dense(softmax), categorical cross-entropy',
+    inputs: [{ shape: [6, 5] }], steps: 6, loss: 'categorical_crossentropy', sequential: true,
+    build: (b, [x]) => [b.dense(b.bidirectional('lstm', x, { units: 7 })[0], 3, 'softmax')],
+  },
+  {
+    name: 'Embedding -> Bidirectional(GRU, sequences) sum -> Bidirectional(SimpleRNN) ave -> Dense(1, sigmoid), binary cross-entropy',
+    inputs: [{ shape: [7], vocab: 23 }], steps: 7, loss: 'binary_crossentropy', sequential: true,
+    build: (b, [x]) => {
+      const [sequence] = b.bidirectional('gru', b.embedding(x, 23, 5), { units: 6, returnSequences: true }, 'sum');
+      return [b.dense(b.bidirectional('simple_rnn', sequence, { units: 5 }, 'ave')[0], 1, 'sigmoid')];
+    },
+  },
+  {
+    name: 'Bidirectional(LSTM, sequences, goBackwards) mul -> Dense per step, mse',
+    inputs: [{ shape: [null, 3] }], steps: 5, loss: 'mse', sequential: true,
+    build: (b, [x]) => [b.dense(b.bidirectional('lstm', x, { units: 5, returnSequences: true, goBackwards: true }, 'mul')[0], 2)],
+  },
+  {
+    name: 'Bidirectional(GRU, sequences) without merging: both directions concatenated downstream, mse',
+    inputs: [{ shape: [null, 4] }], steps: 4, loss: 'mse',
+    build: (b, [x]) => {
+      const [forward, backward] = b.bidirectional('gru', x, { units: 4, returnSequences: true }, null);
+      return [b.dense(b.concatenate([backward, forward]), 2, 'tanh')];
+    },
+  },
+  {
+    // A Bidirectional encoder's states, concatenated per state, start a decoder of twice the units.
+    name: 'seq2seq: Bidirectional(LSTM) encoder states -> LSTM(2 units) decoder -> Dense(softmax), categorical cross-entropy',
+    inputs: [{ shape: [null, 4] }, { shape: [null, 5] }], steps: 4, loss: 'categorical_crossentropy',
+    build: (b, [source, target]) => {
+      const [, hf, cf, hb, cb] = b.bidirectional('lstm', source, { units: 6, returnState: true });
+      const [sequence] = b.rnn('lstm', target, { units: 12, returnSequences: true }, [b.concatenate([hf, hb]), b.concatenate([cf, cb])]);
+      return [b.dense(sequence, 5, 'softmax')];
+    },
+  },
+  {
+    // The merged last step and the returned states all read: the states' gradients and the merge's add up.
+    name: 'Bidirectional(LSTM) returnState: merged output, both directions\' h and c read downstream, mse',
+    inputs: [{ shape: [null, 3] }], steps: 5, loss: 'mse',
+    build: (b, [x]) => {
+      const [out, hf, cf, hb, cb] = b.bidirectional('lstm', x, { units: 4, returnState: true });
+      return [b.dense(b.concatenate([out, b.add([hf, cb]), cf, hb]), 3)];
     },
   },
   {

@@ -2,11 +2,13 @@
 // node_modules, and the README example built there with Vite for the browser. What the page loads
 // before it runs (the entry chunk and every chunk it imports statically) must stay within the budget;
 // chunks loaded on first use (the decoder, Node's adapter discovery, the Keras file formats with HDF5 and
-// zip) are reported apart. The WGSL
-// ships minified with its reflection as tables made at build time, so no WGSL parser is bundled.
+// zip) are reported apart. The WGSL ships minified with its reflection as tables made at build time, so
+// no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 130.8 kB minified, 40.7 kB gzip
-// (388 kB / 92 kB with the parser and the WGSL as written; 135.8 / 40.4 before the models became
+// The budget is what the package weighs today, to catch growth: 131.3 kB minified, 40.9 kB gzip (130.8 /
+// 40.7 before the Bidirectional layer, which the `layers` factories keep in every bundle; the Keras file
+// formats, HDF5 and zip added nothing: an app that loads files gets them as chunks on first use;
+// 388 kB / 92 kB with the parser and the WGSL as written; 135.8 / 40.4 before the models became
 // graphs of Keras-style layers, which added 37 kB, and each shader program became a chunk loaded when a
 // kernel of it is first compiled, which took 42 kB out of what loads up front). The goal is 120 kB / 35 kB.
 
@@ -22,7 +24,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 131_000, gzip: 41_000 };
+const BUDGET = { minified: 131_400, gzip: 41_000 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {

@@ -2,6 +2,7 @@
 //   layers.lstm({ units: 128, returnSequences: true }), layers.dense({ units: 9, activation: 'softmax' }).
 
 import { ActivationLayer, type ActivationLayerConfig } from './activation.js';
+import { BidirectionalLayer, type BidirectionalConfig } from './bidirectional.js';
 import { DenseLayer, type DenseLayerConfig } from './dense.js';
 import { EmbeddingLayer, type EmbeddingLayerConfig } from './embedding.js';
 import { input } from './input.js';
@@ -10,6 +11,7 @@ import { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 import { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
 
 export { ActivationLayer, type ActivationLayerConfig } from './activation.js';
+export { BidirectionalLayer, type BidirectionalConfig, type BidirectionalMergeMode } from './bidirectional.js';
 export { DenseLayer, type DenseLayerConfig } from './dense.js';
 export { EmbeddingLayer, type EmbeddingLayerConfig } from './embedding.js';
 export { InputLayer, input, type InputConfig } from './input.js';
@@ -33,6 +35,8 @@ export const layers = {
   gru: (config: RecurrentLayerConfig) => new RecurrentLayerNode('gru', config),
   /** SimpleRNN. */
   simpleRNN: (config: RecurrentLayerConfig) => new RecurrentLayerNode('simple_rnn', config),
+  /** An LSTM, GRU or SimpleRNN run forward and backward in time, the two merged (mergeMode 'concat' by default). */
+  bidirectional: (config: BidirectionalConfig) => new BidirectionalLayer(config),
   /** Concatenation along the last axis. */
   concatenate: (config: ConcatenateConfig = {}) => new Concatenate(config),
   /** Elementwise sum. */

@@ -289,6 +289,15 @@ export abstract class Layer {
   /** The layer holding the weights, once built (absent for layers without weights). */
   abstract get weightLayer(): WeightLayer | undefined;
 
+  /**
+   * Where one of its weights (a name of weightLayer.weights: 'kernel', 'forward/kernel') sits in model
+   * files: 'tfjs' as TensorFlow.js names it ('lstm/kernel'), 'keras' as tf.keras' .h5 does, with a
+   * recurrent layer's cell scope ('lstm/lstm_cell/kernel').
+   */
+  weightPath(weight: string, _style: 'tfjs' | 'keras' = 'tfjs'): string {
+    return `${this.name}/${weight}`;
+  }
+
   /** Keras' parameter count (0 before build for layers with weights). */
   get parameterCount(): number {
     return this.weightLayer?.parameterCount ?? 0;

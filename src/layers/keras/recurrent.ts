@@ -81,6 +81,10 @@ export class RecurrentLayerNode extends Layer {
     };
   }
 
+  override weightPath(weight: string, style: 'tfjs' | 'keras' = 'tfjs'): string {
+    return style === 'keras' ? `${this.name}/${cellScope(this.cell)}/${weight}` : `${this.name}/${weight}`;
+  }
+
   protected override get takesInitialState(): boolean {
     return true;
   }
@@ -175,6 +179,11 @@ export class RecurrentLayerNode extends Layer {
       dispose: () => layer.destroyBuffers(buffers),
     };
   }
+}
+
+/** The scope tf.keras names a recurrent layer's weights with: 'lstm_cell', 'gru_cell', 'simple_rnn_cell'. */
+export function cellScope(cell: CellType): string {
+  return `${cell}_cell`;
 }
 
 /** Whether initial states are one buffer's consecutive state slices from offset 0 (another layer's final states). */

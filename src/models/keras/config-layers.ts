@@ -16,7 +16,7 @@ import { InputLayer } from '../../layers/keras/input.js';
 import type { Layer, Shape, ValueKind } from '../../layers/keras/layer.js';
 import { Add, Concatenate } from '../../layers/keras/merge.js';
 import { ConfigReader } from './config-reader.js';
-import { makeRecurrent } from './config-recurrent.js';
+import { innerTrainingOnly, makeBidirectional, makeRecurrent } from './config-recurrent.js';
 import { describe, isDict, type Dict } from './config-values.js';
 import type { FromConfigOptions } from './index.js';
 import { fromKeras1, KERAS1_CLASSES, type Keras2Terms } from './keras1-config.js';
@@ -122,6 +122,8 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
       case 'CuDNNLSTM':
       case 'CuDNNGRU':
         return { layer: makeRecurrent(className, name, config, read, dialect), ...read.firstLayerInput(), trainingOnly };
+      case 'Bidirectional':
+        return { layer: makeBidirectional(name, config, dialect, who), ...read.firstLayerInput(), trainingOnly: [...trainingOnly, ...innerTrainingOnly(config, who)] };
       case 'Concatenate': {
         const axis = config.axis ?? -1;
         const axisKey = read.key('axis');

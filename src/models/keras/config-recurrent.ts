@@ -17,11 +17,14 @@
 
 import { ShapeError } from '../../gpu/errors.js';
 import type { Activation } from '../../kernels/activation.js';
+import { BidirectionalLayer, type BidirectionalMergeMode } from '../../layers/keras/bidirectional.js';
 import { RecurrentLayerNode } from '../../layers/keras/recurrent.js';
-import type { ConfigReader } from './config-reader.js';
-import { describe, type Dict } from './config-values.js';
+import { ConfigReader } from './config-reader.js';
+import { describe, isDict, type Dict } from './config-values.js';
+import { fromKeras1 } from './keras1-config.js';
 import { CELLS } from './layer-classes.js';
 import type { Dialect } from './read-config.js';
+import { trainingOnlySettings } from './training-only.js';
 
 type RecurrentActivation = Exclude<Activation, 'softmax' | 'log_softmax'>;
 
@@ -58,4 +61,55 @@ export function makeRecurrent(className: keyof typeof CELLS, name: string, confi
     returnState: read.boolean('return_state', false),
     goBackwards: read.boolean('go_backwards', false),
   });
+}
+
+/** The wrapped layer of a Bidirectional config, in Keras 2 terms: its class, config and where its keys came from. */
+function wrapped(config: Dict, dialect: Dialect, key = 'layer'): { className: keyof typeof CELLS; config: Dict; origin: Record<string, string> } {
+  const entry = config[key];
+  if (!isDict(entry) || typeof entry.class_name !== 'string' || !isDict(entry.config ?? {})) {
+    throw new ShapeError(`its '${key}' must be a layer config { class_name, config }, got ${describe(entry)}`);
+  }
+  const raw = { className: entry.class_name, config: (entry.config ?? {}) as Dict, origin: {} as Record<string, string> };
+  const terms = dialect.kind === 'keras1' ? fromKeras1(raw.className, raw.config) : raw;
+  if (!Object.hasOwn(CELLS, terms.className)) {
+    throw new ShapeError(`it wraps a ${terms.className}: webrnn's Bidirectional wraps LSTM, GRU and SimpleRNN layers`);
+  }
+  return { className: terms.className as keyof typeof CELLS, config: terms.config, origin: { ...terms.origin } };
+}
+
+/**
+ * A Bidirectional config: the wrapped layer runs both ways. A `backward_layer` must be that layer's
+ * mirror (the same class and settings, go_backwards the other way, as Keras makes it by default);
+ * Keras allows a different one, which webrnn does not run.
+ */
+export function makeBidirectional(name: string, config: Dict, dialect: Dialect, who: string): BidirectionalLayer {
+  const forward = wrapped(config, dialect);
+  const innerName = typeof forward.config.name === 'string' ? forward.config.name : `${name}_layer`;
+  const read = new ConfigReader(forward.config, `${who} layer '${innerName}'`, dialect, forward.origin);
+  const inner = makeRecurrent(forward.className, innerName, forward.config, read, dialect);
+  if ('backward_layer' in config && config.backward_layer !== null && config.backward_layer !== undefined) {
+    const backward = wrapped(config, dialect, 'backward_layer');
+    const ignored = new Set(['name', 'go_backwards']);
+    const differs = backward.className !== forward.className
+      ? ['class_name']
+      : [...new Set([...Object.keys(forward.config), ...Object.keys(backward.config)])]
+        .filter((k) => !ignored.has(k) && JSON.stringify(forward.config[k]) !== JSON.stringify(backward.config[k]));
+    const flipped = (backward.config.go_backwards === true) !== (forward.config.go_backwards === true);
+    if (differs.length > 0 || !flipped) {
+      throw new ShapeError(`its backward_layer is not the wrapped layer's mirror (${differs.length > 0 ? `it differs in ${differs.join(', ')}` : 'go_backwards is not the other way'}): ` +
+        'webrnn runs Bidirectional layers whose backward layer is the forward one run backwards');
+    }
+  }
+  const mode = config.merge_mode === undefined ? 'concat' : config.merge_mode;
+  if (!['concat', 'sum', 'mul', 'ave', null].includes(mode as string | null)) {
+    throw new ShapeError(`merge_mode must be 'concat', 'sum', 'mul', 'ave' or null, got ${describe(mode)}`);
+  }
+  return new BidirectionalLayer({ name, layer: inner, mergeMode: mode as BidirectionalMergeMode });
+}
+
+/** What trains differently in the wrapped layer of a Bidirectional config (its dropout, regularizers). */
+export function innerTrainingOnly(config: Dict, who: string): string[] {
+  const entry = config.layer;
+  if (!isDict(entry) || typeof entry.class_name !== 'string' || !isDict(entry.config)) return [];
+  return trainingOnlySettings(entry.class_name, entry.config, `${who} layer`);
 }

@@ -4,6 +4,7 @@
 // the keys Keras 3's get_config writes (Keras 2 keys Keras 3 no longer takes, such as time_major and
 // implementation, are left out: its constructors would reject them).
 
+import type { BidirectionalLayer } from '../../layers/keras/bidirectional.js';
 import type { Layer, SymbolicTensor } from '../../layers/keras/layer.js';
 import type { Model } from '../model.js';
 import { ShapeError } from '../../gpu/errors.js';
@@ -19,6 +20,7 @@ const KEYS: Record<string, readonly string[]> = {
   LSTM: ['units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', 'unit_forget_bias', ...REGULARIZED, 'dropout', 'recurrent_dropout', 'seed', ...RNN_KEYS],
   GRU: ['units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', ...REGULARIZED, 'dropout', 'recurrent_dropout', 'reset_after', 'seed', ...RNN_KEYS],
   SimpleRNN: ['units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', ...REGULARIZED, 'dropout', 'recurrent_dropout', 'seed', ...RNN_KEYS],
+  Bidirectional: ['layer', 'merge_mode', 'backward_layer'],
   Activation: ['activation'],
   Concatenate: ['axis'],
   Add: [],
@@ -47,8 +49,21 @@ function activation(layer: Layer, key: string, value: unknown): unknown {
   return value;
 }
 
+/** A Bidirectional's wrapped layer as Keras 3 writes it: its forward layer, and the backward one (go_backwards). */
+function wrappedLayers(layer: Layer, keras2: Dict): Dict {
+  const { inner, baseName: base } = layer as BidirectionalLayer;
+  const forward = layerConfig(inner);
+  const entry = (config: Dict) => ({ module: 'keras.layers', class_name: inner.className, config, registered_name: null });
+  return {
+    layer: entry({ ...forward, name: `forward_${base}` }),
+    backward_layer: entry({ ...forward, name: `backward_${base}`, go_backwards: !(forward.go_backwards as boolean) }),
+    merge_mode: keras2.merge_mode,
+  };
+}
+
 function layerConfig(layer: Layer): Dict {
   const keras2 = layer.getConfig();
+  if (layer.className === 'Bidirectional') return { name: layer.name, trainable: true, dtype: DTYPE_POLICY, ...wrappedLayers(layer, keras2) };
   if (layer.className === 'InputLayer') {
     const shape = keras2.batch_input_shape;
     return { batch_shape: shape, dtype: keras2.dtype, sparse: false, name: layer.name };
