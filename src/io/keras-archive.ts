@@ -39,6 +39,7 @@ export function toSnakeCase(name: string): string {
 function variableScopes(className: string): string[] {
   if (className === 'LSTM' || className === 'GRU' || className === 'SimpleRNN') return ['', 'cell'];
   if (className === 'Bidirectional') return ['', 'forward_layer/cell', 'backward_layer/cell'];
+  if (className === 'TimeDistributed') return ['', 'layer'];
   return [''];
 }
 
@@ -125,6 +126,9 @@ function layerTree(layer: ArchiveLayerToWrite, vars: VarsGroup): Hdf5GroupToWrit
     };
   }
   if (variableScopes(layer.className).includes('cell')) return cellOf(layer.className, layer.name, layer.weights);
+  if (layer.className === 'TimeDistributed') {
+    return { children: [['layer', { children: [['vars', vars(layer.innerName ?? 'dense', layer.weights)]] }], ['vars', vars(layer.name, [])]] };
+  }
   return { children: [['vars', vars(layer.name, layer.weights)]] };
 }
 

@@ -152,10 +152,11 @@ export async function loadKerasWeights(model: Model, input: Uint8Array | Readonl
   model.setWeights(kerasWeightsInModelOrder(model.layers, checkedWeights(file, layers, source)));
 }
 
-/** A Bidirectional's wrapped layer, as the .keras tree names it. */
+/** A wrapper's (Bidirectional's, TimeDistributed's) wrapped layer, as the .keras tree names it. */
 function wrappedOf(layer: Layer): { innerClassName?: string; innerName?: string } {
   const wrapped = layer as Partial<Pick<BidirectionalLayer, 'inner' | 'baseName'>>;
-  return wrapped.inner && wrapped.baseName ? { innerClassName: wrapped.inner.className, innerName: wrapped.baseName } : {};
+  if (!wrapped.inner) return {};
+  return { innerClassName: wrapped.inner.className, innerName: wrapped.baseName ?? wrapped.inner.name };
 }
 
 async function layersToWrite(model: Model): Promise<{ layer: Layer; values: Float32Array[] }[]> {

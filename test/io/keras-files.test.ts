@@ -74,6 +74,7 @@ const FIXTURE_FILES = [
   { file: 'tfkeras2-hard-sigmoid.keras', reference: 'tfjs' },
   { file: 'tfkeras2-bidirectional.h5', reference: 'tfjs' },
   { file: 'keras3-bidirectional.keras', reference: 'tfjs' },
+  { file: 'keras22-addition-rnn.h5', reference: 'tfjs' },
 ] as const;
 
 describe('Keras files', () => {
@@ -227,6 +228,31 @@ describe('Keras files', () => {
     const tree = await readHdf5(archive.get('model.weights.h5')!, 'model.weights.h5');
     expect(childAt(tree, 'layers/bidirectional/forward_layer/cell/vars/0')).toMatchObject({ kind: 'dataset', shape: [3, 12] });
     expect(childAt(tree, 'layers/bidirectional/backward_layer/cell/vars/2')).toMatchObject({ kind: 'dataset', shape: [2, 12] });
+    model.dispose();
+  });
+
+  it('RepeatVector and TimeDistributed(Dense) through .h5, .keras and TensorFlow.js files, the last loaded by tf.loadLayersModel', async () => {
+    const model = new Sequential(env.ctx, [layers.input({ shape: [5, 4] }), layers.lstm({ units: 6 }), layers.repeatVector({ n: 3 }),
+      layers.lstm({ units: 5, returnSequences: true }), layers.timeDistributed({ layer: layers.dense({ units: 4, activation: 'softmax' }) })]);
+    const x = [{ data: Float32Array.from(uniformArray(2 * 5 * 4, 1, mulberry32(3))), shape: [2, 5, 4] }];
+    const want = await predictWebrnn(model, x);
+    for (const format of ['h5', 'keras'] as const) {
+      const path = join(dir, `addition.${format}`);
+      await saveModel(model, path as `${string}.h5`);
+      const back = await loadModel(env.ctx, path);
+      expectClose(await predictWebrnn(back, x), want, { atol: 0, rtol: 0 }, format);
+      back.dispose();
+    }
+    const archive = await unzip(new Uint8Array(readFileSync(join(dir, 'addition.keras'))), 'addition.keras');
+    const entries = JSON.parse(new TextDecoder().decode(archive.get('config.json'))).config.layers;
+    expect(entries.map((e: { class_name: string }) => e.class_name)).toEqual(['InputLayer', 'LSTM', 'RepeatVector', 'LSTM', 'TimeDistributed']);
+    expect(entries[4].config.layer).toMatchObject({ module: 'keras.layers', class_name: 'Dense', config: { units: 4, activation: 'softmax' } });
+    const tree = await readHdf5(archive.get('model.weights.h5')!, 'model.weights.h5');
+    expect(childAt(tree, 'layers/time_distributed/layer/vars/0')).toMatchObject({ kind: 'dataset', shape: [5, 4] });
+    const saved = await saveModel(model);
+    const tfModel = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: saved.modelJson.modelTopology as object, weightSpecs: saved.modelJson.weightsManifest[0].weights as tf.io.WeightsManifestEntry[], weightData: saved.shard }));
+    expectClose((tfModel.predict(tf.tensor(x[0].data, x[0].shape)) as tf.Tensor).dataSync() as Float32Array, want, TOLERANCE, 'tf.loadLayersModel');
+    tfModel.dispose();
     model.dispose();
   });
 

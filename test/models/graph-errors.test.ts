@@ -52,6 +52,18 @@ describe('graph errors and summary', () => {
     expect(ok.summary(() => {})).toMatch(/bidirectional \(Bidirectional\)\s+\(None, 3\)\s+144/);
   });
 
+  it('RepeatVector and TimeDistributed: what they take and wrap', () => {
+    const seq = layers.input({ shape: [null, 3] });
+    expect(() => layers.repeatVector({ n: 3, name: 'rv' }).apply(seq)).toThrow(/RepeatVector 'rv': takes vectors of shape \[features\], got \[null,3\]/);
+    expect(() => layers.repeatVector({ n: 0 })).toThrow(/n must be a positive integer/);
+    expect(() => layers.timeDistributed({ layer: layers.lstm({ units: 2 }) as never, name: 'td' })).toThrow(/TimeDistributed 'td': webrnn wraps a Dense layer \(layers.dense\(...\)\), got LSTM/);
+    expect(() => layers.timeDistributed({ layer: layers.dense({ units: 2 }), name: 'td2' }).apply(layers.input({ shape: [4] }))).toThrow(/TimeDistributed 'td2': takes sequences of shape \[steps, ...features\], got \[4\]/);
+    const config = { class_name: 'Sequential', keras_version: '2.15.0', config: { name: 's', layers: [
+      { class_name: 'InputLayer', config: { batch_input_shape: [null, 4, 2], name: 'in' } },
+      { class_name: 'TimeDistributed', config: { name: 'time_distributed', layer: { class_name: 'Conv1D', config: { filters: 2 } } } }] } };
+    expect(() => fromConfig(env.ctx, config)).toThrow(/layer 1 'time_distributed' \(TimeDistributed\).*it wraps a Conv1D: webrnn's TimeDistributed wraps Dense layers/);
+  });
+
   it('a state fed to a layer of another size, or the wrong number of states, name the layer', () => {
     const x = layers.input({ shape: [null, 2] });
     const [, h, c] = layers.lstm({ units: 5, returnState: true }).apply(x) as SymbolicTensor[];

@@ -31,6 +31,10 @@ interface Builder<T> {
   input(shape: (number | null)[], name: string): T;
   embedding(x: T, inputDim: number, outputDim: number): T;
   rnn(cell: Cell, x: T, options: RnnOptions, initialState?: T[]): T[];
+  /** RepeatVector(n). */
+  repeatVector(x: T, n: number): T;
+  /** TimeDistributed(Dense). */
+  timeDistributed(x: T, units: number, activation?: 'linear' | 'softmax' | 'tanh'): T;
   /** Bidirectional(rnn): the merged output(s), then forward then backward states (returnState). */
   bidirectional(cell: Cell, x: T, options: RnnOptions, mergeMode?: 'concat' | 'sum' | 'mul' | 'ave' | null): T[];
   dense(x: T, units: number, activation?: 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'softmax'): T;
@@ -49,6 +53,8 @@ const webrnnBuilder: Builder<SymbolicTensor> = {
     const out = layer.apply(x, { initialState });
     return Array.isArray(out) ? out : [out];
   },
+  repeatVector: (x, n) => layers.repeatVector({ n }).apply(x) as SymbolicTensor,
+  timeDistributed: (x, units, activation) => layers.timeDistributed({ layer: layers.dense({ units, activation }) }).apply(x) as SymbolicTensor,
   bidirectional: (cell, x, options, mergeMode) => {
     const layer = cell === 'lstm' ? layers.lstm(options) : cell === 'gru' ? layers.gru({ ...options, resetAfter: false }) : layers.simpleRNN(options);
     const out = layers.bidirectional({ layer, ...(mergeMode !== undefined ? { mergeMode } : {}) }).apply(x);
@@ -74,6 +80,8 @@ const tfjsBuilder: Builder<tf.SymbolicTensor> = {
     const out = layer.apply(x, initialState ? { initialState } : undefined);
     return Array.isArray(out) ? (out as tf.SymbolicTensor[]) : [out as tf.SymbolicTensor];
   },
+  repeatVector: (x, n) => tf.layers.repeatVector({ n }).apply(x) as tf.SymbolicTensor,
+  timeDistributed: (x, units, activation) => tf.layers.timeDistributed({ layer: tf.layers.dense({ units, activation }) }).apply(x) as tf.SymbolicTensor,
   bidirectional: (cell, x, options, mergeMode) => {
     const layer = cell === 'lstm'
       ? tf.layers.lstm({ ...options, recurrentActivation: 'sigmoid' })
@@ -242,6 +250,12 @@ const CASES: ModelCase[] = [
       const [out, hf, cf, hb, cb] = b.bidirectional('lstm', x, { units: 4, returnState: true });
       return [b.dense(b.concatenate([out, b.add([hf, cb]), cf, hb]), 3)];
     },
+  },
+  {
+    // Keras' addition_rnn example: LSTM encoder -> RepeatVector(answer length) -> LSTM(sequences) -> TimeDistributed(Dense(softmax)).
+    name: 'LSTM -> RepeatVector -> LSTM(returnSequences) -> TimeDistributed(Dense(softmax)), categorical cross-entropy',
+    inputs: [{ shape: [7, 6] }], steps: 7, loss: 'categorical_crossentropy', sequential: true,
+    build: (b, [x]) => [b.timeDistributed(b.rnn('lstm', b.repeatVector(b.rnn('lstm', x, { units: 9 })[0], 4), { units: 8, returnSequences: true })[0], 6, 'softmax')],
   },
   {
     name: 'encoder model with its states as outputs (several outputs), predict',

@@ -25,19 +25,24 @@ export interface DenseLayerConfig extends LayerConfig {
 
 /** Keras' Dense: activation(x . kernel + bias) over the last axis. */
 export class DenseLayer extends Layer {
-  readonly className = 'Dense';
+  readonly className: string;
   /** Output features. */
   readonly units: number;
   /** Activation of the output. */
   readonly activation: Activation;
   /** Whether it adds a bias. */
   readonly useBias: boolean;
+  /** The options it was made with. */
+  readonly config: DenseLayerConfig;
   private readonly kernelInitializer: InitializerSpec;
   private readonly biasInitializer: InitializerSpec;
   private dense?: Dense;
 
-  constructor(config: DenseLayerConfig) {
-    super('Dense', config);
+  /** `className`: a subclass's (TimeDistributed, which is Dense at every step). */
+  constructor(config: DenseLayerConfig, className = 'Dense') {
+    super(className, config);
+    this.className = className;
+    this.config = { ...config, name: this.name };
     expectPositiveInteger(`Dense '${this.name}' units`, config.units);
     const activation = config.activation ?? 'linear';
     if (!isActivation(activation)) throw new ShapeError(`Dense '${this.name}': unknown activation '${String(activation)}'`);

@@ -9,6 +9,7 @@ import { input } from './input.js';
 import type { LayerConfig } from './layer.js';
 import { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 import { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
+import { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type TimeDistributedConfig } from './repeat.js';
 
 export { ActivationLayer, type ActivationLayerConfig } from './activation.js';
 export { BidirectionalLayer, type BidirectionalConfig, type BidirectionalMergeMode } from './bidirectional.js';
@@ -18,6 +19,7 @@ export { InputLayer, input, type InputConfig } from './input.js';
 export { Layer, SymbolicTensor, type Shape, type CallOptions, type LayerConfig } from './layer.js';
 export { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 export { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
+export { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type TimeDistributedConfig } from './repeat.js';
 
 /** Layer factories, named as TensorFlow.js' tf.layers. */
 export const layers = {
@@ -37,6 +39,10 @@ export const layers = {
   simpleRNN: (config: RecurrentLayerConfig) => new RecurrentLayerNode('simple_rnn', config),
   /** An LSTM, GRU or SimpleRNN run forward and backward in time, the two merged (mergeMode 'concat' by default). */
   bidirectional: (config: BidirectionalConfig) => new BidirectionalLayer(config),
+  /** A vector repeated n times: [F] -> [n, F]. */
+  repeatVector: (config: RepeatVectorConfig) => new RepeatVectorLayer(config),
+  /** A Dense applied at every step of a sequence (layers.timeDistributed({ layer: layers.dense({ units }) })). */
+  timeDistributed: (config: TimeDistributedConfig) => new TimeDistributedLayer(config),
   /** Concatenation along the last axis. */
   concatenate: (config: ConcatenateConfig = {}) => new Concatenate(config),
   /** Elementwise sum. */

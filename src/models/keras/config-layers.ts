@@ -17,6 +17,7 @@ import type { Layer, Shape, ValueKind } from '../../layers/keras/layer.js';
 import { Add, Concatenate } from '../../layers/keras/merge.js';
 import { ConfigReader } from './config-reader.js';
 import { innerTrainingOnly, makeBidirectional, makeRecurrent } from './config-recurrent.js';
+import { RepeatVectorLayer, TimeDistributedLayer } from '../../layers/keras/repeat.js';
 import { describe, isDict, type Dict } from './config-values.js';
 import type { FromConfigOptions } from './index.js';
 import { fromKeras1, KERAS1_CLASSES, type Keras2Terms } from './keras1-config.js';
@@ -124,6 +125,10 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
         return { layer: makeRecurrent(className, name, config, read, dialect), ...read.firstLayerInput(), trainingOnly };
       case 'Bidirectional':
         return { layer: makeBidirectional(name, config, dialect, who), ...read.firstLayerInput(), trainingOnly: [...trainingOnly, ...innerTrainingOnly(config, who)] };
+      case 'RepeatVector':
+        return { layer: new RepeatVectorLayer({ name, n: read.integer('n') }), ...read.firstLayerInput(), trainingOnly };
+      case 'TimeDistributed':
+        return { layer: makeTimeDistributed(name, config, dialect, who), ...read.firstLayerInput(), trainingOnly };
       case 'Concatenate': {
         const axis = config.axis ?? -1;
         const axisKey = read.key('axis');
@@ -144,6 +149,17 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
       }
     }
   });
+}
+
+/** TimeDistributed over a Dense config (the wrapper webrnn runs: Dense at every step). */
+function makeTimeDistributed(name: string, config: Dict, dialect: Dialect, who: string): TimeDistributedLayer {
+  const entry = config.layer;
+  if (!isDict(entry) || typeof entry.class_name !== 'string') throw new ShapeError(`its 'layer' must be a layer config { class_name, config }, got ${describe(entry)}`);
+  const terms: Keras2Terms = dialect.kind === 'keras1' ? fromKeras1(entry.class_name, (entry.config ?? {}) as Dict) : { className: entry.class_name, config: (entry.config ?? {}) as Dict, origin: {} };
+  if (terms.className !== 'Dense') throw new ShapeError(`it wraps a ${terms.className}: webrnn's TimeDistributed wraps Dense layers (Dense already acts on every step of a sequence)`);
+  const inner = makeLayer({ index: 0, className: 'Dense', name: typeof terms.config.name === 'string' ? terms.config.name : `${name}_dense`, config: terms.config, raw: entry, who: `${who} layer` },
+    { ...dialect, kind: dialect.kind === 'keras1' ? 'keras2' : dialect.kind }, {}).layer;
+  return new TimeDistributedLayer({ name, layer: inner as DenseLayer });
 }
 
 /** Runs `make`, prefixing a ShapeError's message with the layer it is about. */

@@ -1,5 +1,5 @@
 // The Keras layer classes fromConfig reads, and why some others cannot be read. Every class not listed
-// as read (Lambda, TimeDistributed, Conv1D, LayerNormalization, nested models, custom
+// as read (Lambda, Conv1D, LayerNormalization, nested models, custom
 // classes) is a ShapeError naming the layer's position, name and class and the model.
 
 import { INFERENCE_IDENTITY_CLASSES } from '../../layers/keras/identity.js';
@@ -9,7 +9,7 @@ import { KERAS1_CLASSES } from './keras1-config.js';
  * Layers whose every setting webrnn honours (or, for the inert ones, whose inference it reproduces
  * exactly). CuDNNLSTM and CuDNNGRU (tf.keras 1.x / Keras 2.x) are the LSTM and GRU(reset_after) they compute.
  */
-export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'Concatenate', 'Add'] as const;
+export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'RepeatVector', 'TimeDistributed', 'Concatenate', 'Add'] as const;
 /** Identities at inference (Keras applies them only in training). */
 export const INERT_CLASSES = INFERENCE_IDENTITY_CLASSES;
 /** The list of what webrnn reads, for error messages (Keras 1's classes are read as Keras 2's: keras1-config.ts). */
@@ -23,7 +23,6 @@ export const UNSUPPORTED_REASONS: Record<string, string> = {
   TFOpLambda: 'it calls a TensorFlow op inside the model (tf.keras wraps such calls as TFOpLambda), which webrnn cannot run',
   SlicingOpLambda: 'it slices a tensor with a TensorFlow op inside the model, which webrnn cannot run',
   Lambda: 'it holds Python code (a function serialized from Python), which webrnn cannot run; rewrite it with supported layers',
-  TimeDistributed: 'wrappers are not supported (TimeDistributed(Dense) is what Dense does at every step of a sequence: write Dense instead)',
   Masking: 'masking padded steps is not supported yet',
   Functional: 'nested models are not supported: flatten the inner model into the outer one',
   Model: 'nested models are not supported: flatten the inner model into the outer one',

@@ -21,6 +21,7 @@ const KEYS: Record<string, readonly string[]> = {
   GRU: ['units', 'activation', 'recurrent_activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', ...REGULARIZED, 'dropout', 'recurrent_dropout', 'reset_after', 'seed', ...RNN_KEYS],
   SimpleRNN: ['units', 'activation', 'use_bias', 'kernel_initializer', 'recurrent_initializer', 'bias_initializer', ...REGULARIZED, 'dropout', 'recurrent_dropout', 'seed', ...RNN_KEYS],
   Bidirectional: ['layer', 'merge_mode', 'backward_layer'],
+  RepeatVector: ['n'],
   Activation: ['activation'],
   Concatenate: ['axis'],
   Add: [],
@@ -61,17 +62,22 @@ function wrappedLayers(layer: Layer, keras2: Dict): Dict {
   };
 }
 
-function layerConfig(layer: Layer): Dict {
-  const keras2 = layer.getConfig();
-  if (layer.className === 'Bidirectional') return { name: layer.name, trainable: true, dtype: DTYPE_POLICY, ...wrappedLayers(layer, keras2) };
+function layerConfig(layer: Layer, className = layer.className, keras2: Dict = layer.getConfig()): Dict {
+  if (className === 'TimeDistributed') {
+    // Its wrapped Dense, as a Keras 3 object of its own.
+    const dense = (keras2.layer as { config: Dict }).config;
+    return { name: layer.name, trainable: true, dtype: DTYPE_POLICY, layer: { module: 'keras.layers', class_name: 'Dense', config: layerConfig(layer, 'Dense', dense), registered_name: null } };
+  }
+  if (className === 'Bidirectional') return { name: layer.name, trainable: true, dtype: DTYPE_POLICY, ...wrappedLayers(layer, keras2) };
   if (layer.className === 'InputLayer') {
     const shape = keras2.batch_input_shape;
     return { batch_shape: shape, dtype: keras2.dtype, sparse: false, name: layer.name };
   }
-  const keys = KEYS[layer.className];
+  const keys = KEYS[className];
   const out: Dict = {};
   for (const key of [...BASE_KEYS, ...(keys ?? Object.keys(keras2))]) {
-    if (key === 'dtype') out.dtype = DTYPE_POLICY;
+    if (key === 'name') out.name = keras2.name ?? layer.name;
+    else if (key === 'dtype') out.dtype = DTYPE_POLICY;
     else if (!(key in keras2)) {
       if (key === 'seed') out.seed = null;
       if (key === 'zero_output_for_mask') out.zero_output_for_mask = false;
