@@ -64,4 +64,5 @@ export { DecodePlan, type DecodeOptions, type DecodeChain, type DecodeBranch } f
 export { copyStep } from './plan/plan.js';
 export * from './kernels/columns.js';
 export * from './kernels/bidirectional.js';
+export * from './kernels/pooling.js';
 export type { Gradients, LogitsView, NodeRuntime, Range, RuntimeContext, BuildContext, Value, ValueKind } from './layers/keras/layer.js';

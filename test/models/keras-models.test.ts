@@ -31,6 +31,10 @@ interface Builder<T> {
   input(shape: (number | null)[], name: string): T;
   embedding(x: T, inputDim: number, outputDim: number): T;
   rnn(cell: Cell, x: T, options: RnnOptions, initialState?: T[]): T[];
+  /** GlobalAveragePooling1D / GlobalMaxPooling1D. */
+  globalPool(x: T, mode: 'avg' | 'max'): T;
+  /** Flatten. */
+  flatten(x: T): T;
   /** RepeatVector(n). */
   repeatVector(x: T, n: number): T;
   /** TimeDistributed(Dense). */
@@ -53,6 +57,8 @@ const webrnnBuilder: Builder<SymbolicTensor> = {
     const out = layer.apply(x, { initialState });
     return Array.isArray(out) ? out : [out];
   },
+  globalPool: (x, mode) => (mode === 'avg' ? layers.globalAveragePooling1d() : layers.globalMaxPooling1d()).apply(x) as SymbolicTensor,
+  flatten: (x) => layers.flatten().apply(x) as SymbolicTensor,
   repeatVector: (x, n) => layers.repeatVector({ n }).apply(x) as SymbolicTensor,
   timeDistributed: (x, units, activation) => layers.timeDistributed({ layer: layers.dense({ units, activation }) }).apply(x) as SymbolicTensor,
   bidirectional: (cell, x, options, mergeMode) => {
@@ -80,6 +86,8 @@ const tfjsBuilder: Builder<tf.SymbolicTensor> = {
     const out = layer.apply(x, initialState ? { initialState } : undefined);
     return Array.isArray(out) ? (out as tf.SymbolicTensor[]) : [out as tf.SymbolicTensor];
   },
+  globalPool: (x, mode) => (mode === 'avg' ? tf.layers.globalAveragePooling1d() : tf.layers.globalMaxPooling1d()).apply(x) as tf.SymbolicTensor,
+  flatten: (x) => tf.layers.flatten().apply(x) as tf.SymbolicTensor,
   repeatVector: (x, n) => tf.layers.repeatVector({ n }).apply(x) as tf.SymbolicTensor,
   timeDistributed: (x, units, activation) => tf.layers.timeDistributed({ layer: tf.layers.dense({ units, activation }) }).apply(x) as tf.SymbolicTensor,
   bidirectional: (cell, x, options, mergeMode) => {
@@ -256,6 +264,20 @@ const CASES: ModelCase[] = [
     name: 'LSTM -> RepeatVector -> LSTM(returnSequences) -> TimeDistributed(Dense(softmax)), categorical cross-entropy',
     inputs: [{ shape: [7, 6] }], steps: 7, loss: 'categorical_crossentropy', sequential: true,
     build: (b, [x]) => [b.timeDistributed(b.rnn('lstm', b.repeatVector(b.rnn('lstm', x, { units: 9 })[0], 4), { units: 8, returnSequences: true })[0], 6, 'softmax')],
+  },
+  {
+    // fastText-style: Embedding -> GlobalAveragePooling1D -> Dense(sigmoid).
+    name: 'Embedding -> GlobalAveragePooling1D -> Dense(1, sigmoid), binary cross-entropy',
+    inputs: [{ shape: [8], vocab: 31 }], steps: 8, loss: 'binary_crossentropy', sequential: true,
+    build: (b, [x]) => [b.dense(b.globalPool(b.embedding(x, 31, 6), 'avg'), 1, 'sigmoid')],
+  },
+  {
+    name: 'GRU(returnSequences) -> GlobalMaxPooling1D and Flatten of the same sequence, concatenated -> Dense, mse',
+    inputs: [{ shape: [5, 3] }], steps: 5, loss: 'mse',
+    build: (b, [x]) => {
+      const [sequence] = b.rnn('gru', x, { units: 4, returnSequences: true });
+      return [b.dense(b.concatenate([b.globalPool(sequence, 'max'), b.flatten(sequence)]), 2)];
+    },
   },
   {
     name: 'encoder model with its states as outputs (several outputs), predict',

@@ -9,6 +9,7 @@ import { input } from './input.js';
 import type { LayerConfig } from './layer.js';
 import { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 import { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
+import { FlattenLayer, GlobalPooling1DLayer, type GlobalPooling1DConfig } from './pooling.js';
 import { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type TimeDistributedConfig } from './repeat.js';
 
 export { ActivationLayer, type ActivationLayerConfig } from './activation.js';
@@ -19,6 +20,7 @@ export { InputLayer, input, type InputConfig } from './input.js';
 export { Layer, SymbolicTensor, type Shape, type CallOptions, type LayerConfig } from './layer.js';
 export { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 export { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
+export { FlattenLayer, GlobalPooling1DLayer, type GlobalPooling1DConfig } from './pooling.js';
 export { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type TimeDistributedConfig } from './repeat.js';
 
 /** Layer factories, named as TensorFlow.js' tf.layers. */
@@ -43,6 +45,12 @@ export const layers = {
   repeatVector: (config: RepeatVectorConfig) => new RepeatVectorLayer(config),
   /** A Dense applied at every step of a sequence (layers.timeDistributed({ layer: layers.dense({ units }) })). */
   timeDistributed: (config: TimeDistributedConfig) => new TimeDistributedLayer(config),
+  /** The mean over time: [T, F] -> [F]. */
+  globalAveragePooling1d: (config: GlobalPooling1DConfig = {}) => new GlobalPooling1DLayer('avg', config),
+  /** The maximum over time: [T, F] -> [F]. */
+  globalMaxPooling1d: (config: GlobalPooling1DConfig = {}) => new GlobalPooling1DLayer('max', config),
+  /** A sequence as one vector: [T, F] -> [T F]. */
+  flatten: (config: LayerConfig = {}) => new FlattenLayer(config),
   /** Concatenation along the last axis. */
   concatenate: (config: ConcatenateConfig = {}) => new Concatenate(config),
   /** Elementwise sum. */

@@ -17,6 +17,7 @@ import type { Layer, Shape, ValueKind } from '../../layers/keras/layer.js';
 import { Add, Concatenate } from '../../layers/keras/merge.js';
 import { ConfigReader } from './config-reader.js';
 import { innerTrainingOnly, makeBidirectional, makeRecurrent } from './config-recurrent.js';
+import { FlattenLayer, GlobalPooling1DLayer } from '../../layers/keras/pooling.js';
 import { RepeatVectorLayer, TimeDistributedLayer } from '../../layers/keras/repeat.js';
 import { describe, isDict, type Dict } from './config-values.js';
 import type { FromConfigOptions } from './index.js';
@@ -125,6 +126,13 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
         return { layer: makeRecurrent(className, name, config, read, dialect), ...read.firstLayerInput(), trainingOnly };
       case 'Bidirectional':
         return { layer: makeBidirectional(name, config, dialect, who), ...read.firstLayerInput(), trainingOnly: [...trainingOnly, ...innerTrainingOnly(config, who)] };
+      case 'GlobalAveragePooling1D':
+      case 'GlobalMaxPooling1D':
+        channelsLast(config);
+        return { layer: new GlobalPooling1DLayer(className === 'GlobalAveragePooling1D' ? 'avg' : 'max', { name, keepdims: read.boolean('keepdims', false) }), ...read.firstLayerInput(), trainingOnly };
+      case 'Flatten':
+        channelsLast(config);
+        return { layer: new FlattenLayer({ name }), ...read.firstLayerInput(), trainingOnly };
       case 'RepeatVector':
         return { layer: new RepeatVectorLayer({ name, n: read.integer('n') }), ...read.firstLayerInput(), trainingOnly };
       case 'TimeDistributed':
@@ -149,6 +157,12 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
       }
     }
   });
+}
+
+/** webrnn's sequences are channels_last [steps, features]; Keras' channels_first would transpose them. */
+function channelsLast(config: Dict): void {
+  const format = config.data_format ?? 'channels_last';
+  if (format !== 'channels_last') throw new ShapeError(`data_format ${describe(format)} is not supported: webrnn's sequences are channels_last [steps, features]`);
 }
 
 /** TimeDistributed over a Dense config (the wrapper webrnn runs: Dense at every step). */

@@ -9,7 +9,7 @@ import { KERAS1_CLASSES } from './keras1-config.js';
  * Layers whose every setting webrnn honours (or, for the inert ones, whose inference it reproduces
  * exactly). CuDNNLSTM and CuDNNGRU (tf.keras 1.x / Keras 2.x) are the LSTM and GRU(reset_after) they compute.
  */
-export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'RepeatVector', 'TimeDistributed', 'Concatenate', 'Add'] as const;
+export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'RepeatVector', 'TimeDistributed', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'Concatenate', 'Add'] as const;
 /** Identities at inference (Keras applies them only in training). */
 export const INERT_CLASSES = INFERENCE_IDENTITY_CLASSES;
 /** The list of what webrnn reads, for error messages (Keras 1's classes are read as Keras 2's: keras1-config.ts). */
