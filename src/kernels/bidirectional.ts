@@ -4,8 +4,8 @@
 
 import { ShapeError } from '../gpu/errors.js';
 import type { KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
-import { Tensor } from '../gpu/tensor.js';
 import { grid1d } from './grid.js';
+import { checkRegion, describeValue as describe, keepApart, type ElementRegion } from './regions.js';
 
 /** How the two directions are combined: Keras' merge_mode, with 'none' for merge_mode None (two outputs). */
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | 'none';
@@ -13,13 +13,8 @@ export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | 'none';
 /** The merge modes by name, with the mode code the shader takes. */
 export const MERGE_MODE_CODES: Readonly<Record<MergeMode, number>> = { concat: 0, sum: 1, mul: 2, ave: 3, none: 4 };
 
-/** A region of a buffer from an element offset (f32 elements: a dim, so any offset works). */
-export interface MergeRegion {
-  /** The buffer. */
-  buffer: GPUBuffer | Tensor;
-  /** First f32 element of the region. */
-  offset: number;
-}
+/** A region of a buffer from an element offset (4-byte elements: a dim, so any offset works). */
+export type MergeRegion = ElementRegion;
 
 /**
  * Shape of what is merged: T steps of B rows of U units per direction, and S states per direction in
@@ -75,7 +70,7 @@ export async function mergeForwardStep(
   const { block } = shape;
   const src = checkRegion(label, 'src', buffers.src, sourceFloats(shape));
   const out = checkRegion(label, 'out', buffers.out, outputFloats(mode, block));
-  distinct(label, [['src', buffers.src], ['out', buffers.out]]);
+  keepApart(label, [['out', buffers.out]], [['src', buffers.src]]);
   const values = dimsOf(shape, MERGE_MODE_CODES[mode], { src_offset: buffers.src.offset, out_offset: buffers.out.offset });
   return (await registry.kernel<MergeDims>(mergeForwardSpec)).step(label, { src: src.range, out: out.range },
     grid1d(block, WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension),
@@ -134,7 +129,7 @@ export async function mergeBackwardStep(
   const dout = checkRegion(label, 'dout', buffers.dout, doutFloats);
   const target = checkRegion(label, 'target', buffers.target, 2 * states * block);
   const src = buffers.src ? checkRegion(label, 'src', buffers.src, readsSource ? sourceFloats(shape) : 0) : undefined;
-  distinct(label, [['target', buffers.target], ['dout', buffers.dout], ...(buffers.src ? [['src', buffers.src] as const] : [])]);
+  keepApart(label, [['target', buffers.target]], [['dout', buffers.dout], ...(buffers.src ? [['src', buffers.src] as const] : [])]);
   const values = dimsOf(shape, MERGE_MODE_CODES[mode], {
     flags: (grad0 ? FLAG_GRAD_0 : 0) | (grad1 ? FLAG_GRAD_1 : 0),
     keep: keep.reduce((mask, k, i) => mask | (k ? 1 << i : 0), 0) >>> 0,
@@ -183,41 +178,12 @@ function outputFloats(mode: MergeMode, block: number): number {
 }
 
 /** Checks that `floats` elements from the region's offset fit its buffer; the binding (the whole buffer) and its bytes. */
-function checkRegion(label: string, name: string, region: MergeRegion, floats: number): { range: GPUBuffer | Tensor; bytes: number } {
-  if (!region || typeof region !== 'object' || !region.buffer) throw new ShapeError(`${label}: ${name} must be { buffer, offset }, got ${describe(region)}`);
-  const { buffer, offset } = region;
-  if (!Number.isInteger(offset) || offset < 0) throw new ShapeError(`${label}: ${name} offset must be a non-negative integer (f32 elements), got ${offset}`);
-  const available = Math.floor((buffer instanceof Tensor ? buffer.byteLength : buffer.size) / 4);
-  const needed = floats === 0 ? 0 : offset + floats;
-  if (needed > available) {
-    throw new ShapeError(`${label}: ${name} needs ${floats} floats from element ${offset} (${needed} in all), buffer '${bufferLabel(buffer)}' holds ${available}`);
-  }
-  return { range: buffer, bytes: Math.max(4, needed * 4) };
-}
 
 /** A dispatch may not bind one buffer writably and again: the merge never works in place. */
-function distinct(label: string, regions: readonly (readonly [string, MergeRegion])[]): void {
-  const gpu = (r: MergeRegion) => (r.buffer instanceof Tensor ? r.buffer.buffer : r.buffer);
-  const [first, ...rest] = regions;
-  for (const [name, region] of rest) {
-    if (gpu(region) === gpu(first[1])) throw new ShapeError(`${label}: ${first[0]} and ${name} are the same buffer '${bufferLabel(region.buffer)}'; the merge needs them apart`);
-  }
-}
 
 function dimsOf(shape: CheckedShape, mode: number, rest: Partial<MergeDims>): MergeDims {
   const { steps, batch, units, states } = shape;
   return { steps, batch, units, states, mode, flags: 0, keep: 0, src_offset: 0, out_offset: 0, dsrc_offset: 0, ...rest };
 }
 
-function bufferLabel(buffer: GPUBuffer | Tensor): string {
-  return buffer instanceof Tensor ? buffer.buffer.label : buffer.label;
-}
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}

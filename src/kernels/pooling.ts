@@ -4,8 +4,9 @@
 
 import { ShapeError } from '../gpu/errors.js';
 import type { KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
-import { Tensor } from '../gpu/tensor.js';
+import type { Tensor } from '../gpu/tensor.js';
 import { grid1d } from './grid.js';
+import { checkRegion, describeValue as describe, keepApart, type ElementRegion } from './regions.js';
 
 /** How a global pooling reduces over time: Keras' GlobalAveragePooling1D ('avg') or GlobalMaxPooling1D ('max'). */
 export type PoolMode = 'avg' | 'max';
@@ -14,12 +15,7 @@ export type PoolMode = 'avg' | 'max';
 export const POOL_MODE_CODES: Readonly<Record<PoolMode, number>> = { avg: 0, max: 1 };
 
 /** A region of a buffer from an element offset (4-byte elements: a dim, so any offset works). */
-export interface PoolingRegion {
-  /** The buffer. */
-  buffer: GPUBuffer | Tensor;
-  /** First element of the region (f32, or u32 for the max pooling's arg). */
-  offset: number;
-}
+export type PoolingRegion = ElementRegion;
 
 /** Shape of the sequence x [T, B, F] (time-major: row t B + b) that is pooled or flattened. */
 export interface PoolingShape {
@@ -80,7 +76,7 @@ export async function globalPoolForwardStep(
   const arg = checkArg(label, mode, buffers.arg, shape);
   const x = checkRegion(label, 'x', buffers.x, shape.block);
   const out = checkRegion(label, 'out', buffers.out, shape.row);
-  apart(label, [['out', buffers.out], ...(buffers.arg ? [['arg', buffers.arg] as const] : [])], [['x', buffers.x]]);
+  keepApart(label, [['out', buffers.out], ...(buffers.arg ? [['arg', buffers.arg] as const] : [])], [['x', buffers.x]]);
   const values = dimsOf(shape, {
     mode: POOL_MODE_CODES[mode], x_offset: buffers.x.offset, out_offset: buffers.out.offset, arg_offset: buffers.arg?.offset ?? 0,
   });
@@ -109,7 +105,7 @@ export async function globalPoolBackwardStep(
   const arg = checkArg(label, mode, buffers.arg, shape);
   const dout = checkRegion(label, 'dout', buffers.dout, shape.row);
   const dx = checkRegion(label, 'dx', buffers.dx, shape.block);
-  apart(label, [['dx', buffers.dx]], [['dout', buffers.dout], ...(buffers.arg ? [['arg', buffers.arg] as const] : [])]);
+  keepApart(label, [['dx', buffers.dx]], [['dout', buffers.dout], ...(buffers.arg ? [['arg', buffers.arg] as const] : [])]);
   const values = dimsOf(shape, {
     mode: POOL_MODE_CODES[mode], flags, out_offset: buffers.dout.offset, dx_offset: buffers.dx.offset, arg_offset: buffers.arg?.offset ?? 0,
   });
@@ -129,7 +125,7 @@ export async function flattenSequenceStep(
   const shape = checkShape(label, dims);
   const x = checkRegion(label, 'x', buffers.x, shape.block);
   const out = checkRegion(label, 'out', buffers.out, shape.block);
-  apart(label, [['out', buffers.out]], [['x', buffers.x]]);
+  keepApart(label, [['out', buffers.out]], [['x', buffers.x]]);
   const values = dimsOf(shape, { x_offset: buffers.x.offset, out_offset: buffers.out.offset });
   return (await registry.kernel<PoolingDims>(flattenSequenceSpec)).step(label, { x: x.range, out: out.range },
     grid1d(shape.block, WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension),
@@ -151,7 +147,7 @@ export async function flattenSequenceBackwardStep(
   const flags = accumulateFlag(label, options);
   const dout = checkRegion(label, 'dout', buffers.dout, shape.block);
   const dx = checkRegion(label, 'dx', buffers.dx, shape.block);
-  apart(label, [['dx', buffers.dx]], [['dout', buffers.dout]]);
+  keepApart(label, [['dx', buffers.dx]], [['dout', buffers.dout]]);
   const values = dimsOf(shape, { flags, out_offset: buffers.dout.offset, dx_offset: buffers.dx.offset });
   return (await registry.kernel<PoolingDims>(flattenSequenceBackwardSpec)).step(label, { dout: dout.range, dx: dx.range },
     grid1d(shape.block, WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension),
@@ -200,46 +196,15 @@ function accumulateFlag(label: string, options: PoolingBackwardOptions): number 
 }
 
 /** Checks that `elements` 4-byte elements from the region's offset fit its buffer; the binding (the whole buffer) and its bytes. */
-function checkRegion(label: string, name: string, region: PoolingRegion, elements: number): { range: GPUBuffer | Tensor; bytes: number } {
-  if (!region || typeof region !== 'object' || !region.buffer) throw new ShapeError(`${label}: ${name} must be { buffer, offset }, got ${describe(region)}`);
-  const { buffer, offset } = region;
-  if (!Number.isInteger(offset) || offset < 0) throw new ShapeError(`${label}: ${name} offset must be a non-negative integer (elements), got ${offset}`);
-  const available = Math.floor((buffer instanceof Tensor ? buffer.byteLength : buffer.size) / 4);
-  const needed = offset + elements;
-  if (needed > available) {
-    throw new ShapeError(`${label}: ${name} needs ${elements} elements from element ${offset} (${needed} in all), buffer '${bufferLabel(buffer)}' holds ${available}`);
-  }
-  return { range: buffer, bytes: needed * 4 };
-}
 
 /**
  * A dispatch may not bind a buffer writably and again: each written region's buffer must differ from
  * every other region's (read-only ones may share a buffer).
  */
-function apart(label: string, written: readonly (readonly [string, PoolingRegion])[], read: readonly (readonly [string, PoolingRegion])[]): void {
-  const gpu = (r: PoolingRegion) => (r.buffer instanceof Tensor ? r.buffer.buffer : r.buffer);
-  const all = [...written, ...read];
-  written.forEach(([name, region], i) => {
-    for (const [other, o] of all.slice(i + 1)) {
-      if (gpu(o) === gpu(region)) throw new ShapeError(`${label}: ${name} and ${other} are the same buffer '${bufferLabel(region.buffer)}'; the kernel needs them apart`);
-    }
-  });
-}
 
 function dimsOf(shape: CheckedShape, rest: Partial<PoolingDims>): PoolingDims {
   const { steps, batch, features } = shape;
   return { steps, batch, features, mode: 0, flags: 0, x_offset: 0, out_offset: 0, dx_offset: 0, arg_offset: 0, ...rest };
 }
 
-function bufferLabel(buffer: GPUBuffer | Tensor): string {
-  return buffer instanceof Tensor ? buffer.buffer.label : buffer.label;
-}
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}

@@ -161,20 +161,20 @@ describe('Bidirectional merge kernels vs float64 reference', () => {
     await expect(forward('sum', { ...shape, states: 0 })).rejects.toThrow(/states must be a positive integer, got 0/);
     await expect(forward('max' as MergeMode, shape)).rejects.toThrow(/mode must be one of 'concat', 'sum', 'mul', 'ave', 'none', got "max"/);
     // Direction 1's h ends at (S + 1) T B U = 210 floats: one float short.
-    await expect(forward('sum', shape, region(small))).rejects.toThrow(/src needs 210 floats from element 0 \(210 in all\), buffer 'merge.small' holds 209/);
-    await expect(forward('concat', shape, region(big), region(other, 191))).rejects.toThrow(/out needs 210 floats from element 191 \(401 in all\), buffer 'merge.other' holds 400/);
+    await expect(forward('sum', shape, region(small))).rejects.toThrow(/src needs 210 elements from element 0 \(210 in all\), buffer 'merge.small' holds 209/);
+    await expect(forward('concat', shape, region(big), region(other, 191))).rejects.toThrow(/out needs 210 elements from element 191 \(401 in all\), buffer 'merge.other' holds 400/);
     await expect(forward('sum', shape, region(big), region(other, -1))).rejects.toThrow(/out offset must be a non-negative integer/);
-    await expect(forward('sum', shape, region(big), region(big, 210))).rejects.toThrow(/src and out are the same buffer 'merge.big'/);
+    await expect(forward('sum', shape, region(big), region(big, 210))).rejects.toThrow(/out and src are the same buffer 'merge.big'/);
     const backward = (mode: MergeMode, options: Parameters<typeof mergeBackwardStep>[5], buffers: Partial<Parameters<typeof mergeBackwardStep>[4]> = {}) =>
       mergeBackwardStep(r, 'bad', mode, { ...shape, states: 1 }, { dout: region(big), target: region(other), ...buffers }, options);
     await expect(backward('sum', { keep: [false] })).rejects.toThrow(/keep must be 2 booleans \(per direction d and state s, at d \* 1 \+ s\), got \[false\]/);
     await expect(backward('sum', { keep: [false, false], outputGradients: [true, false] })).rejects.toThrow(/mode 'sum' has one merged output, so outputGradients must agree/);
     await expect(backward('mul', { keep: [false, false] })).rejects.toThrow(/mode 'mul' needs src/);
-    await expect(backward('sum', { keep: [false, false] }, { target: region(small) })).rejects.toThrow(/target needs 210 floats from element 0 \(210 in all\), buffer 'merge.small' holds 209/);
-    await expect(backward('concat', { keep: [false, false] }, { dout: region(big, 191) })).rejects.toThrow(/dout needs 210 floats from element 191/);
+    await expect(backward('sum', { keep: [false, false] }, { target: region(small) })).rejects.toThrow(/target needs 210 elements from element 0 \(210 in all\), buffer 'merge.small' holds 209/);
+    await expect(backward('concat', { keep: [false, false] }, { dout: region(big, 191) })).rejects.toThrow(/dout needs 210 elements from element 191/);
     await expect(backward('sum', { keep: [false, false] }, { dout: region(other) })).rejects.toThrow(/target and dout are the same buffer 'merge.other'/);
     // Mode none with only half 0's gradient reads only that half: 105 floats.
     await expect(backward('none', { keep: [false, false], outputGradients: [true, false] }, { dout: region(big, 295) })).resolves.toBeTruthy();
-    await expect(backward('none', { keep: [false, false], outputGradients: [false, true] }, { dout: region(big, 295) })).rejects.toThrow(/dout needs 210 floats from element 295/);
+    await expect(backward('none', { keep: [false, false], outputGradients: [false, true] }, { dout: region(big, 295) })).rejects.toThrow(/dout needs 210 elements from element 295/);
   });
 });
