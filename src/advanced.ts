@@ -65,4 +65,5 @@ export { copyStep } from './plan/plan.js';
 export * from './kernels/columns.js';
 export * from './kernels/bidirectional.js';
 export * from './kernels/pooling.js';
+export * from './kernels/layer-norm.js';
 export type { Gradients, LogitsView, NodeRuntime, Range, RuntimeContext, BuildContext, Value, ValueKind } from './layers/keras/layer.js';

@@ -52,6 +52,17 @@ describe('graph errors and summary', () => {
     expect(ok.summary(() => {})).toMatch(/bidirectional \(Bidirectional\)\s+\(None, 3\)\s+144/);
   });
 
+  it("LayerNormalization: tf.keras' axis [2] of a sequence is its last axis; another axis is an error", () => {
+    const config = (axis: unknown) => ({ class_name: 'Sequential', keras_version: '2.15.0', config: { name: 's', layers: [
+      { class_name: 'InputLayer', config: { batch_input_shape: [null, 4, 3], name: 'in' } },
+      { class_name: 'LayerNormalization', config: { name: 'layer_normalization', axis, epsilon: 0.001, center: true, scale: true } }] } });
+    const ok = fromConfig(env.ctx, config([2]));
+    models.push(ok);
+    expect(ok.weightSpecs.map((w) => [w.name, w.shape])).toEqual([['layer_normalization/gamma', [3]], ['layer_normalization/beta', [3]]]);
+    expect(() => fromConfig(env.ctx, config([1]))).toThrow(/LayerNormalization 'layer_normalization': axis 1 of its input \(batch axis included: rank 3\) is not the last/);
+    expect(() => fromConfig(env.ctx, config([1, 2]))).toThrow(/axis \[1,2\] is not supported/);
+  });
+
   it('RepeatVector and TimeDistributed: what they take and wrap', () => {
     const seq = layers.input({ shape: [null, 3] });
     expect(() => layers.repeatVector({ n: 3, name: 'rv' }).apply(seq)).toThrow(/RepeatVector 'rv': takes vectors of shape \[features\], got \[null,3\]/);

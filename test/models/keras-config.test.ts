@@ -157,17 +157,18 @@ describe('toConfig: webrnn models into TensorFlow.js', () => {
     await expectSamePredictions(model, tfModel, samples([{ shape: [3, 8], vocab: 17 }], 7), 'webrnn sequential in TensorFlow.js');
   });
 
-  it('Bidirectional (concat and sum), RepeatVector, TimeDistributed(Dense), GlobalMaxPooling1D, Flatten', async () => {
+  it('Bidirectional (concat and sum), RepeatVector, TimeDistributed(Dense), GlobalMaxPooling1D, LayerNormalization, Flatten', async () => {
     const x = layers.input({ shape: [6, 4], name: 'x' });
     const encoded = layers.bidirectional({ layer: layers.lstm({ units: 5, returnSequences: true }), name: 'bi' }).apply(x) as SymbolicTensor;
     const pooled = layers.globalMaxPooling1d({ name: 'pool' }).apply(encoded) as SymbolicTensor;
-    const repeated = layers.repeatVector({ n: 3, name: 'repeat' }).apply(pooled) as SymbolicTensor;
+    const normalized = layers.layerNormalization({ name: 'norm', epsilon: 0.01 }).apply(pooled) as SymbolicTensor;
+    const repeated = layers.repeatVector({ n: 3, name: 'repeat' }).apply(normalized) as SymbolicTensor;
     const decoded = layers.bidirectional({ layer: layers.gru({ units: 4, returnSequences: true, resetAfter: false }), mergeMode: 'sum', name: 'bi_gru' }).apply(repeated) as SymbolicTensor;
     const perStep = layers.timeDistributed({ layer: layers.dense({ units: 2, activation: 'tanh' }), name: 'td' }).apply(decoded) as SymbolicTensor;
     const flat = layers.flatten({ name: 'flat' }).apply(perStep) as SymbolicTensor;
     const model = open(new Model(env().ctx, { inputs: x, outputs: flat, name: 'wrappers' }));
     const tfModel = await intoTfjs(model);
-    expect(tfModel.layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'Bidirectional', 'GlobalMaxPooling1D', 'RepeatVector', 'Bidirectional', 'TimeDistributed', 'Flatten']);
+    expect(tfModel.layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'Bidirectional', 'GlobalMaxPooling1D', 'LayerNormalization', 'RepeatVector', 'Bidirectional', 'TimeDistributed', 'Flatten']);
     await expectSamePredictions(model, tfModel, samples([{ shape: [3, 6, 4] }], 9), 'webrnn wrappers in TensorFlow.js');
   });
 

@@ -31,6 +31,8 @@ interface Builder<T> {
   input(shape: (number | null)[], name: string): T;
   embedding(x: T, inputDim: number, outputDim: number): T;
   rnn(cell: Cell, x: T, options: RnnOptions, initialState?: T[]): T[];
+  /** LayerNormalization over the last axis. */
+  layerNorm(x: T, options?: { epsilon?: number; center?: boolean; scale?: boolean }): T;
   /** GlobalAveragePooling1D / GlobalMaxPooling1D. */
   globalPool(x: T, mode: 'avg' | 'max'): T;
   /** Flatten. */
@@ -57,6 +59,7 @@ const webrnnBuilder: Builder<SymbolicTensor> = {
     const out = layer.apply(x, { initialState });
     return Array.isArray(out) ? out : [out];
   },
+  layerNorm: (x, options = {}) => layers.layerNormalization(options).apply(x) as SymbolicTensor,
   globalPool: (x, mode) => (mode === 'avg' ? layers.globalAveragePooling1d() : layers.globalMaxPooling1d()).apply(x) as SymbolicTensor,
   flatten: (x) => layers.flatten().apply(x) as SymbolicTensor,
   repeatVector: (x, n) => layers.repeatVector({ n }).apply(x) as SymbolicTensor,
@@ -86,6 +89,7 @@ const tfjsBuilder: Builder<tf.SymbolicTensor> = {
     const out = layer.apply(x, initialState ? { initialState } : undefined);
     return Array.isArray(out) ? (out as tf.SymbolicTensor[]) : [out as tf.SymbolicTensor];
   },
+  layerNorm: (x, options = {}) => tf.layers.layerNormalization({ axis: -1, ...options }).apply(x) as tf.SymbolicTensor,
   globalPool: (x, mode) => (mode === 'avg' ? tf.layers.globalAveragePooling1d() : tf.layers.globalMaxPooling1d()).apply(x) as tf.SymbolicTensor,
   flatten: (x) => tf.layers.flatten().apply(x) as tf.SymbolicTensor,
   repeatVector: (x, n) => tf.layers.repeatVector({ n }).apply(x) as tf.SymbolicTensor,
@@ -278,6 +282,21 @@ const CASES: ModelCase[] = [
       const [sequence] = b.rnn('gru', x, { units: 4, returnSequences: true });
       return [b.dense(b.concatenate([b.globalPool(sequence, 'max'), b.flatten(sequence)]), 2)];
     },
+  },
+  {
+    name: 'LSTM(returnSequences) -> LayerNormalization -> GRU -> LayerNormalization(epsilon 0.01) -> Dense, mse',
+    inputs: [{ shape: [null, 3] }], steps: 5, loss: 'mse', sequential: true,
+    build: (b, [x]) => {
+      const [sequence] = b.rnn('lstm', x, { units: 7, returnSequences: true });
+      const [last] = b.rnn('gru', b.layerNorm(sequence), { units: 5 });
+      return [b.dense(b.layerNorm(last, { epsilon: 0.01 }), 2)];
+    },
+  },
+  {
+    // TensorFlow.js cannot train a LayerNormalization without center or scale (its optimizer fails): predict only.
+    name: 'LayerNormalization without center, and without scale, predict',
+    inputs: [{ shape: [null, 4] }], steps: 3,
+    build: (b, [x]) => [b.dense(b.layerNorm(b.layerNorm(b.rnn('simple_rnn', x, { units: 6, returnSequences: true })[0], { center: false }), { scale: false }), 3)],
   },
   {
     name: 'encoder model with its states as outputs (several outputs), predict',

@@ -5,9 +5,9 @@
 // zip) are reported apart. The WGSL ships minified with its reflection as tables made at build time, so
 // no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 131.4 kB minified, 40.9 kB gzip (130.8 /
-// 40.7 before the Bidirectional, RepeatVector, TimeDistributed, global pooling and Flatten layers, which
-// the `layers` factories object keeps in every bundle: 0.6 kB; a namespace of factory functions with a
+// The budget is what the package weighs today, to catch growth: 131.5 kB minified, 40.9 kB gzip (130.8 /
+// 40.7 before the Bidirectional, RepeatVector, TimeDistributed, global pooling, Flatten and
+// LayerNormalization layers, which the `layers` factories object keeps in every bundle: 0.7 kB; a namespace of factory functions with a
 // module-preserving build did not let the app's bundler drop them, 131.6 / 42.1. The Keras file formats,
 // HDF5 and zip added nothing: an app that loads files gets them as chunks on first use;
 // 388 kB / 92 kB with the parser and the WGSL as written; 135.8 / 40.4 before the models became
@@ -26,7 +26,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 131_500, gzip: 41_000 };
+const BUDGET = { minified: 131_600, gzip: 41_000 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {

@@ -9,6 +9,7 @@ import { input } from './input.js';
 import type { LayerConfig } from './layer.js';
 import { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 import { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
+import { LayerNormalizationLayer, type LayerNormalizationConfig } from './layer-norm.js';
 import { FlattenLayer, GlobalPooling1DLayer, type GlobalPooling1DConfig } from './pooling.js';
 import { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type TimeDistributedConfig } from './repeat.js';
 
@@ -20,6 +21,7 @@ export { InputLayer, input, type InputConfig } from './input.js';
 export { Layer, SymbolicTensor, type Shape, type CallOptions, type LayerConfig } from './layer.js';
 export { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 export { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
+export { LayerNormalizationLayer, type LayerNormalizationConfig } from './layer-norm.js';
 export { FlattenLayer, GlobalPooling1DLayer, type GlobalPooling1DConfig } from './pooling.js';
 export { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type TimeDistributedConfig } from './repeat.js';
 
@@ -51,6 +53,8 @@ export const layers = {
   globalMaxPooling1d: (config: GlobalPooling1DConfig = {}) => new GlobalPooling1DLayer('max', config),
   /** A sequence as one vector: [T, F] -> [T F]. */
   flatten: (config: LayerConfig = {}) => new FlattenLayer(config),
+  /** Normalization of each row over the last axis, scaled and shifted (Keras' LayerNormalization). */
+  layerNormalization: (config: LayerNormalizationConfig = {}) => new LayerNormalizationLayer(config),
   /** Concatenation along the last axis. */
   concatenate: (config: ConcatenateConfig = {}) => new Concatenate(config),
   /** Elementwise sum. */

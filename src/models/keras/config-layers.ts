@@ -17,6 +17,7 @@ import type { Layer, Shape, ValueKind } from '../../layers/keras/layer.js';
 import { Add, Concatenate } from '../../layers/keras/merge.js';
 import { ConfigReader } from './config-reader.js';
 import { innerTrainingOnly, makeBidirectional, makeRecurrent } from './config-recurrent.js';
+import { LayerNormalizationLayer } from '../../layers/keras/layer-norm.js';
 import { FlattenLayer, GlobalPooling1DLayer } from '../../layers/keras/pooling.js';
 import { RepeatVectorLayer, TimeDistributedLayer } from '../../layers/keras/repeat.js';
 import { describe, isDict, type Dict } from './config-values.js';
@@ -133,6 +134,20 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
       case 'Flatten':
         channelsLast(config);
         return { layer: new FlattenLayer({ name }), ...read.firstLayerInput(), trainingOnly };
+      case 'LayerNormalization': {
+        // tf.keras writes the axis as a list of positive indices ([2] for [T, F]); the layer checks it is the last.
+        const given = config.axis ?? -1;
+        const axis = Array.isArray(given) && given.length === 1 ? given[0] : given;
+        if (!Number.isInteger(axis)) throw new ShapeError(`axis ${describe(given)} is not supported: webrnn normalizes over the last axis only`);
+        if (config.rms_scaling === true) throw new ShapeError('rms_scaling is not supported');
+        return {
+          layer: new LayerNormalizationLayer({
+            name, axis: axis as number, epsilon: read.number('epsilon', 1e-3), center: read.boolean('center', true), scale: read.boolean('scale', true),
+            gammaInitializer: read.initializer('gamma_initializer'), betaInitializer: read.initializer('beta_initializer'),
+          }),
+          ...read.firstLayerInput(), trainingOnly,
+        };
+      }
       case 'RepeatVector':
         return { layer: new RepeatVectorLayer({ name, n: read.integer('n') }), ...read.firstLayerInput(), trainingOnly };
       case 'TimeDistributed':

@@ -1,5 +1,5 @@
 // The Keras layer classes fromConfig reads, and why some others cannot be read. Every class not listed
-// as read (Lambda, Conv1D, LayerNormalization, nested models, custom
+// as read (Lambda, Conv1D, nested models, custom
 // classes) is a ShapeError naming the layer's position, name and class and the model.
 
 import { INFERENCE_IDENTITY_CLASSES } from '../../layers/keras/identity.js';
@@ -9,7 +9,7 @@ import { KERAS1_CLASSES } from './keras1-config.js';
  * Layers whose every setting webrnn honours (or, for the inert ones, whose inference it reproduces
  * exactly). CuDNNLSTM and CuDNNGRU (tf.keras 1.x / Keras 2.x) are the LSTM and GRU(reset_after) they compute.
  */
-export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'RepeatVector', 'TimeDistributed', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'Concatenate', 'Add'] as const;
+export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'RepeatVector', 'TimeDistributed', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'LayerNormalization', 'Concatenate', 'Add'] as const;
 /** Identities at inference (Keras applies them only in training). */
 export const INERT_CLASSES = INFERENCE_IDENTITY_CLASSES;
 /** The list of what webrnn reads, for error messages (Keras 1's classes are read as Keras 2's: keras1-config.ts). */

@@ -25,6 +25,7 @@ const KEYS: Record<string, readonly string[]> = {
   GlobalAveragePooling1D: ['data_format', 'keepdims'],
   GlobalMaxPooling1D: ['data_format', 'keepdims'],
   Flatten: ['data_format'],
+  LayerNormalization: ['axis', 'epsilon', 'center', 'scale', 'rms_scaling', 'beta_initializer', 'gamma_initializer', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'],
   Activation: ['activation'],
   Concatenate: ['axis'],
   Add: [],
