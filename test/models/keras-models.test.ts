@@ -284,12 +284,15 @@ const CASES: ModelCase[] = [
     },
   },
   {
-    name: 'LSTM(returnSequences) -> LayerNormalization -> GRU -> LayerNormalization(epsilon 0.01) -> Dense, mse',
+    // LayerNormalization's gradient is scaled by 1 / sqrt(variance + epsilon): over few features of a
+    // small variance (TensorFlow.js' random initial weights) it magnifies float32 rounding past the
+    // weight tolerance after an lr 0.5 step, so the rows are wide and epsilon 0.1.
+    name: 'LSTM(returnSequences) -> LayerNormalization -> GRU -> LayerNormalization -> Dense, mse',
     inputs: [{ shape: [null, 3] }], steps: 5, loss: 'mse', sequential: true,
     build: (b, [x]) => {
-      const [sequence] = b.rnn('lstm', x, { units: 7, returnSequences: true });
-      const [last] = b.rnn('gru', b.layerNorm(sequence), { units: 5 });
-      return [b.dense(b.layerNorm(last, { epsilon: 0.01 }), 2)];
+      const [sequence] = b.rnn('lstm', x, { units: 13, returnSequences: true });
+      const [last] = b.rnn('gru', b.layerNorm(sequence, { epsilon: 0.1 }), { units: 11 });
+      return [b.dense(b.layerNorm(last, { epsilon: 0.1 }), 2)];
     },
   },
   {
