@@ -84,7 +84,7 @@ function readGroup(h5: H5, module: H5Module, group: InstanceType<H5['Group']>, w
     else if (child instanceof h5.Dataset) children.set(name, readDataset(module, child, where, at));
     // Links to elsewhere, named datatypes and references carry no weights: they are left out.
   }
-  return { kind: 'group', attrs: readAttrs(group, where, path), children };
+  return { kind: 'group', attrs: readAttrs(group), children };
 }
 
 function readDataset(module: H5Module, dataset: InstanceType<H5['Dataset']>, where: string, path: string): Hdf5Dataset {
@@ -92,9 +92,9 @@ function readDataset(module: H5Module, dataset: InstanceType<H5['Dataset']>, whe
   const meta = dataset.metadata;
   const dtype = typeof dataset.dtype === 'string' ? dataset.dtype : JSON.stringify(dataset.dtype);
   const numeric = meta.type === 0 || meta.type === 1; // H5T_INTEGER, H5T_FLOAT
-  if (!numeric) return { kind: 'dataset', shape, values: new Float32Array(0), dtype, attrs: readAttrs(dataset, where, path) };
+  if (!numeric) return { kind: 'dataset', shape, values: new Float32Array(0), dtype, attrs: readAttrs(dataset) };
   const values = meta.type === 1 && meta.size === 2 ? halves(module, dataset, meta.total_size, where, path) : numbers(dataset.value, `${where}: dataset ${path} (${dtype})`);
-  return { kind: 'dataset', shape, values, dtype, attrs: readAttrs(dataset, where, path) };
+  return { kind: 'dataset', shape, values, dtype, attrs: readAttrs(dataset) };
 }
 
 function numbers(raw: unknown, what: string): Float32Array {
@@ -116,7 +116,7 @@ function halves(module: H5Module, dataset: InstanceType<H5['Dataset']>, count: n
   }
 }
 
-function readAttrs(object: { attrs: Record<string, { value: unknown }> }, where: string, path: string): Record<string, Hdf5Attribute> {
+function readAttrs(object: { attrs: Record<string, { value: unknown }> }): Record<string, Hdf5Attribute> {
   const out: Record<string, Hdf5Attribute> = {};
   for (const [name, attribute] of Object.entries(object.attrs)) {
     const value = attribute.value;
@@ -124,8 +124,6 @@ function readAttrs(object: { attrs: Record<string, { value: unknown }> }, where:
     if (plain === undefined) continue; // references, compounds: nothing a model file needs
     out[name] = plain;
   }
-  void where;
-  void path;
   return out;
 }
 

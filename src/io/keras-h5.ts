@@ -105,12 +105,9 @@ function listAttribute(group: Hdf5Group, name: string, where: string): string[] 
   if (name in group.attrs) chunks.push(group.attrs[name]);
   else for (let i = 0; `${name}${i}` in group.attrs; i++) chunks.push(group.attrs[`${name}${i}`]);
   return chunks.flatMap((chunk) => {
+    // (h5py writes an empty list as an empty float array: no items.)
     const items = Array.isArray(chunk) ? chunk : [chunk];
-    // h5py writes an empty list as an empty float array.
-    if (items.some((item) => typeof item !== 'string')) {
-      if (items.length === 0 || (typeof chunk !== 'string' && Array.isArray(chunk) && chunk.length === 0)) return [];
-      throw new ModelFormatError(`${where}: the ${name} attribute is not a list of strings`);
-    }
+    if (items.some((item) => typeof item !== 'string')) throw new ModelFormatError(`${where}: the ${name} attribute is not a list of strings`);
     return items as string[];
   });
 }

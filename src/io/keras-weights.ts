@@ -9,6 +9,7 @@
 // still loads, and a file with a layer too many or too few is an error naming both sides.
 
 import { ModelFormatError } from '../gpu/errors.js';
+import type { BidirectionalLayer } from '../layers/keras/bidirectional.js';
 import type { Layer } from '../layers/keras/layer.js';
 import { convertLegacyWeights } from './legacy-weights.js';
 import type { NamedWeight } from './tfjs-layers.js';
@@ -65,7 +66,7 @@ export function kerasWeightsInModelOrder(layers: readonly Layer[], file: KerasFi
     if (layer.className === 'Bidirectional') {
       // Each direction's weights on their own (tf-keras' convert_nested_bidirectional): the file's halves.
       const half = entry.weights.length / 2;
-      const inner = entry.innerClassName ?? (layer as unknown as { inner: Layer }).inner.className;
+      const inner = entry.innerClassName ?? (layer as BidirectionalLayer).inner.className;
       const perDirection = expected.length / 2;
       if (!Number.isInteger(half)) throw new ModelFormatError(`${where}: a Bidirectional layer stores its two directions' weights, but the file has ${entry.weights.length}`);
       return [0, 1].flatMap((d) => convertLegacyWeights(inner, entry.weights.slice(d * half, (d + 1) * half), expected.slice(d * perDirection, (d + 1) * perDirection),
