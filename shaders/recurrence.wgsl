@@ -12,6 +12,10 @@
 //                               recurrent ones it keeps apart); returns g_q, the vector whose product with
 //                               rk^T is the gradient of phase q's operand, and (q = 0) the gradient that
 //                               reaches h[s-1] directly rather than through rk
+//   cell_keep_backward(q, d, s, t, b, j)  a masked step: zeroes the cell's gradients of step s and passes
+//                               the gradients of its other states (LSTM c) on to step s - 1 unchanged
+//   saved_float(i), saved_float_r(i)  float i of the cell's saved buffer (forward, backward): the mask
+//                               lives there, after the cell's own values, at dims.mask_offset
 //
 // A step s (processed order; input time t = s, or T-1-s when the direction runs backwards), row b, unit j:
 //   phase p:  zr = sum_k op_p[k] rk[k, j]     op_0 = h[s-1] (h0 at s = 0); op_p = phase p-1's output
@@ -19,6 +23,10 @@
 //   backward, q = PHASES-1 .. 0, dh = dhseq[s] (+ dhT at s = T-1) + dh_next(s + 1):
 //             g_q = cell_backward(q, dh, dop_q);  dop_{q-1}[j] = sum_m dot(g_q[m], rk[j, m])
 //             dh_next(s) = direct + dop_0         (after step 0 it is dh0)
+// Masking (FLAG_MASKED, Keras' mask of time steps): where mask[t, b] = 0 the step keeps every state,
+//   h[s] = h[s-1] (the output sequence repeats it, as Keras' zero_output_for_mask = false), the cell's
+//   other states likewise; backward, the gradient at h[s] (and c[s]) goes to h[s-1] (c[s-1]) unchanged,
+//   and the step's dz (so its input gradient and its share of every weight gradient) is 0.
 // The weight gradients are matmuls done afterwards by the host's plan (src/cells/descriptor.ts):
 //   dW = x^T dz (+ db = colsum dz),  dR = sum_p op_p^T g_p (+ recurrent bias = colsum g),  dx = dz W^T.
 //
@@ -42,7 +50,8 @@
 //   carry:   [regions, D, B, U]    scratch between steps: region 0 the gradient arriving at h[s-1] from
 //                                  step s, region 1 (step entry points) dh of the current step, then the cell's
 //   drec:    [D, B, U]             step entry points: dop of this phase (a matmul before)
-//   saved:   the cell's saved values (its layout); saved_r reads them in backward
+//   saved:   the cell's saved values (its layout); saved_r reads them in backward; with FLAG_MASKED,
+//            then the mask [T, B] f32 by input time (1 real step, 0 masked) from float dims.mask_offset
 //
 // Two strategies with identical results:
 //   *_sequence: the whole time loop in one dispatch. A workgroup owns 4 RG batch rows (RG vec4s of
@@ -96,6 +105,8 @@ struct Dims {
   outputs: u32,
   start_token: i32,
   end_token: i32,
+  // FLAG_MASKED: where the mask starts in `saved` (floats).
+  mask_offset: u32,
 }
 
 const FLAG_BACKWARDS_0: u32 = 1u;        // direction 0 runs time backwards (go_backwards)
@@ -107,6 +118,7 @@ const FLAG_TOKENS: u32 = 32u;            // decode_loop: argmax -> embedding row
 const FLAG_CONTINUE: u32 = 64u;          // decode_loop: the primed state's head output is output 0
 const FLAG_HAS_BIAS: u32 = 128u;         // decode_loop: the layer has an input bias (b_in_offset)
 const FLAG_HEAD_BIAS: u32 = 256u;        // decode_loop: the head has a bias (head_bias_offset)
+const FLAG_MASKED: u32 = 512u;           // a mask of time steps (in `saved` at mask_offset)
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> xw: array<Gates>;
@@ -146,6 +158,10 @@ const CARRY_DH_NEXT: u32 = 0u;
 const CARRY_DH_TOTAL: u32 = 1u;
 const CARRY_CELL: u32 = 2u;
 
+// Whether input time t of row b is masked (forward reads the mask through `saved`, backward through `saved_r`).
+fn masked_forward(t: u32, b: u32) -> bool { return has_flag(FLAG_MASKED) && saved_float(dims.mask_offset + t * dims.batch + b) < 0.5; }
+fn masked_backward(t: u32, b: u32) -> bool { return has_flag(FLAG_MASKED) && saved_float_r(dims.mask_offset + t * dims.batch + b) < 0.5; }
+
 // ---- forward -------------------------------------------------------------------------------------
 
 // Phase p of step s for one (row, unit), given its recurrent product: runs the cell, saves, and returns
@@ -155,7 +171,15 @@ fn forward_cell(p: u32, d: u32, s: u32, b: u32, j: u32, zr_value: Gates, h_prev:
   var state: CellState;
   var cell_saved: CellSaved;
   cell_resume(p, d, s, b, j, &state, &cell_saved);
-  let value = cell_phase(p, d, j, xw[seq_at(d, t, b, j)], zr_value, h_prev, &state, &cell_saved);
+  var value: f32;
+  if (masked_forward(t, b)) {
+    // Every state kept: the cell stores its states as they were, h passes through (the operand of a
+    // later phase is unused: its gradient is 0).
+    cell_saved = CellSaved();
+    value = select(0.0, h_prev, p + 1u == PHASES);
+  } else {
+    value = cell_phase(p, d, j, xw[seq_at(d, t, b, j)], zr_value, h_prev, &state, &cell_saved);
+  }
   cell_store(p, d, s, b, j, state, cell_saved);
   if (p == 0u) { ops[op_at(d, 0u, t, b, j)] = h_prev; }
   if (p + 1u < PHASES) {
@@ -259,6 +283,16 @@ fn dh_from_outside(d: u32, s: u32, b: u32, j: u32) -> f32 {
   return dh;
 }
 
+// Phase q's backward of step s (input time t): the cell's, or at a masked step the gradient passed on
+// (to h[s-1] directly; nothing through rk).
+fn step_backward(q: u32, d: u32, s: u32, t: u32, b: u32, j: u32, dh: f32, dop: f32) -> CellGrad {
+  if (masked_backward(t, b)) {
+    cell_keep_backward(q, d, s, t, b, j);
+    return CellGrad(Gates(), select(0.0, dh, q == 0u));
+  }
+  return cell_backward(q, d, s, t, b, j, dh, dop);
+}
+
 // The gradient of initial state k (0 = h; the cell writes its others through this too).
 fn write_ds0(d: u32, k: u32, b: u32, j: u32, value: f32) {
   let at = state_at(d, k, b, j);
@@ -293,7 +327,7 @@ fn backward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_inv
               let b = row0 + row;
               let at = carry_at(CARRY_DH_NEXT, d, b, j);
               let dh = dh_from_outside(d, s, b, j) + select(0.0, carry[at], s + 1u < T);
-              let grad = cell_backward(q, d, s, t, b, j, dh, dops[u * ROWS + row]);
+              let grad = step_backward(q, d, s, t, b, j, dh, dops[u * ROWS + row]);
               g_sh[row * U + j] = grad.g;
               if (q == 0u) { carry[at] = grad.direct; }
             }
@@ -364,7 +398,7 @@ fn backward_step(@builtin(global_invocation_id) id: vec3<u32>) {
     dh = carry[total];
     dop = drec[at];
   }
-  let grad = cell_backward(q, d, s, input_time(d, s), b, j, dh, dop);
+  let grad = step_backward(q, d, s, input_time(d, s), b, j, dh, dop);
   if (q == 0u) { carry[next] = grad.direct; }
 }
 

@@ -32,6 +32,8 @@ struct CellGrad { g: Gates, direct: f32 }
 @group(0) @binding(31) var<storage, read> saved_r: array<vec4<f32>>;
 
 fn gates_dot(a: Gates, b: Gates) -> f32 { return dot(a, b); }
+fn saved_float(i: u32) -> f32 { return saved[i / 4u][i % 4u]; }
+fn saved_float_r(i: u32) -> f32 { return saved_r[i / 4u][i % 4u]; }
 fn g_at(d: u32, q: u32, t: u32, b: u32, j: u32) -> u32 { return sequence_size() + op_at(d, q, t, b, j); }
 
 fn cell_phase(p: u32, d: u32, j: u32, x_part: Gates, h_part: Gates, h_prev: f32, state: ptr<function, CellState>, cell_saved: ptr<function, CellSaved>) -> f32 {
@@ -63,6 +65,12 @@ fn cell_resume(p: u32, d: u32, s: u32, b: u32, j: u32, state: ptr<function, Cell
 
 fn cell_store(p: u32, d: u32, s: u32, b: u32, j: u32, state: CellState, cell_saved: CellSaved) {
   saved[seq_at(d, s, b, j)] = cell_saved.gates;
+}
+
+// A masked step: no gradient reaches its gates (h passes through in recurrence.wgsl).
+fn cell_keep_backward(q: u32, d: u32, s: u32, t: u32, b: u32, j: u32) {
+  dz[g_at(d, q, t, b, j)] = Gates();
+  if (q == 0u) { dz[seq_at(d, t, b, j)] = Gates(); }
 }
 
 fn cell_backward(q: u32, d: u32, s: u32, t: u32, b: u32, j: u32, dh: f32, dop: f32) -> CellGrad {

@@ -10,6 +10,7 @@
 // State 1 of s0 / sT / dsT / ds0 is c. Saved values (processed order, as recurrence.wgsl):
 //   saved, saved_r: f32, the activated gates (i, f, g, o) [D, T, B, U, 4], then c [D, T, B, U]
 // Carry region CARRY_CELL: dc between steps.
+// A masked step (recurrence.wgsl): c[s] = c[s-1] (saved gates 0), backward dc[s-1] = dc, dz = 0.
 
 alias Gates = vec4<f32>;
 const PHASES: u32 = 1u;
@@ -23,6 +24,8 @@ struct CellGrad { g: Gates, direct: f32 }
 @group(0) @binding(31) var<storage, read> saved_r: array<f32>;
 
 fn gates_dot(a: Gates, b: Gates) -> f32 { return dot(a, b); }
+fn saved_float(i: u32) -> f32 { return saved[i]; }
+fn saved_float_r(i: u32) -> f32 { return saved_r[i]; }
 fn c_at(i: u32) -> u32 { return 4u * sequence_size() + i; }
 
 fn cell_phase(p: u32, d: u32, j: u32, x_part: Gates, h_part: Gates, h_prev: f32, state: ptr<function, CellState>, cell_saved: ptr<function, CellSaved>) -> f32 {
@@ -49,6 +52,19 @@ fn cell_store(p: u32, d: u32, s: u32, b: u32, j: u32, state: CellState, cell_sav
   if (s + 1u == dims.steps) { sT[state_at(d, C_STATE, b, j)] = state.c; }
 }
 
+// The gradient arriving at c[s]: from step s + 1, or from the final state at the last step.
+fn dc_arriving(d: u32, s: u32, b: u32, j: u32) -> f32 {
+  if (s + 1u == dims.steps) { return select(0.0, dsT[state_at(d, C_STATE, b, j)], has_flag(FLAG_HAS_DSTATE)); }
+  return carry[carry_at(CARRY_CELL, d, b, j)];
+}
+
+fn cell_keep_backward(q: u32, d: u32, s: u32, t: u32, b: u32, j: u32) {
+  dz[seq_at(d, t, b, j)] = Gates();
+  let dc = dc_arriving(d, s, b, j);
+  carry[carry_at(CARRY_CELL, d, b, j)] = dc;
+  if (s == 0u) { write_ds0(d, C_STATE, b, j, dc); }
+}
+
 fn cell_backward(q: u32, d: u32, s: u32, t: u32, b: u32, j: u32, dh: f32, dop: f32) -> CellGrad {
   let i = seq_at(d, s, b, j);
   let a = vec4<f32>(saved_r[4u * i], saved_r[4u * i + 1u], saved_r[4u * i + 2u], saved_r[4u * i + 3u]);
@@ -56,8 +72,7 @@ fn cell_backward(q: u32, d: u32, s: u32, t: u32, b: u32, j: u32, dh: f32, dop: f
   var c_prev: f32;
   if (s == 0u) { c_prev = s0[state_at(d, C_STATE, b, j)]; } else { c_prev = saved_r[c_at(seq_at(d, s - 1u, b, j))]; }
   let carried = carry_at(CARRY_CELL, d, b, j);
-  var dc: f32;
-  if (s + 1u == dims.steps) { dc = select(0.0, dsT[state_at(d, C_STATE, b, j)], has_flag(FLAG_HAS_DSTATE)); } else { dc = carry[carried]; }
+  var dc = dc_arriving(d, s, b, j);
   let act = dims.activation;
   let ra = dims.recurrent_activation;
   let tc = activation(act, c);

@@ -123,16 +123,22 @@ export interface RecurrenceShape {
   directions: number;
   /** Per direction: whether it runs time backwards. */
   backwards: readonly boolean[];
+  /**
+   * Whether a mask of time steps (Keras') applies: [T, B] f32 by input time (1 real, 0 masked), kept in
+   * the saved buffer from {@link maskOffset}; masked steps keep every state.
+   */
+  masked?: boolean;
 }
 
 type RecurrenceDims = {
   units: number; batch: number; steps: number; directions: number; states: number; step: number; phase: number; flags: number;
   activation: number; recurrent_activation: number; upi: number; row_groups: number; rk_offset: number; rbias_offset: number;
   w_in_offset: number; b_in_offset: number; head_bias_offset: number; inputs: number; outputs: number; start_token: number; end_token: number;
+  mask_offset: number;
 };
 
 const FLAGS = {
-  backwards0: 1, backwards1: 2, hasDhseq: 4, hasDstate: 8, accumulateDstate0: 16, tokens: 32, continuePrimed: 64, hasBias: 128, headBias: 256,
+  backwards0: 1, backwards1: 2, hasDhseq: 4, hasDstate: 8, accumulateDstate0: 16, tokens: 32, continuePrimed: 64, hasBias: 128, headBias: 256, masked: 512,
 } as const;
 
 /** Where a layer's parameters are in its `weights` range, in Gates elements (vec4 or f32 by the cell). */
@@ -158,7 +164,8 @@ function baseDims(cell: ResolvedCell, shape: RecurrenceShape, launch: Recurrence
     if (b) direction |= d === 0 ? FLAGS.backwards0 : FLAGS.backwards1;
   });
   return {
-    units: cell.config.units, batch: shape.batch, steps: shape.steps, directions: shape.directions, states: stateCount(cell), step: 0, phase: 0, flags: flags | direction,
+    units: cell.config.units, batch: shape.batch, steps: shape.steps, directions: shape.directions, states: stateCount(cell), step: 0, phase: 0,
+    flags: flags | direction | (shape.masked ? FLAGS.masked : 0), mask_offset: shape.masked ? maskOffset(cell, shape) : 0,
     activation: activationKind(cell.config.activation, who), recurrent_activation: activationKind(cell.config.recurrentActivation, who),
     upi: launch.unitsPerInvocation, row_groups: launch.rowGroups, rk_offset: offsets.rk, rbias_offset: offsets.recurrentBias ?? 0,
     w_in_offset: offsets.kernel, b_in_offset: offsets.bias ?? 0, head_bias_offset: 0, inputs: 0, outputs: 0, start_token: 0, end_token: -1,
@@ -176,6 +183,17 @@ function spec(cell: ResolvedCell, entry: string): KernelSpec {
   return { files: recurrenceFiles(cell.descriptor), entry };
 }
 
+/** Where a masked recurrence's mask [T, B] starts in the saved buffer, in floats: after the cell's own values. */
+export function maskOffset(cell: ResolvedCell, shape: RecurrenceShape): number {
+  return shape.directions * shape.steps * shape.batch * cell.config.units * cell.descriptor.savedFloats(cell.config);
+}
+
+/** Floats of the saved buffer: the cell's values, then the mask (whole vec4s, at least one: every cell binds it). */
+function savedSize(cell: ResolvedCell, shape: RecurrenceShape): number {
+  const floats = maskOffset(cell, shape) + (shape.masked ? shape.steps * shape.batch : 0);
+  return Math.max(4, Math.ceil(floats / 4) * 4);
+}
+
 /** Floats of the buffers of one recurrence shape, by binding name (what each binding must hold). */
 export function recurrenceSizes(cell: ResolvedCell, shape: RecurrenceShape): Record<string, number> {
   const { batch: B, steps: T, directions: D } = shape;
@@ -188,7 +206,7 @@ export function recurrenceSizes(cell: ResolvedCell, shape: RecurrenceShape): Rec
   return {
     xw: seq * S, s0: states, sT: states, dsT: states, ds0: states, hseq: seq, dhseq: seq, saved_hseq: seq,
     ops: seq * P, saved_ops: seq * P, zr: D * B * U * S, drec: D * B * U, carry: (2 + cell.descriptor.carries) * D * B * U,
-    dz: seq * S * (1 + rec), saved: seq * cell.descriptor.savedFloats(cell.config), saved_r: seq * cell.descriptor.savedFloats(cell.config),
+    dz: seq * S * (1 + rec), saved: savedSize(cell, shape), saved_r: savedSize(cell, shape),
   };
 }
 

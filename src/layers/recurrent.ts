@@ -17,9 +17,10 @@ import type { CellConfig, CellDescriptor, CellOptions, CellWeight } from '../cel
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError, WebRnnError } from '../gpu/errors.js';
 import type { BufferRange, Step } from '../gpu/kernel-registry.js';
+import { elementwiseStep } from '../kernels/elementwise.js';
 import { matmulStep } from '../kernels/matmul.js';
 import {
-  MAX_ROW_GROUPS, MAX_UNITS_PER_INVOCATION, planRecurrence, recurrenceBackwardSteps, recurrenceForwardSteps, recurrenceSizes, recurrentGradientOffset,
+  maskOffset, MAX_ROW_GROUPS, MAX_UNITS_PER_INVOCATION, planRecurrence, recurrenceBackwardSteps, recurrenceForwardSteps, recurrenceSizes, recurrentGradientOffset,
   type RecurrenceBuffers, type RecurrenceLaunch, type RecurrenceShape, type RecurrentStrategy, type ResolvedCell, type WeightOffsets,
 } from '../kernels/recurrence.js';
 import { Plan } from '../plan/plan.js';
@@ -86,6 +87,11 @@ export interface RecurrentBuffers {
   readonly zr?: GPUBuffer;
   /** Step strategy scratch: the recurrent product of a gradient. */
   readonly drec?: GPUBuffer;
+  /**
+   * Keras' mask of time steps, when the layer is masked: f32 [T, B] by input time (1 real, 0 masked) at
+   * a byte offset of another buffer (its producer's); forwardSteps copies it next to the saved values.
+   */
+  readonly mask?: { readonly buffer: GPUBuffer; readonly offset: number };
   /** How the forward recurrence runs for this shape. */
   readonly forwardLaunch: RecurrenceLaunch;
   /** How the backward recurrence runs for this shape. */
@@ -266,9 +272,9 @@ export class RecurrentLayer extends WeightLayer {
    * buffers, stateBytes() each, aside): what a shape is checked against the device's limits with,
    * before anything is allocated.
    */
-  bufferBytes(batch: number, steps: number): Record<string, number> {
+  bufferBytes(batch: number, steps: number, masked = false): Record<string, number> {
     const { forward, backward } = this.launches();
-    const floats = recurrenceSizes(this.resolved, this.shapeOf({ batch, steps }));
+    const floats = recurrenceSizes(this.resolved, this.shapeOf({ batch, steps, masked }));
     const names = ['xw', 'hseq', 'ops', 'saved', 'dhseq', 'dz', 'carry', ...(forward.strategy === 'step' ? ['zr'] : []), ...(backward.strategy === 'step' ? ['drec'] : [])];
     return Object.fromEntries(names.map((name) => [name, floats[name] * 4]));
   }
@@ -276,13 +282,17 @@ export class RecurrentLayer extends WeightLayer {
   /**
    * Allocates the time-major activation buffers for one (batch, steps) shape. `shared` state buffers are
    * used instead of new ones (a decoder's initial state is its encoder's final state, and the gradient of
-   * that state flows back through the same buffers); the layer does not release those.
+   * that state flows back through the same buffers); the layer does not release those. With `mask`
+   * (Keras' mask of time steps, f32 [steps, batch] at a byte offset), masked steps keep every state.
    */
-  createBuffers(batch: number, steps: number, shared: SharedStateBuffers = {}): RecurrentBuffers {
+  createBuffers(batch: number, steps: number, shared: SharedStateBuffers = {}, mask?: { buffer: GPUBuffer; offset: number }): RecurrentBuffers {
     expectPositiveInteger(`${this.name} batch`, batch);
     expectPositiveInteger(`${this.name} steps`, steps);
+    if (mask && (mask.offset % 4 !== 0 || mask.buffer.size < mask.offset + steps * batch * 4)) {
+      throw new ShapeError(`${this.name}: the mask needs ${steps} x ${batch} floats from byte ${mask.offset}; buffer '${mask.buffer.label}' holds ${mask.buffer.size} bytes`);
+    }
     const { forward: forwardLaunch, backward: backwardLaunch } = this.launches();
-    const bytes = this.bufferBytes(batch, steps);
+    const bytes = this.bufferBytes(batch, steps, mask !== undefined);
     const state = this.stateBytes(batch);
     const owned: GPUBuffer[] = [];
     const buffer = (what: string, size = bytes[what]) => {
@@ -314,6 +324,7 @@ export class RecurrentLayer extends WeightLayer {
       carry: buffer('carry'),
       ...(forwardLaunch.strategy === 'step' ? { zr: buffer('zr') } : {}),
       ...(backwardLaunch.strategy === 'step' ? { drec: buffer('drec') } : {}),
+      ...(mask ? { mask: { buffer: mask.buffer, offset: mask.offset } } : {}),
       forwardLaunch,
       backwardLaunch,
       owned,
@@ -348,9 +359,9 @@ export class RecurrentLayer extends WeightLayer {
     };
   }
 
-  private shapeOf(buffers: { batch: number; steps: number }): RecurrenceShape {
+  private shapeOf(buffers: { batch: number; steps: number; masked?: boolean; mask?: unknown }): RecurrenceShape {
     const backwards = [this.goBackwards, !this.goBackwards].slice(0, this.directions);
-    return { batch: buffers.batch, steps: buffers.steps, directions: this.directions, backwards };
+    return { batch: buffers.batch, steps: buffers.steps, directions: this.directions, backwards, masked: buffers.masked ?? buffers.mask !== undefined };
   }
 
   private recurrenceBuffers(buffers: RecurrentBuffers): RecurrenceBuffers {
@@ -371,9 +382,15 @@ export class RecurrentLayer extends WeightLayer {
     const projection = await matmulStep(this.registry, `${this.name}.forward.projection`, {
       M: rows, K: this.inputSize, N, batches: D, batchA: 0, batchB: this.inputSize * N, batchC: rows * N, batchBias: N,
     }, { a: x, b: this.param('kernel'), c: buffers.xw, bias });
-    const recurrence = await recurrenceForwardSteps(this.registry, `${this.name}.forward.recurrence`, this.resolved, this.shapeOf(buffers),
+    const shape = this.shapeOf(buffers);
+    const recurrence = await recurrenceForwardSteps(this.registry, `${this.name}.forward.recurrence`, this.resolved, shape,
       buffers.forwardLaunch, this.recurrenceBuffers(buffers));
-    return [projection, ...recurrence];
+    // The mask goes next to the saved values: the time loop reads it there (no binding of its own).
+    const mask = buffers.mask
+      ? [await elementwiseStep(this.registry, `${this.name}.forward.mask`, 'copy', rows, { x: buffers.mask.buffer, out: buffers.saved },
+        { xOffset: buffers.mask.offset / 4, outOffset: maskOffset(this.resolved, shape) })]
+      : [];
+    return [projection, ...mask, ...recurrence];
   }
 
   /**

@@ -74,6 +74,33 @@ describe('recurrent reference: gradients match finite differences (tolerance: se
     }
   }
 
+  for (const v of VARIANTS) {
+    it(`${v.name} with a mask of time steps (masked steps inside and at both ends)`, () => {
+      const rng = mulberry32(4321);
+      const w = makeWeights(v, rng);
+      const x = uniformArray(B * T * F, 1, rng);
+      const states = 1 + v.cell.extraStates;
+      const initialState = Array.from({ length: states }, () => uniformArray(B * U, 0.8, rng));
+      // Row 0 masks its first and last steps and one inside; the other rows alternate.
+      const mask = Float64Array.from({ length: B * T }, (_, i) => (i < T ? (i === 0 || i === 2 || i === T - 1 ? 0 : 1) : i % 2));
+      const rOut = uniformArray(B * T * U, 1, rng);
+      const rStates = Array.from({ length: states }, () => uniformArray(B * U, 1, rng));
+      const opts = { ...v.opts, returnSequences: true, initialState, mask };
+      const loss = () => {
+        const f = recurrentForward(v.cell, w, x, B, T, opts);
+        return dot(f.output, rOut) + f.states.reduce((s, st, i) => s + dot(st, rStates[i]), 0);
+      };
+      const fwd = recurrentForward(v.cell, w, x, B, T, opts);
+      // A masked first step repeats the initial h.
+      expect(Array.from(fwd.hSeq.subarray(0, U))).toEqual(Array.from(initialState[0].subarray(0, U)));
+      const g = recurrentBackward(v.cell, w, x, fwd, rOut, rStates);
+      expectGradient('dKernel', g.dKernel, loss, w.kernel);
+      expectGradient('dRecurrentKernel', g.dRecurrentKernel, loss, w.recurrentKernel);
+      expectGradient('dx', g.dx, loss, x);
+      initialState.forEach((s, i) => expectGradient(`dInitialState ${i}`, g.dInitialState[i], loss, s));
+    });
+  }
+
   it('gradient entering only through the final states (decoder -> encoder path) reaches every input', () => {
     for (const v of VARIANTS.slice(0, 4)) {
       const rng = mulberry32(99);

@@ -2,7 +2,9 @@
 // returnSequences, initial states, and backpropagation through time. A cell (cells/*.ts) supplies one
 // step for one row and its backward. Weights in Keras layout (gate blocks), data batch-major [B, T, F].
 // Step s processes time t = s, or t = T-1-s with goBackwards; the output sequence is in processed order,
-// as Keras returns it.
+// as Keras returns it. A mask (Keras' mask of time steps, [B, T] by input time) makes a masked step keep
+// every state: h and the cell's others pass through, the output repeats h (zero_output_for_mask false),
+// and backward passes their gradients on, with no gradient for that step's input or weights.
 
 import { expectLength } from './shapes.js';
 
@@ -52,6 +54,8 @@ export interface RecurrentOptions {
   goBackwards?: boolean;
   /** Initial states [B, u] each (h, then the extra states); zeros when absent. */
   initialState?: Float64Array[];
+  /** [B, T] by input time: 0 masks the step (it keeps every state), anything else is a real step. */
+  mask?: Float64Array;
 }
 
 export interface RecurrentForward {
@@ -96,6 +100,7 @@ function dims(cell: ReferenceCell, w: RecurrentWeights): { units: number; F: num
 export function recurrentForward(cell: ReferenceCell, w: RecurrentWeights, x: Float64Array, B: number, T: number, opts: RecurrentOptions = {}): RecurrentForward {
   const { units: u, F, G } = dims(cell, w);
   expectLength(x, B * T * F, `${cell.name} x`);
+  if (opts.mask) expectLength(opts.mask, B * T, `${cell.name} mask`);
   const settings = settingsOf(cell, u, opts);
   const stateCount = 1 + cell.extraStates;
   const initial = opts.initialState ?? Array.from({ length: stateCount }, () => new Float64Array(B * u));
@@ -109,6 +114,11 @@ export function recurrentForward(cell: ReferenceCell, w: RecurrentWeights, x: Fl
     const rowCaches: unknown[] = [];
     for (let s = 0; s < T; s++) {
       const t = opts.goBackwards ? T - 1 - s : s;
+      if (opts.mask && opts.mask[b * T + t] === 0) {
+        rowCaches.push(null);
+        hSeq.set(h, (b * T + s) * u);
+        continue;
+      }
       const zx = new Float64Array(G);
       for (let j = 0; j < G; j++) {
         let acc = w.bias ? w.bias[j] : 0;
@@ -152,6 +162,7 @@ export function recurrentBackward(
     for (let s = T - 1; s >= 0; s--) {
       const t = opts.goBackwards ? T - 1 - s : s;
       if (opts.returnSequences) for (let k = 0; k < u; k++) dh[k] += dOutput[(b * T + s) * u + k];
+      if (caches[b][s] === null) continue; // a masked step: dh and dExtra pass on, dx[t] stays 0
       const back = cell.stepBackward(dh, dExtra, caches[b][s], w, settings, { dRecurrentKernel, dBias });
       for (let j = 0; j < G; j++) {
         const d = back.dzx[j];
