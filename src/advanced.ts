@@ -66,4 +66,6 @@ export * from './kernels/columns.js';
 export * from './kernels/bidirectional.js';
 export * from './kernels/pooling.js';
 export * from './kernels/layer-norm.js';
-export type { Gradients, LogitsView, NodeRuntime, Range, RuntimeContext, BuildContext, Value, ValueKind } from './layers/keras/layer.js';
+export * from './kernels/dropout.js';
+export { noiseCounter } from './layers/keras/dropout.js';
+export type { ForwardPass, Gradients, LogitsView, NodeRuntime, Range, RuntimeContext, BuildContext, Value, ValueKind } from './layers/keras/layer.js';

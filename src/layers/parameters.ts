@@ -37,6 +37,7 @@ export class ParameterStore {
   private bytes = 0;
   private values: GPUBuffer | null = null;
   private gradients: GPUBuffer | null = null;
+  private readonly states = new Map<string, GPUBuffer>();
 
   /** An empty store on `ctx`; `label` prefixes its buffers' labels. */
   constructor(
@@ -143,8 +144,26 @@ export class ParameterStore {
     return new Float32Array(await this.ctx.read(buffer, count * 4, view.offset + offset * 4));
   }
 
-  /** Releases both buffers. */
+  /**
+   * A zero-filled buffer of `bytes` of model state that is no parameter (a dropout layer's step counter:
+   * src/kernels/dropout.ts), by name: made on the first ask, the same buffer afterwards, released by
+   * dispose(). Not part of the weights, so neither the optimizer nor getWeights() sees it.
+   */
+  stateBuffer(name: string, bytes: number): GPUBuffer {
+    let buffer = this.states.get(name);
+    if (!buffer) {
+      buffer = this.ctx.createStorageBuffer(`${this.label}.${name}`, bytes);
+      this.states.set(name, buffer);
+    } else if (buffer.size < bytes) {
+      throw new WebRnnError(`${this.label}: state '${name}' has ${buffer.size} bytes, asked for ${bytes}`);
+    }
+    return buffer;
+  }
+
+  /** Releases both buffers (and the state buffers). */
   dispose(): void {
+    for (const buffer of this.states.values()) this.ctx.destroyBuffer(buffer);
+    this.states.clear();
     if (this.values) this.ctx.destroyBuffer(this.values);
     if (this.gradients) this.ctx.destroyBuffer(this.gradients);
     this.values = null;

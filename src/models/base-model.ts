@@ -290,7 +290,8 @@ export abstract class BaseModel {
    * The model rebuilt on `ctx` (typically a new device after this one was lost) from its last checkpoint:
    * the same configuration, compiled as this one was (a named optimizer with its settings; an Optimizer
    * instance is replaced by a new one of its kind with the same learning rate and clipping), its
-   * optimizer state starting afresh. This model is left as it is: dispose() it.
+   * optimizer state and its dropout layers' step counters starting afresh (the noise of the steps after
+   * a restore is that of the first steps). This model is left as it is: dispose() it.
    */
   async restore(ctx: GpuContext): Promise<this> {
     const checkpoint = this.lastCheckpoint;
@@ -390,8 +391,8 @@ export abstract class BaseModel {
   /**
    * Compiles what training and evaluation run, ahead of the first step, so the first epoch costs what the
    * others do: builds the plans of a one-step batch of `batchSize` rows and runs its forward, loss and
-   * backward once on zeros (the update itself is compiled, not run: parameters, optimizer state and the
-   * epoch's loss stay as they are). Batch size and sequence length are run-time values of every kernel,
+   * backward once on zeros (the update itself is compiled, not run: parameters, optimizer state, the
+   * dropout layers' step counters and the epoch's loss stay as they are). Batch size and sequence length are run-time values of every kernel,
    * so other shapes reuse these pipelines; on CPU drivers batches of up to 4 rows and larger ones use
    * two variants of the recurrent kernels, and warmUp compiles the one of `batchSize` (default 32).
    */

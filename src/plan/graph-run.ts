@@ -16,7 +16,7 @@ import { WebRnnError } from '../gpu/errors.js';
 import type { KernelRegistry, Step } from '../gpu/kernel-registry.js';
 import { elementwiseStep } from '../kernels/elementwise.js';
 import { InputLayer } from '../layers/keras/input.js';
-import type { Gradients, LogitsView, NodeRuntime, Range, RuntimeContext, SymbolicTensor, Value } from '../layers/keras/layer.js';
+import type { ForwardPass, Gradients, LogitsView, NodeRuntime, Range, RuntimeContext, SymbolicTensor, Value } from '../layers/keras/layer.js';
 import { makeValue } from '../layers/keras/layer.js';
 import type { Graph } from '../models/graph.js';
 import { clearStep } from './plan.js';
@@ -169,9 +169,10 @@ export class GraphRun {
     });
   }
 
-  async forwardSteps(): Promise<Step[]> {
+  /** Every node's forward, in order; `pass` says training or inference (default inference: no dropout). */
+  async forwardSteps(pass?: ForwardPass): Promise<Step[]> {
     const steps: Step[] = [];
-    for (const entry of this.entries) steps.push(...(await entry.runtime.forwardSteps()));
+    for (const entry of this.entries) steps.push(...(await entry.runtime.forwardSteps(pass)));
     return steps;
   }
 

@@ -12,7 +12,7 @@ import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { KernelRegistry, Step } from '../gpu/kernel-registry.js';
 import { accuracyStep, pointwiseLossStep, rowLossStep, rowWeightsFromMask, sumPartialsStep, type AccuracyKind } from '../kernels/loss.js';
-import type { SymbolicTensor, Value } from '../layers/keras/layer.js';
+import type { ForwardPass, SymbolicTensor, Value } from '../layers/keras/layer.js';
 import type { Graph } from '../models/graph.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { argmaxStep } from '../kernels/decode.js';
@@ -179,8 +179,8 @@ export class GraphTraining {
     return this.outputLosses.map((out, i) => ({ value: this.run.idOf(out.tensor), logits: this.usesLogits(i) }));
   }
 
-  private async gradientSteps(parameters: GPUBuffer, accumulator: GPUBuffer, metricSlot: number): Promise<Step[]> {
-    const forward = await this.run.forwardSteps();
+  private async gradientSteps(parameters: GPUBuffer, accumulator: GPUBuffer, metricSlot: number, pass: ForwardPass): Promise<Step[]> {
+    const forward = await this.run.forwardSteps(pass);
     const losses = await this.lossSteps(accumulator, true);
     const metrics = await this.metricSteps(accumulator, metricSlot);
     const backward = await this.run.backwardSteps(this.lossWrites());
@@ -189,16 +189,16 @@ export class GraphTraining {
 
   /** The training plan: forward, losses (and metrics), backward, optimizer. */
   async training(optimizer: Optimizer, parameters: GPUBuffer, accumulator: GPUBuffer, metricSlot: number): Promise<Plan> {
-    this.trainPlan ??= new Plan(this.ctx, `${this.label}.train`, [...(await this.gradientSteps(parameters, accumulator, metricSlot)), ...(await optimizer.steps())]);
+    this.trainPlan ??= new Plan(this.ctx, `${this.label}.train`, [...(await this.gradientSteps(parameters, accumulator, metricSlot, { training: true })), ...(await optimizer.steps())]);
     return this.trainPlan;
   }
 
-  /** Forward, losses and backward without the update (a warm-up). */
+  /** Forward, losses and backward without the update (a warm-up: dropout draws, its step counters stay). */
   async gradientPlan(parameters: GPUBuffer, accumulator: GPUBuffer, metricSlot: number): Promise<Plan> {
-    return new Plan(this.ctx, `${this.label}.warm_up`, await this.gradientSteps(parameters, accumulator, metricSlot));
+    return new Plan(this.ctx, `${this.label}.warm_up`, await this.gradientSteps(parameters, accumulator, metricSlot, { training: true, advance: false }));
   }
 
-  /** Forward, losses and metrics. */
+  /** Forward (inference: no dropout), losses and metrics. */
   async evaluation(accumulator: GPUBuffer, metricSlot: number): Promise<Plan> {
     this.evalPlan ??= new Plan(this.ctx, `${this.label}.evaluate`, [
       ...(await this.run.forwardSteps()), ...(await this.lossSteps(accumulator, false)), ...(await this.metricSteps(accumulator, metricSlot)),

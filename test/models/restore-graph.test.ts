@@ -111,7 +111,7 @@ describe('restore() of Sequential and Model', () => {
     await refused.checkpoint();
     const restoredRefused = await refused.restore(env.ctx);
     opened.push(restoredRefused);
-    await expect(restoredRefused.trainOnBatch(x, y)).rejects.toThrow(/layer 1 'lstm' \(LSTM\): recurrent_dropout 0.25; layer 2 'dropout' \(Dropout\): rate 0.5/);
+    await expect(restoredRefused.trainOnBatch(x, y)).rejects.toThrow(/layer 1 'lstm' \(LSTM\): recurrent_dropout 0.25\. It predicts/); // not the Dropout layer: webrnn trains it
     await expect(restoredRefused.warmUp({ batchSize: 3 })).rejects.toThrow(/^warmUp: model 'regularized' was read from a config/);
     expect(Number.isFinite(await restoredRefused.evaluate(x, y))).toBe(true);
 

@@ -4,6 +4,10 @@
 import { ActivationLayer, type ActivationLayerConfig } from './activation.js';
 import { BidirectionalLayer, type BidirectionalConfig } from './bidirectional.js';
 import { DenseLayer, type DenseLayerConfig } from './dense.js';
+import {
+  AlphaDropoutLayer, DropoutLayer, GaussianDropoutLayer, GaussianNoiseLayer, SpatialDropout1DLayer,
+  type AlphaDropoutConfig, type DropoutLayerConfig, type GaussianDropoutConfig, type GaussianNoiseConfig, type SpatialDropout1DConfig,
+} from './dropout.js';
 import { EmbeddingLayer, type EmbeddingLayerConfig } from './embedding.js';
 import { input } from './input.js';
 import type { LayerConfig } from './layer.js';
@@ -16,6 +20,11 @@ import { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type 
 export { ActivationLayer, type ActivationLayerConfig } from './activation.js';
 export { BidirectionalLayer, type BidirectionalConfig, type BidirectionalMergeMode } from './bidirectional.js';
 export { DenseLayer, type DenseLayerConfig } from './dense.js';
+export {
+  NoiseLayer, DropoutLayer, SpatialDropout1DLayer, GaussianDropoutLayer, GaussianNoiseLayer, AlphaDropoutLayer,
+  type DropoutLayerConfig, type SpatialDropout1DConfig, type GaussianDropoutConfig, type GaussianNoiseConfig, type AlphaDropoutConfig,
+  type NoiseLayerConfig, type NoiseShapeSpec, type NoiseLayerClass,
+} from './dropout.js';
 export { EmbeddingLayer, type EmbeddingLayerConfig } from './embedding.js';
 export { InputLayer, input, type InputConfig } from './input.js';
 export { Layer, SymbolicTensor, type Shape, type CallOptions, type LayerConfig } from './layer.js';
@@ -59,4 +68,14 @@ export const layers = {
   concatenate: (config: ConcatenateConfig = {}) => new Concatenate(config),
   /** Elementwise sum. */
   add: (config: LayerConfig = {}) => new Add(config),
+  /** Dropout in training (x / (1 - rate) kept, 0 dropped; noiseShape [null, 1, F] shares a mask over time); the identity at inference. */
+  dropout: (config: DropoutLayerConfig) => new DropoutLayer(config),
+  /** Dropout of whole channels of a sequence [T, F] in training (one mask per sample and channel); the identity at inference. */
+  spatialDropout1d: (config: SpatialDropout1DConfig) => new SpatialDropout1DLayer(config),
+  /** Multiplicative Gaussian noise N(1, rate / (1 - rate)) in training; the identity at inference. */
+  gaussianDropout: (config: GaussianDropoutConfig) => new GaussianDropoutLayer(config),
+  /** Additive Gaussian noise N(0, stddev^2) in training; the identity at inference. */
+  gaussianNoise: (config: GaussianNoiseConfig) => new GaussianNoiseLayer(config),
+  /** Keras' AlphaDropout (for SELU networks) in training; the identity at inference. */
+  alphaDropout: (config: AlphaDropoutConfig) => new AlphaDropoutLayer(config),
 };

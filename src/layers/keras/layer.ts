@@ -111,6 +111,21 @@ export interface Gradients {
   readonly inbound: readonly ({ accumulate: boolean } | undefined)[];
 }
 
+/**
+ * What a forward pass is for. Training (fit, trainOnBatch, warmUp): dropout and noise layers draw their
+ * noise, new each step. Inference (predict, evaluate, the default): they are the identity, as in Keras.
+ */
+export interface ForwardPass {
+  /** A training step's forward. */
+  readonly training: boolean;
+  /**
+   * With training: each plan run advances the random layers' step counters (the next run draws new
+   * noise). false: it draws the next step's noise and leaves the counters as they are (a warm-up, which
+   * changes no model state). Default true.
+   */
+  readonly advance?: boolean;
+}
+
 /** A node at one concrete shape: its buffers and dispatches. */
 export interface NodeRuntime {
   readonly outputs: readonly Value[];
@@ -125,7 +140,9 @@ export interface NodeRuntime {
    * zeroes it.
    */
   readonly gradientReads?: readonly Range[];
-  forwardSteps(): Promise<Step[]>;
+  /** The forward dispatches; `pass` says training or inference (default inference). */
+  forwardSteps(pass?: ForwardPass): Promise<Step[]>;
+  /** The backward dispatches (in a training plan: after the forward of a training pass). */
   backwardSteps(gradients: Gradients): Promise<Step[]>;
   /** The logits of output `index` when its activation is softmax or sigmoid (for a fused loss). */
   logits?(index: number): LogitsView | undefined;

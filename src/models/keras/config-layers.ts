@@ -4,14 +4,15 @@
 // in Keras 2 terms (keras1-config.ts); errors and training-only settings name the keys it wrote.
 // Recurrent layers, and the defaults that depend on who wrote the config: config-recurrent.ts.
 //
-// Dropout, SpatialDropout1D, GaussianDropout, GaussianNoise and AlphaDropout become an inference identity
-// (src/layers/keras/identity.ts). mask_zero is an error: it changes what the model computes.
+// Dropout, SpatialDropout1D, GaussianDropout, GaussianNoise and AlphaDropout become the layers of
+// src/layers/keras/dropout.ts (the identity at inference, their noise in training). mask_zero is an
+// error: it changes what the model computes.
 
 import { ShapeError } from '../../gpu/errors.js';
 import { ActivationLayer } from '../../layers/keras/activation.js';
 import { DenseLayer } from '../../layers/keras/dense.js';
 import { EmbeddingLayer } from '../../layers/keras/embedding.js';
-import { InferenceIdentityLayer, type InferenceIdentityClass } from '../../layers/keras/identity.js';
+import { noiseLayerOf, type NoiseLayerClass } from '../../layers/keras/dropout.js';
 import { InputLayer } from '../../layers/keras/input.js';
 import type { Layer, Shape, ValueKind } from '../../layers/keras/layer.js';
 import { Add, Concatenate } from '../../layers/keras/merge.js';
@@ -161,13 +162,15 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
       case 'Add':
         return { layer: new Add({ name }), trainingOnly };
       default: {
-        // The inert classes.
-        const rate = className === 'GaussianNoise' ? read.number('stddev', 0) : read.number('rate', 0);
-        const kept: Dict = {};
-        for (const key of ['rate', 'stddev', 'noise_shape', 'seed']) if (key in config) kept[key] = config[key];
-        if (className === 'GaussianNoise') kept.stddev ??= rate;
-        else kept.rate ??= rate;
-        const layer = new InferenceIdentityLayer(className as InferenceIdentityClass, { name, keras: kept, refuseTraining: rate > 0 && !options.ignoreTrainingOnlySettings });
+        // The dropout and noise classes: rate (GaussianNoise: stddev), noise_shape, seed.
+        const amount = className === 'GaussianNoise' ? read.number('stddev', 0) : read.number('rate', 0);
+        const seed = config.seed === undefined || config.seed === null ? undefined : config.seed;
+        if (seed !== undefined && !Number.isSafeInteger(seed)) throw new ShapeError(`'seed' must be an integer or null, got ${describe(seed)}`);
+        const noiseShape = config.noise_shape ?? null;
+        if (noiseShape !== null && !Array.isArray(noiseShape)) throw new ShapeError(`'noise_shape' must be a list or null, got ${describe(noiseShape)}`);
+        const layer = noiseLayerOf(className as NoiseLayerClass, {
+          name, seed: seed as number | undefined, ...(className === 'GaussianNoise' ? { stddev: amount } : { rate: amount }), noiseShape: noiseShape as (number | null)[] | null,
+        });
         return { layer, ...read.firstLayerInput(), trainingOnly };
       }
     }

@@ -26,8 +26,10 @@ export interface FromConfigOptions {
   seed?: number;
   /**
    * Train the model even though its config has settings that act only in training and that webrnn does
-   * not apply yet (dropout, noise, regularizers, constraints, frozen layers: they change nothing at
-   * inference). Default false: training such a model is refused, naming them; predict and evaluate work.
+   * not apply yet (a recurrent layer's or an Embedding's dropout, regularizers, constraints, frozen layers:
+   * they change nothing at inference). Default false: training such a model is refused, naming them;
+   * predict and evaluate work. Dropout, SpatialDropout1D, GaussianDropout, GaussianNoise and AlphaDropout
+   * layers are not among them: they train as in Keras.
    */
   ignoreTrainingOnlySettings?: boolean;
 }

@@ -2,16 +2,16 @@
 // as read (Lambda, Conv1D, nested models, custom
 // classes) is a ShapeError naming the layer's position, name and class and the model.
 
-import { INFERENCE_IDENTITY_CLASSES } from '../../layers/keras/identity.js';
+import { NOISE_LAYER_CLASSES } from '../../layers/keras/dropout.js';
 import { KERAS1_CLASSES } from './keras1-config.js';
 
 /**
- * Layers whose every setting webrnn honours (or, for the inert ones, whose inference it reproduces
- * exactly). CuDNNLSTM and CuDNNGRU (tf.keras 1.x / Keras 2.x) are the LSTM and GRU(reset_after) they compute.
+ * Layers whose every setting webrnn honours (and the inert ones below). CuDNNLSTM and CuDNNGRU (tf.keras
+ * 1.x / Keras 2.x) are the LSTM and GRU(reset_after) they compute.
  */
 export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'RepeatVector', 'TimeDistributed', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'LayerNormalization', 'Concatenate', 'Add'] as const;
-/** Identities at inference (Keras applies them only in training). */
-export const INERT_CLASSES = INFERENCE_IDENTITY_CLASSES;
+/** Dropout and noise: identities at inference, their noise in training, as Keras (src/layers/keras/dropout.ts). */
+export const INERT_CLASSES = NOISE_LAYER_CLASSES;
 /** The list of what webrnn reads, for error messages (Keras 1's classes are read as Keras 2's: keras1-config.ts). */
 export const supported = () => `webrnn supports ${[...LAYER_CLASSES, ...INERT_CLASSES].join(', ')}, and Keras 1's ${KERAS1_CLASSES.join(', ')}`;
 
@@ -32,12 +32,12 @@ export const UNSUPPORTED_REASONS: Record<string, string> = {
   ConvLSTM2D: 'convolutional recurrent layers are not supported',
 };
 
-/** Whether fromConfig reads the class (or makes it an inference identity). */
+/** Whether fromConfig reads the class (one of LAYER_CLASSES or INERT_CLASSES). */
 export function isReadable(className: string): boolean {
   return (LAYER_CLASSES as readonly string[]).includes(className) || isInert(className);
 }
 
-/** Whether the class is one Keras applies only in training. */
+/** Whether the class is one whose effect Keras applies only in training (dropout, noise). */
 export function isInert(className: string): boolean {
   return (INERT_CLASSES as readonly string[]).includes(className);
 }

@@ -1,24 +1,24 @@
-// What in a config acts only in training: dropout, recurrent_dropout, Dropout-like layers, regularizers,
-// constraints and frozen layers (trainable: false) change nothing at inference, so a config with them
-// predicts and evaluates exactly as Keras does. webrnn does not apply them in training yet, so training
-// such a model (fit, trainOnBatch, warmUp) is refused with an error naming each of them, rather than
-// silently training another model; `ignoreTrainingOnlySettings` lifts that.
+// What in a config acts only in training: dropout, recurrent_dropout, regularizers, constraints and
+// frozen layers (trainable: false) change nothing at inference, so a config with them predicts and
+// evaluates exactly as Keras does. webrnn does not apply them in training yet, so training such a model
+// (fit, trainOnBatch, warmUp) is refused with an error naming each of them, rather than silently
+// training another model; `ignoreTrainingOnlySettings` lifts that. The Dropout-like layers (Dropout,
+// SpatialDropout1D, GaussianDropout, GaussianNoise, AlphaDropout) are not among them: webrnn trains them
+// as Keras does (src/layers/keras/dropout.ts).
 
 import { describe, isDict, type Dict } from './config-values.js';
 import { isInert } from './layer-classes.js';
 
 /**
- * A layer's settings that act only in training (dropout, noise, regularizers, constraints), described by
+ * A layer's settings that act only in training and that webrnn does not apply (a recurrent layer's or an
+ * Embedding's dropout, regularizers, constraints, frozen layers), described by
  * the keys the config wrote: `origin` maps a key read in Keras 2 terms to its Keras 1 name (keras1-config.ts).
  */
 export function trainingOnlySettings(className: string, config: Dict, who: string, origin: Readonly<Record<string, string>> = {}): string[] {
   const found: string[] = [];
   const label = (key: string) => (Object.hasOwn(origin, key) ? origin[key] : key);
   const positive = (key: string) => typeof config[key] === 'number' && (config[key] as number) > 0;
-  if (isInert(className)) {
-    const key = className === 'GaussianNoise' ? 'stddev' : 'rate';
-    if (positive(key)) found.push(`${label(key)} ${config[key]}`);
-  } else {
+  if (!isInert(className)) {
     for (const key of ['dropout', 'recurrent_dropout']) if (positive(key)) found.push(`${label(key)} ${config[key]}`);
   }
   if (config.trainable === false) found.push('trainable false (a frozen layer)');
