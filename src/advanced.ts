@@ -47,6 +47,7 @@ export { WeightLayer, type LayerOptions, type LayerWeight, type StoredPart } fro
 export type { RecurrentBuffers, SharedStateBuffers, BackwardOptions } from './layers/recurrent.js';
 export type { DenseBuffers } from './layers/dense.js';
 export type { EmbeddingBuffers } from './layers/embedding.js';
+export { Conv1DWeights, type Conv1DWeightsConfig } from './layers/conv1d.js';
 export { glorotUniform, orthogonal, initialize } from './layers/initializers.js';
 export { toInterleaved, fromInterleaved } from './layers/gate-layout.js';
 export { batchToTimeMajor, timeToBatchMajor } from './layers/layout.js';
@@ -65,6 +66,9 @@ export { copyStep } from './plan/plan.js';
 export * from './kernels/columns.js';
 export * from './kernels/bidirectional.js';
 export * from './kernels/pooling.js';
+export * from './kernels/pooling1d.js';
+export * from './kernels/conv1d.js';
+export * from './kernels/window1d.js';
 export * from './kernels/layer-norm.js';
 export * from './kernels/dropout.js';
 export { noiseCounter } from './layers/keras/dropout.js';

@@ -19,6 +19,9 @@
 import { ShapeError } from '../gpu/errors.js';
 import type { KernelRegistry, KernelSpec, Step } from '../gpu/kernel-registry.js';
 import { grid1d } from './grid.js';
+import { checkNoiseRate, seedWords } from './noise-rate.js';
+
+export { checkNoiseRate, seedWords } from './noise-rate.js';
 import { checkRegion, describeValue as describe, keepApart, type ElementRegion } from './regions.js';
 
 /** The noise kinds by name, with the kind code the shader takes. */
@@ -103,21 +106,6 @@ export function noiseConstants(kind: NoiseKind, rate: number): { rate: number; s
     case 'gaussian_noise':
       return { rate: 0, scale: rate, shift: 0, dropped: 0 };
   }
-}
-
-/** Checks a rate (or stddev) for a kind; the message names `who`. */
-export function checkNoiseRate(who: string, kind: NoiseKind, rate: number): void {
-  if (kind === 'gaussian_noise') {
-    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) throw new ShapeError(`${who}: stddev must be a finite number >= 0, got ${describe(rate)}`);
-    return;
-  }
-  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) throw new ShapeError(`${who}: rate must be a number in [0, 1), got ${describe(rate)}`);
-}
-
-/** The two 32-bit words of a seed's low 64 bits (two's complement for a negative one). */
-export function seedWords(who: string, seed: number): [number, number] {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new ShapeError(`${who}: seed must be an integer, got ${describe(seed)}`);
-  return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
 }
 
 function dimsOf(values: Partial<NoiseDimsValues>): NoiseDimsValues {

@@ -11,7 +11,7 @@ import { seededRandom } from '../layers/random.js';
 import type { WeightLayer } from '../layers/weight-layer.js';
 import { createOptimizer, type ClipOptions, type NonFinitePolicy, type NonFiniteSteps, type Optimizer, type OptimizerName } from '../optim/index.js';
 import type { Plan } from '../plan/plan.js';
-import { sliceSet, type SequenceSet } from './data.js';
+import { batchOf, sliceSet, type SequenceSet } from './data.js';
 
 /** Keras loss names. */
 export type LossName = 'mse' | 'mae' | 'binary_crossentropy' | 'categorical_crossentropy' | 'sparse_categorical_crossentropy';
@@ -90,6 +90,12 @@ export interface FitOptions {
   validationSplit?: number;
   /** Seed of the shuffling. Default 0. */
   seed?: number;
+  /**
+   * 'length': batches of sequences of similar length (the samples sorted by length after the shuffle,
+   * cut into batches, the batches shuffled), so sequences of different lengths train with little
+   * padding. Without it a batch is padded to its longest sequence.
+   */
+  bucketBy?: 'length';
   /** Called after each batch and epoch. */
   callbacks?: FitCallbacks;
   /**
@@ -337,6 +343,7 @@ export abstract class BaseModel {
     if (!Number.isInteger(epochs) || epochs < 0) throw new ShapeError(`fit: epochs must be a non-negative integer, got ${epochs}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ShapeError(`fit: batchSize must be a positive integer, got ${batchSize}`);
     if (!(split >= 0 && split < 1)) throw new ShapeError(`fit: validationSplit must be in [0, 1), got ${split}`);
+    if (options.bucketBy !== undefined && options.bucketBy !== 'length') throw new ShapeError(`fit: bucketBy must be 'length', got ${JSON.stringify(options.bucketBy)}`);
     const checkpointEvery = options.checkpointEvery ?? 0;
     if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new ShapeError(`fit: checkpointEvery must be a non-negative integer (epochs), got ${checkpointEvery}`);
     const total = sampleCount(data);
@@ -357,11 +364,15 @@ export abstract class BaseModel {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = Array.from({ length: trainCount }, (_, i) => i);
       if (options.shuffle ?? true) shuffle(order, random);
+      const lengths = options.bucketBy === 'length' ? train.inputs.find((s) => s.lengths)?.lengths : undefined;
+      if (lengths) order.sort((a, b) => lengths[a] - lengths[b]); // stable: shuffled within a length
+      const epochBatches = Array.from({ length: batches }, (_, b) => order.slice(b * batchSize, (b + 1) * batchSize));
+      if (lengths && (options.shuffle ?? true)) shuffle(epochBatches, random);
       this.clearTraining();
       const firstStep = optimizer.iterations + 1;
-      for (let start = 0, batch = 0; start < trainCount; start += batchSize, batch++) {
+      for (const [batch, samples] of epochBatches.entries()) {
         options.signal?.throwIfAborted();
-        await this.runTrainingBatch(train, order.slice(start, start + batchSize));
+        await this.runTrainingBatch(train, samples);
         await options.callbacks?.onBatchEnd?.(batch);
       }
       const { sum, unfinished, nonFinite, metricSums } = await this.readTraining();
@@ -462,9 +473,10 @@ export abstract class BaseModel {
     this.ctx.write(this.trainLoss, new Float32Array(this.trainLoss.size / 4));
   }
 
-  private async runTrainingBatch(data: Dataset, indices: number[]): Promise<void> {
+  private async runTrainingBatch(all: Dataset, samples: number[]): Promise<void> {
     const { optimizer } = this.requireCompiled('training');
     this.assertTrainable('training');
+    const { data, indices } = batchData(all, samples);
     const shape = this.plansFor(indices.length, data, 'training');
     const plan = await shape.training(optimizer, this.trainLoss);
     shape.upload(data, indices);
@@ -473,14 +485,14 @@ export abstract class BaseModel {
     this.trainSamples += indices.length;
   }
 
-  private async evaluateSet(data: Dataset, batchSize: number): Promise<{ loss: number; metrics: number[] }> {
+  private async evaluateSet(all: Dataset, batchSize: number): Promise<{ loss: number; metrics: number[] }> {
     this.ctx.write(this.evalLoss, new Float32Array(this.evalLoss.size / 4));
-    const count = sampleCount(data);
+    const count = sampleCount(all);
     for (let start = 0; start < count; start += batchSize) {
-      const indices = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
-      const shape = this.plansFor(indices.length, data, 'evaluation');
+      const batch = batchData(all, Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i));
+      const shape = this.plansFor(batch.indices.length, batch.data, 'evaluation');
       const plan = await shape.evaluation(this.evalLoss);
-      shape.upload(data, indices);
+      shape.upload(batch.data, batch.indices);
       plan.run();
     }
     const sums = new Float32Array(await this.ctx.read(this.evalLoss, this.evalLoss.size));
@@ -643,11 +655,22 @@ export function sampleCount(data: Dataset): number {
   return data.inputs[0].count;
 }
 
+/**
+ * Samples `indices` of a dataset as one batch: as they are, or where sequences have different lengths,
+ * copied out and cut to the longest among them (so a batch of short sequences runs short).
+ */
+function batchData(data: Dataset, indices: readonly number[]): { data: Dataset; indices: readonly number[] } {
+  const sets = [...data.inputs, ...data.targets];
+  if (!sets.some((s) => s.lengths)) return { data, indices };
+  const batch = batchOf(sets, indices);
+  return { data: { inputs: batch.slice(0, data.inputs.length), targets: batch.slice(data.inputs.length) }, indices: indices.map((_, i) => i) };
+}
+
 function subset(data: Dataset, from: number, to: number): Dataset {
   return { inputs: data.inputs.map((s) => sliceSet(s, from, to)), targets: data.targets.map((s) => sliceSet(s, from, to)) };
 }
 
-function shuffle(order: number[], random: () => number): void {
+function shuffle<T>(order: T[], random: () => number): void {
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];

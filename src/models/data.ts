@@ -30,6 +30,12 @@ export interface SequenceSet {
   readonly steps: number;
   readonly features: number;
   readonly tokens: boolean;
+  /**
+   * Sequences of different lengths: each sample's real steps, its data padded to `steps` (the longest)
+   * with the pad value its mask recognises (token 0 for an Embedding with maskZero, a Masking layer's
+   * maskValue). A batch is cut to its own longest sequence (batchOf).
+   */
+  readonly lengths?: Int32Array;
 }
 
 /** Feature sequences [N, T, F]; every value must be finite. */
@@ -102,13 +108,16 @@ function flatten(value: Sequences, what: string, rank: 2 | 3): { data: ArrayLike
   return { data, shape };
 }
 
-/** Rows `indices` of a set, time-major: out[(t * batch + b) * F + f] = set[indices[b], t, f]. */
-export function timeMajorBatch(set: SequenceSet, indices: ArrayLike<number>): Float32Array | Int32Array {
-  const { steps, features } = set;
+/**
+ * Rows `indices` of a set, time-major: out[(t * batch + b) * F + f] = set[indices[b], t, f], for the
+ * first `steps` steps (default all).
+ */
+export function timeMajorBatch(set: SequenceSet, indices: ArrayLike<number>, steps = set.steps): Float32Array | Int32Array {
+  const { features } = set;
   const batch = indices.length;
   const out = set.tokens ? new Int32Array(batch * steps * features) : new Float32Array(batch * steps * features);
   for (let b = 0; b < batch; b++) {
-    const from = indices[b] * steps * features;
+    const from = indices[b] * set.steps * features;
     for (let t = 0; t < steps; t++) {
       const src = from + t * features;
       const dst = (t * batch + b) * features;
@@ -121,7 +130,46 @@ export function timeMajorBatch(set: SequenceSet, indices: ArrayLike<number>): Fl
 /** Samples [from, to) of a set. */
 export function sliceSet(set: SequenceSet, from: number, to: number): SequenceSet {
   const size = set.steps * set.features;
-  return { ...set, data: set.data.slice(from * size, to * size), count: to - from };
+  return { ...set, data: set.data.slice(from * size, to * size), count: to - from, ...(set.lengths ? { lengths: set.lengths.slice(from, to) } : {}) };
+}
+
+/**
+ * Samples `indices` of sets that belong together (a model's inputs and targets), batch-major, each set of
+ * sequences of different lengths, and each rectangular one padded as long as they are, cut to the
+ * longest sequence among these samples: a batch of short sequences runs as short as they are.
+ */
+export function batchOf(sets: readonly SequenceSet[], indices: readonly number[]): SequenceSet[] {
+  const ragged = sets.filter((s) => s.lengths);
+  if (ragged.length === 0) return sets.map((s) => pick(s, indices, s.steps));
+  const padded = Math.max(...ragged.map((s) => s.steps));
+  const longest = Math.max(1, ...ragged.flatMap((s) => indices.map((i) => s.lengths![i])));
+  return sets.map((s) => pick(s, indices, s.lengths || (s.steps === padded && padded > 1) ? longest : s.steps));
+}
+
+function pick(set: SequenceSet, indices: readonly number[], steps: number): SequenceSet {
+  const { features } = set;
+  const data = set.tokens ? new Int32Array(indices.length * steps * features) : new Float32Array(indices.length * steps * features);
+  indices.forEach((n, b) => data.set(set.data.subarray(n * set.steps * features, (n * set.steps + steps) * features), b * steps * features));
+  return { ...set, data, count: indices.length, steps, ...(set.lengths ? { lengths: Int32Array.from(indices, (n) => set.lengths![n]) } : {}) };
+}
+
+/** The samples' lengths: sequences of different lengths padded with `pad` to the longest, as flat data. */
+function padRagged(value: ArrayData, what: string, pad: number | undefined): { value: ArrayData; lengths?: Int32Array } {
+  if (!Array.isArray(value) || value.length === 0 || !value.every(Array.isArray)) return { value };
+  const sequences = value as ArrayData[][];
+  const lengths = Int32Array.from(sequences, (s) => s.length);
+  const longest = Math.max(...lengths);
+  if (lengths.every((n) => n === longest)) return { value };
+  const at = lengths.findIndex((n) => n !== longest);
+  if (pad === undefined) {
+    throw new ShapeError(`${what}: sequences of different lengths (sample ${lengths.indexOf(longest)}: ${longest} steps, sample ${at}: ${lengths[at]}) need a mask of their padding: ` +
+      'an Embedding with maskZero or a Masking layer reading this input (or pad them yourself to one length)');
+  }
+  // One step's shape, from the first step of any sequence: the padding steps take it, filled with `pad`.
+  const first = sequences.find((s) => s.length > 0)![0];
+  const step = flattenArray([first], `${what} step 0`).shape.slice(1);
+  const padStep = (): ArrayData => step.reduceRight<ArrayData>((inner, d) => Array.from({ length: d }, () => inner), pad);
+  return { value: sequences.map((s) => [...s, ...Array.from({ length: longest - s.length }, padStep)]), lengths };
 }
 
 /** A batch of samples as Keras takes it: nested arrays [N, ...], or flat data with its shape. */
@@ -166,9 +214,12 @@ export function flattenArray(value: ArrayData, what: string): { data: ArrayLike<
  * Token ids must be integers in [0, vocabSize) (or equal to `allowed`).
  */
 export function sampleSet(
-  value: ArrayData, what: string, perSample: readonly (number | null)[], options: { sequence: boolean; tokens?: { vocabSize?: number; allowed?: number } },
+  value: ArrayData, what: string, perSample: readonly (number | null)[],
+  options: { sequence: boolean; tokens?: { vocabSize?: number; allowed?: number }; pad?: number },
 ): SequenceSet {
-  const { data, shape } = flattenArray(value, what);
+  const ragged = options.sequence && perSample[0] === null ? padRagged(value, what, options.pad) : { value };
+  const { data, shape } = flattenArray(ragged.value, what);
+  const lengths = ragged.lengths ? { lengths: ragged.lengths } : {};
   let sample = shape.slice(1);
   // Keras takes [N] or [N, 1] for one value per sample.
   if (sample.length === perSample.length + 1 && sample[sample.length - 1] === 1) sample = sample.slice(0, -1);
@@ -192,7 +243,7 @@ export function sampleSet(
       }
       out[i] = id;
     }
-    return { data: out, count, steps, features, tokens: true };
+    return { data: out, count, steps, features, tokens: true, ...lengths };
   }
   const out = new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) {
@@ -200,7 +251,7 @@ export function sampleSet(
     if (!Number.isFinite(v)) throw new ShapeError(`${what}: value at ${indexOf(i, [count, ...sample])} is ${v}; values must be finite`);
     out[i] = v;
   }
-  return { data: out, count, steps, features, tokens: false };
+  return { data: out, count, steps, features, tokens: false, ...lengths };
 }
 
 function indexOf(flat: number, shape: readonly number[]): string {

@@ -12,6 +12,7 @@ import { formatShape, SymbolicTensor, type Layer, type Node } from '../layers/ke
 import { expectPositiveInteger } from '../layers/validate.js';
 import type { ParameterStore } from '../layers/parameters.js';
 import { GraphTraining, sparseTarget, type LossSpec, type MetricSpec } from '../plan/graph-training.js';
+import { RecurrentLayerNode } from '../layers/keras/recurrent.js';
 import { BaseModel, METRIC_SLOT, type CompileOptions, type Dataset, type LossName, type LossOption, type TrainingPlans, type WeightOwner } from './base-model.js';
 import { timeMajorBatch, type SequenceSet } from './data.js';
 import { Graph } from './graph.js';
@@ -279,6 +280,12 @@ export abstract class GraphModel extends BaseModel {
   protected createPlans(batch: number, data: Dataset, what: string): TrainingPlans {
     this.checkShape(what, batch, this.inputShapes(data.inputs));
     const training = new GraphTraining(this.ctx, this.registry, this.graph, batch, this.inputShapes(data.inputs), this.losses, this.metricSpecs, this.name);
+    const unmasked = data.targets.findIndex((s, i) => s.lengths && !training.run.valueOf(this.graph.outputs[i]).mask);
+    if (unmasked >= 0) {
+      training.dispose();
+      throw new ShapeError(`${what}: the targets of output '${this.graph.outputs[unmasked].layer.name}' have different lengths, but the output has no mask of its steps ` +
+        'to leave the padding out of the loss: its steps must come from an Embedding with maskZero or a Masking layer');
+    }
     const store = this.store;
     return {
       training: (optimizer, accumulator) => training.training(optimizer, store.gradientBuffer, accumulator, METRIC_SLOT.train),
@@ -310,6 +317,15 @@ export abstract class GraphModel extends BaseModel {
       return zeros(sparse ? [...shape.slice(0, -1), 1] : shape, sparse, shape.length > 1);
     });
     return { inputs, targets };
+  }
+
+  /**
+   * Zeroes the states its stateful recurrent layers carry from batch to batch (Keras' reset_states), as
+   * before their first batch; a model without stateful layers is unchanged.
+   */
+  resetStates(): void {
+    this.assertLive();
+    for (const layer of this.graph.layers) if (layer instanceof RecurrentLayerNode) layer.resetStates();
   }
 
   /** Keras' summary(): every layer with its output shape and parameter count, and the totals. */

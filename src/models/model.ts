@@ -11,6 +11,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
 import { EmbeddingLayer } from '../layers/keras/embedding.js';
+import { MaskingLayer } from '../layers/keras/masking.js';
 import type { InputLayer } from '../layers/keras/input.js';
 import { timeToBatchMajor } from '../layers/layout.js';
 import { GraphTraining, sparseTarget } from '../plan/graph-training.js';
@@ -49,9 +50,13 @@ export class Model extends GraphModel {
     const values = spread(x as ModelData, inputs.map((t) => t.layer.name), `${what} x`, 'input');
     const sets = inputs.map((t, i) => {
       const layer = t.layer as InputLayer;
-      const vocab = this.graph.consumers(t).map((n) => n.layer).find((l): l is EmbeddingLayer => l instanceof EmbeddingLayer)?.inputDim;
-      const tokens = layer.outputKind() === 'int32' ? { vocabSize: vocab } : undefined;
-      return sampleSet(values[i], `${what} input '${layer.name}'`, layer.shape, { sequence: layer.sequence, tokens });
+      const consumers = this.graph.consumers(t).map((n) => n.layer);
+      const embedding = consumers.find((l): l is EmbeddingLayer => l instanceof EmbeddingLayer);
+      const tokens = layer.outputKind() === 'int32' ? { vocabSize: embedding?.inputDim } : undefined;
+      // Sequences of different lengths are padded with what their mask takes for padding.
+      const masking = consumers.find((l): l is MaskingLayer => l instanceof MaskingLayer);
+      const pad = embedding?.maskZero ? 0 : masking?.maskValue;
+      return sampleSet(values[i], `${what} input '${layer.name}'`, layer.shape, { sequence: layer.sequence, tokens, pad });
     });
     sets.forEach((s, i) => {
       if (s.count !== sets[0].count) throw new ShapeError(`${what}: input '${inputs[i].layer.name}' has ${s.count} samples, input '${inputs[0].layer.name}' ${sets[0].count}`);
@@ -71,9 +76,14 @@ export class Model extends GraphModel {
       const perSample = sparse ? shape.slice(0, -1) : shape;
       const who = `${what} target of output '${t.layer.name}'`;
       const sequence = shape.length > 1;
-      const set = sampleSet(values[i], who, perSample.length === 0 ? [1] : perSample, {
-        sequence, tokens: sparse ? { vocabSize: shape[shape.length - 1], allowed: losses[i].maskToken } : undefined,
+      // Targets of different lengths (of a masked output sequence: checked when its plans are made) are
+      // padded; the padding weighs nothing.
+      const set = sampleSet(values[i], who, perSample.length === 0 ? [1] : perSample.map((d, k) => (k === 0 && sequence ? null : d)), {
+        sequence, tokens: sparse ? { vocabSize: shape[shape.length - 1], allowed: losses[i].maskToken } : undefined, pad: losses[i].maskToken ?? 0,
       });
+      if (sequence && set.steps !== shape[0]) {
+        throw new ShapeError(`${who}: expected shape [samples, ${perSample.join(', ')}] (the output's steps), got ${set.count} samples of ${set.steps} steps`);
+      }
       if (set.count !== inputs[0].count) throw new ShapeError(`${what}: x has ${inputs[0].count} samples but the target of '${t.layer.name}' has ${set.count}`);
       return set;
     });

@@ -100,10 +100,12 @@ export class GraphRun {
         if (value.value.offset % alignment === 0 || (i >= node.inputs.length && layer.takesUnalignedInitialState)) return id;
         return this.alignedCopy(id, `${nodeLabel}.aligned_${i}`);
       });
-      const runtime = layer.runtime(this.context(nodeLabel), node, inbound.map((id) => this.values[id]));
+      const inboundValues = inbound.map((id) => this.values[id]);
+      const runtime = layer.runtime(this.context(nodeLabel), node, inboundValues);
       const trainable = layer.weightLayer !== undefined;
       const upstream = trainable || inbound.some((id) => this.needsGradient[id]);
-      const entry: Entry = { label: nodeLabel, runtime, inbound, outputs: runtime.outputs.map((v) => this.newValue(v, upstream)), trainable };
+      const outputs = runtime.outputs.map((v, i) => this.withMask(v, v.mask ?? layer.outputMask(i, inboundValues), nodeLabel));
+      const entry: Entry = { label: nodeLabel, runtime, inbound, outputs: outputs.map((v) => this.newValue(v, upstream)), trainable };
       this.add(entry);
       node.outputs.forEach((t, i) => this.tensorValue.set(t, entry.outputs[i]));
       node.inbound.forEach((tensor, i) => {
@@ -113,11 +115,21 @@ export class GraphRun {
     }
   }
 
+  /** The value with Keras' mask of its steps: one f32 per (step, sample) of a sequence [T, ...]. */
+  private withMask(value: Value, mask: Range | undefined, label: string): Value {
+    if (!mask) return value;
+    const expected = value.shape.length >= 2 ? value.shape[0] * this.batch * 4 : 0;
+    if (mask.size !== expected) {
+      throw new WebRnnError(`${label}: a mask of ${mask.size / 4} values reached an output of shape [${value.shape.join(', ')}] (batch ${this.batch}), which needs ${expected / 4}`);
+    }
+    return value.mask === mask ? value : { ...value, mask };
+  }
+
   /** A copy of a value at an offset the device cannot bind, into buffers of its own (and its gradient back). */
   private alignedCopy(id: number, label: string): number {
     const source = this.values[id];
     const owned: GPUBuffer[] = [];
-    const copy = makeValue(this.context(label), 'value', source.shape, owned, source.grad !== undefined);
+    const copy: Value = { ...makeValue(this.context(label), 'value', source.shape, owned, source.grad !== undefined), mask: source.mask };
     const n = source.value.size / 4;
     const registry = this.registry;
     const runtime: NodeRuntime = {

@@ -7,15 +7,20 @@
 // accumulator, the metrics to slots of their own, read once per epoch. A cross-entropy on a softmax
 // output (a binary one on a sigmoid output) reads the producer's logits and writes their gradient: the
 // softmax (sigmoid) backward is not run, as Keras' from_logits path but fused.
+//
+// An output sequence with Keras' mask of its steps (from an Embedding with maskZero or a Masking layer)
+// weighs only its real steps: its row weights are mask / sum(mask), made on the GPU before the loss
+// (Keras 3: the mean over the unmasked steps), times the target's maskToken mask when it has one.
 
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { KernelRegistry, Step } from '../gpu/kernel-registry.js';
 import { accuracyStep, pointwiseLossStep, rowLossStep, rowWeightsFromMask, sumPartialsStep, type AccuracyKind } from '../kernels/loss.js';
-import type { ForwardPass, SymbolicTensor, Value } from '../layers/keras/layer.js';
+import type { ForwardPass, Range, SymbolicTensor, Value } from '../layers/keras/layer.js';
 import type { Graph } from '../models/graph.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { argmaxStep } from '../kernels/decode.js';
+import { maskingKernels } from '../kernels/lazy.js';
 import { GraphRun, type LossWrite } from './graph-run.js';
 import { clearStep, copyStep, Plan } from './plan.js';
 
@@ -61,6 +66,10 @@ interface OutputLoss {
   readonly target: GPUBuffer;
   readonly rowWeight: GPUBuffer;
   readonly partial: GPUBuffer;
+  /** The output's mask of steps, which its row weights are made from. */
+  readonly mask?: Range;
+  /** With a mask and a maskToken: the target's 0/1 mask, which the row weights are multiplied by. */
+  readonly maskBase?: GPUBuffer;
 }
 
 export class GraphTraining {
@@ -90,8 +99,10 @@ export class GraphTraining {
           const loss = losses[i];
           const cols = value.shape[value.shape.length - 1];
           const elements = value.rows * (sparseTarget(loss) ? 1 : cols);
+          const mask = value.shape.length >= 2 ? value.mask : undefined;
           this.outputLosses.push({
-            tensor, loss,
+            tensor, loss, mask,
+            ...(mask && loss.maskToken !== undefined ? { maskBase: ctx.createStorageBuffer(`${label}.${tensor.layer.name}.target_mask`, value.rows * 4) } : {}),
             target: ctx.createStorageBuffer(`${label}.${tensor.layer.name}.target`, elements * 4),
             rowWeight: ctx.createStorageBuffer(`${label}.${tensor.layer.name}.row_weight`, value.rows * 4, new Float32Array(value.rows).fill(1 / value.rows)),
             partial: ctx.createStorageBuffer(`${label}.${tensor.layer.name}.partial`, value.rows * (loss.name === 'mse' || loss.name === 'mae' || loss.name === 'binary_crossentropy' ? cols : 1) * 4),
@@ -117,8 +128,11 @@ export class GraphTraining {
     targets.forEach((data, i) => {
       const out = this.outputLosses[i];
       this.ctx.write(out.target, data);
-      const mask = out.loss.maskToken;
-      if (mask !== undefined) this.ctx.write(out.rowWeight, rowWeightsFromMask(Float32Array.from(data, (id) => (id === mask ? 0 : 1))));
+      const token = out.loss.maskToken;
+      if (token === undefined) return;
+      const targetMask = Float32Array.from(data, (id) => (id === token ? 0 : 1));
+      if (out.maskBase) this.ctx.write(out.maskBase, targetMask);
+      else if (!out.mask) this.ctx.write(out.rowWeight, rowWeightsFromMask(targetMask));
     });
   }
 
@@ -134,6 +148,13 @@ export class GraphTraining {
     const steps: Step[] = [];
     for (const [i, out] of this.outputLosses.entries()) {
       const value: Value = this.run.valueOf(out.tensor);
+      if (out.mask) {
+        const { maskRowWeightsStep } = await maskingKernels();
+        steps.push(await maskRowWeightsStep(this.registry, `${this.label}.loss.${out.tensor.layer.name}.row_weights`, value.rows, {
+          mask: { buffer: out.mask.buffer, offset: out.mask.offset / 4 }, out: { buffer: out.rowWeight, offset: 0 },
+          ...(out.maskBase ? { base: { buffer: out.maskBase, offset: 0 } } : {}),
+        }));
+      }
       const cols = value.shape[value.shape.length - 1];
       const fused = this.usesLogits(i);
       const logits = fused ? this.run.logitsOf(out.tensor)! : undefined;
@@ -273,7 +294,7 @@ export class GraphTraining {
       p?.plan.dispose();
       p?.owned.forEach((b) => this.ctx.destroyBuffer(b));
     }
-    for (const out of this.outputLosses) for (const b of [out.target, out.rowWeight, out.partial]) this.ctx.destroyBuffer(b);
+    for (const out of this.outputLosses) for (const b of [out.target, out.rowWeight, out.partial, out.maskBase]) if (b) this.ctx.destroyBuffer(b);
     for (const b of this.metricPartials) this.ctx.destroyBuffer(b);
     this.run.dispose();
   }

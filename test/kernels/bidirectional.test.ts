@@ -10,13 +10,13 @@
 // below 2 in size, each at most 2^-23 = 1.2e-7, otherwise: atol 1e-6 (a misplaced element is off by
 // O(0.1)).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Plan, ShapeError, Tensor } from '../../src/advanced.js';
+import { describe, expect, it } from 'vitest';
+import { Plan, ShapeError, type Tensor } from '../../src/advanced.js';
 import { mergeBackwardStep, mergedWidth, mergeForwardStep, type MergeMode } from '../../src/kernels/bidirectional.js';
-import { expectClose, type Tolerance } from '../helpers/compare.js';
-import { gpu } from '../helpers/gpu.js';
+import type { Tolerance } from '../helpers/compare.js';
+import { expectRegion, filled, kernelTensors } from '../helpers/regions.js';
 import { MERGE_MODES, mergeDirections, mergeDirectionsBackward } from '../reference/bidirectional.js';
-import { mulberry32, uniformArray } from '../reference/random.js';
+import { mulberry32 } from '../reference/random.js';
 
 const EXACT: Tolerance = { atol: 0, rtol: 0 };
 const ROUNDED: Tolerance = { atol: 1e-6, rtol: 0 };
@@ -39,9 +39,6 @@ const CASES: MergeCase[] = [
   { name: 'final states T 1 B 4 U 5 S 1', T: 1, B: 4, U: 5, S: 1, offsets: { src: 7, out: 1, target: 3 } },
 ];
 
-/** Floats around each region, on both sides: they must come back unchanged. */
-const MARGIN = 5;
-
 /** Direction d's h at place p (state 0 of the [2, S, T, B, U] region), as hseq [2, T, B, U]. */
 function hOf(c: MergeCase, region: Float32Array, offset: number): Float64Array {
   const block = c.T * c.B * c.U;
@@ -54,30 +51,9 @@ function outFloats(mode: MergeMode, c: MergeCase): number {
   return (mode === 'none' ? 2 : 1) * c.T * c.B * mergedWidth(mode, c.U);
 }
 
-/** `floats` values in [-1, 1) with MARGIN more than `offset + floats`. */
-function filled(rng: () => number, offset: number, floats: number): Float32Array {
-  return Float32Array.from(uniformArray(offset + floats + MARGIN, 1, rng));
-}
-
-/** The region [offset, offset + floats) of `actual` against `expected`, and everything else unchanged from `before`. */
-function expectRegion(actual: Float32Array, before: Float32Array, offset: number, expected: Float64Array, tol: Tolerance, what: string): void {
-  expectClose(actual.subarray(offset, offset + expected.length), expected, tol, what);
-  const outside = (a: Float32Array) => [...a.subarray(0, offset), ...a.subarray(offset + expected.length)];
-  expect(outside(actual), `${what}: outside the region`).toEqual(outside(before));
-}
-
 describe('Bidirectional merge kernels vs float64 reference', () => {
-  let env: Awaited<ReturnType<typeof gpu>>;
-  const tensors: Tensor[] = [];
-  const tensor = (data: Float32Array, label: string) => {
-    const t = Tensor.from(env.ctx, data, [data.length], { label });
-    tensors.push(t);
-    return t;
-  };
-  beforeAll(async () => {
-    env = await gpu();
-  });
-  afterAll(() => tensors.forEach((t) => t.dispose()));
+  const env = kernelTensors();
+  const tensor = env.tensor;
 
   for (const c of CASES) {
     const block = c.T * c.B * c.U;

@@ -33,6 +33,7 @@ import {
 } from '../../src/kernels/layer-norm.js';
 import { expectClose, type Tolerance } from '../helpers/compare.js';
 import { gpu } from '../helpers/gpu.js';
+import { accumulated, filled } from '../helpers/regions.js';
 import { layerNorm, layerNormBackward } from '../reference/layer-norm.js';
 import { mulberry32, uniformArray } from '../reference/random.js';
 
@@ -64,13 +65,6 @@ const FLAGS = [
 
 const EPSILON = 1e-3;
 
-/** Elements around each region, on both sides: they must come back unchanged. */
-const MARGIN = 5;
-
-/** `count` values in [-1, 1) with MARGIN more than `offset + count`. */
-function filled(rng: () => number, offset: number, count: number): Float32Array {
-  return Float32Array.from(uniformArray(offset + count + MARGIN, 1, rng));
-}
 
 /** [offset, offset + values.length) of a copy of `into` set to `values`. */
 function placed(into: Float32Array, offset: number, values: ArrayLike<number>): Float32Array {
@@ -91,9 +85,6 @@ function expectRegions(actual: ArrayLike<number>, before: ArrayLike<number>, reg
 }
 
 /** What a backward leaves: the gradient, plus (accumulated) what the destination held. */
-function accumulated(start: Float32Array, offset: number, gradient: Float64Array, accumulate: boolean): Float64Array {
-  return gradient.map((g, i) => (accumulate ? start[offset + i] + g : g));
-}
 
 /** Every other element of stats [R, 2]: the means (0) or the inverse deviations (1). */
 const column = (stats: ArrayLike<number>, which: 0 | 1) => Array.from(stats).filter((_, i) => i % 2 === which);

@@ -16,13 +16,13 @@
 //     (2.5 ulp of a result below 1: 1.5e-7); backward: a division and, accumulated, an add, results
 //     below 2. A misplaced or missing element is off by O(0.1).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Plan, ShapeError, Tensor } from '../../src/advanced.js';
+import { describe, expect, it } from 'vitest';
+import { Plan, ShapeError, type Tensor } from '../../src/advanced.js';
 import {
   flattenSequenceBackwardStep, flattenSequenceStep, globalPoolArgBytes, globalPoolBackwardStep, globalPoolForwardStep, type PoolMode,
 } from '../../src/kernels/pooling.js';
 import { expectClose, type Tolerance } from '../helpers/compare.js';
-import { gpu } from '../helpers/gpu.js';
+import { accumulated, expectRegion, filled, kernelTensors, MARGIN } from '../helpers/regions.js';
 import { flattenSequence, flattenSequenceBackward, globalPool, globalPoolBackward, POOL_MODES } from '../reference/pooling.js';
 import { mulberry32, uniformArray } from '../reference/random.js';
 
@@ -45,45 +45,14 @@ const CASES: PoolCase[] = [
   { name: 'T 40 B 4 F 17', T: 40, B: 4, F: 17, offsets: { x: 7, out: 1, dx: 3, arg: 2 } },
 ];
 
-/** Elements around each region, on both sides: they must come back unchanged. */
-const MARGIN = 5;
 
-/** `count` values in [-1, 1) with MARGIN more than `offset + count` (rounded to multiples of 1/2 with `ties`). */
-function filled(rng: () => number, offset: number, count: number, ties = false): Float32Array {
-  const values = uniformArray(offset + count + MARGIN, 1, rng);
-  return Float32Array.from(ties ? values.map((v) => Math.round(2 * v) / 2) : values);
-}
 
-/** The region [offset, offset + expected.length) of `actual` against `expected`, and everything else unchanged from `before`. */
-function expectRegion(actual: ArrayLike<number>, before: ArrayLike<number>, offset: number, expected: ArrayLike<number>, tol: Tolerance, what: string): void {
-  expectClose(Array.from(actual).slice(offset, offset + expected.length), expected, tol, what);
-  const outside = (a: ArrayLike<number>) => [...Array.from(a).slice(0, offset), ...Array.from(a).slice(offset + expected.length)];
-  expect(outside(actual), `${what}: outside the region`).toEqual(outside(before));
-}
-
-/** What a backward leaves in dx: the gradient, plus (accumulated) what dx held, that add done in f32 when `f32Add`. */
-function accumulated(start: Float32Array, offset: number, gradient: Float64Array, accumulate: boolean, f32Add: boolean): Float64Array {
-  return gradient.map((g, i) => {
-    if (!accumulate) return g;
-    const sum = start[offset + i] + g;
-    return f32Add ? Math.fround(sum) : sum;
-  });
-}
 
 describe('pooling kernels vs float64 reference', () => {
-  let env: Awaited<ReturnType<typeof gpu>>;
-  const tensors: Tensor[] = [];
-  const tensor = (data: Float32Array | Uint32Array, label: string) => {
-    const t = Tensor.from(env.ctx, data, [data.length], { label });
-    tensors.push(t);
-    return t;
-  };
+  const env = kernelTensors();
+  const tensor = env.tensor;
   /** u32 values (arg) around a region: markers far from any step. */
   const markers = (offset: number, count: number) => Uint32Array.from({ length: offset + count + MARGIN }, (_, i) => 1000 + i);
-  beforeAll(async () => {
-    env = await gpu();
-  });
-  afterAll(() => tensors.forEach((t) => t.dispose()));
 
   for (const c of CASES) {
     const { T, B, F, offsets } = c;
@@ -175,8 +144,7 @@ describe('pooling kernels vs float64 reference', () => {
     const doutData = Float32Array.from(uniformArray(B * F, 1, rng));
     const x = tensor(xData, 'pool.x');
     const out = tensor(new Float32Array(B * F), 'pool.out');
-    const arg = Tensor.zeros(env.ctx, [B * F], { dtype: 'u32', label: 'pool.arg' });
-    tensors.push(arg);
+    const arg = tensor(new Uint32Array(B * F), 'pool.arg');
     const dout = tensor(doutData, 'pool.dout');
     const dx = tensor(new Float32Array(T * B * F), 'pool.dx');
     Plan.runOnce(env.ctx, 'pool.chain', [

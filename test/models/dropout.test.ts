@@ -207,6 +207,69 @@ describe('dropout and noise layers in models', () => {
     expect(() => fromConfig(env.ctx, config({ rate: 1 }))).toThrow(/layer 1 'dropout' \(Dropout\).*rate must be a number in \[0, 1\), got 1/);
   });
 
+  describe("a recurrent layer's dropout (Keras' dropout of its input)", () => {
+    /** Dense -> [Dropout over time] -> LSTM [with dropout] -> Dense; the noise seed 9 in either place. */
+    const recurrentModel = (where: 'layer' | 'before' | 'none') =>
+      open(new Sequential(env.ctx, {
+        seed: 4,
+        layers: [
+          layers.input({ shape: [5, 4] }),
+          layers.dense({ units: 6, activation: 'tanh' }),
+          ...(where === 'before' ? [layers.dropout({ rate: 0.4, noiseShape: [null, 1, null], seed: 9 })] : []),
+          layers.lstm({ units: 3, ...(where === 'layer' ? { dropout: 0.4, seed: 9 } : {}) }),
+          layers.dense({ units: 1 }),
+        ],
+      }));
+
+    it('is one mask per sequence over the input features, the same at every step: it trains to the bits of a Dropout(noiseShape [null, 1, null]) before the layer', async () => {
+      const { x, y } = sequenceTask(7, 12);
+      const [inLayer, before, none] = [recurrentModel('layer'), recurrentModel('before'), recurrentModel('none')];
+      const weights = await inLayer.getWeights();
+      before.setWeights(weights);
+      none.setWeights(weights);
+      // Inference: the identity.
+      const predicted = ((await inLayer.predict(x)) as ArrayResult).data;
+      expect(sameBits([predicted as Float32Array], [((await none.predict(x)) as ArrayResult).data as Float32Array])).toBe(true);
+      for (const model of [inLayer, before, none]) {
+        model.compile({ loss: 'mse', optimizer: 'sgd', learningRate: 0.3 });
+        for (let step = 0; step < 3; step++) await model.trainOnBatch(x, y);
+      }
+      const trained = await inLayer.getWeights();
+      expect(sameBits(trained, await before.getWeights()), 'the same masks, the same input gradient').toBe(true);
+      expect(sameBits(trained, await none.getWeights()), 'no dropout trains to other weights').toBe(false);
+      expect(inLayer.getLayer(inLayer.layers.find((l) => l.className === 'LSTM')!.name).getConfig().dropout).toBe(0.4);
+    });
+
+    it('a Keras config with a recurrent dropout trains; recurrent_dropout and dropout inside a Bidirectional still refuse training; bad rates are errors', async () => {
+      const config = (lstm: Record<string, unknown>) => ({
+        class_name: 'Sequential', keras_version: '2.15.0', backend: 'tensorflow',
+        config: {
+          name: 'recurrent',
+          layers: [
+            { class_name: 'InputLayer', config: { batch_input_shape: [null, 5, 4], dtype: 'float32', name: 'features' } },
+            lstm,
+            { class_name: 'Dense', config: { name: 'dense', units: 1 } },
+          ],
+        },
+      });
+      const { x, y } = sequenceTask(4, 13);
+      const lstm = (extra: Record<string, unknown>) => ({ class_name: 'LSTM', config: { name: 'lstm', units: 3, ...extra } });
+      const model = open(fromConfig(env.ctx, config(lstm({ dropout: 0.3 }))) as Sequential);
+      model.compile({ loss: 'mse', optimizer: 'sgd' });
+      await model.trainOnBatch(x, y);
+      expect(model.getLayer('lstm').getConfig().dropout).toBe(0.3);
+      const refusing = open(fromConfig(env.ctx, config(lstm({ recurrent_dropout: 0.2 }))) as Sequential);
+      refusing.compile({ loss: 'mse', optimizer: 'sgd' });
+      await expect(refusing.trainOnBatch(x, y)).rejects.toThrow(/recurrent_dropout 0.2/);
+      const wrapped = open(fromConfig(env.ctx, config({ class_name: 'Bidirectional', config: { name: 'bi', layer: lstm({ dropout: 0.3 }) } })) as Sequential);
+      wrapped.compile({ loss: 'mse', optimizer: 'sgd' });
+      await expect(wrapped.trainOnBatch(x, y)).rejects.toThrow(/dropout 0.3/);
+      expect(() => layers.lstm({ units: 2, dropout: 1, name: 'l1' })).toThrow(/LSTM 'l1' dropout: rate must be a number in \[0, 1\)/);
+      expect(() => layers.gru({ units: 2, recurrentDropout: 0.1, name: 'g1' })).toThrow(/GRU 'g1': recurrentDropout is not supported yet/);
+      expect(() => layers.bidirectional({ name: 'b1', layer: layers.lstm({ units: 2, dropout: 0.1 }) })).toThrow(/Bidirectional 'b1': dropout of the wrapped layer/);
+    });
+  });
+
   it('a rate outside [0, 1), a negative stddev, and a noise shape or input that does not fit are errors naming the layer', () => {
     expect(() => layers.dropout({ rate: 1, name: 'd1' })).toThrow(ShapeError);
     expect(() => layers.dropout({ rate: 1, name: 'd2' })).toThrow(/Dropout 'd2': rate must be a number in \[0, 1\), got 1/);

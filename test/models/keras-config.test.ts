@@ -364,11 +364,11 @@ describe('fromConfig errors name the layer, its class and the model', () => {
   });
 
   it('an unknown class, and a custom one', () => {
-    const config = functional('convnet', [input('x', [null, 3]), { name: 'conv1d', class_name: 'Conv1D', config: { name: 'conv1d', filters: 4 }, inbound_nodes: [[['x', 0, 0, {}]]] }, dense('out', 2, [[['conv1d', 0, 0, {}]]])]);
-    expect(build(config)).toThrow(/layer 1 'conv1d' \(Conv1D\) of model 'convnet' is not supported by webrnn.*\(webrnn supports InputLayer, Dense, /);
+    const config = functional('convnet', [input('x', [null, 3]), { name: 'conv2d', class_name: 'Conv2D', config: { name: 'conv2d', filters: 4 }, inbound_nodes: [[['x', 0, 0, {}]]] }, dense('out', 2, [[['conv2d', 0, 0, {}]]])]);
+    expect(build(config)).toThrow(/layer 1 'conv2d' \(Conv2D\) of model 'convnet' is not supported by webrnn.*\(webrnn supports InputLayer, Dense, /);
     const custom = structuredClone(config);
     Object.assign(custom.config.layers[1] as object, { class_name: 'Attention2', registered_name: 'my_package>Attention2', module: 'my_package.layers' });
-    expect(build(custom)).toThrow(/layer 1 'conv1d' \(Attention2\) of model 'convnet' \(the custom class 'my_package>Attention2'\) is not supported/);
+    expect(build(custom)).toThrow(/layer 1 'conv2d' \(Attention2\) of model 'convnet' \(the custom class 'my_package>Attention2'\) is not supported/);
   });
 
   it('an inbound node naming a layer that is not in the model, a node that is never made, a missing output', () => {
@@ -385,12 +385,14 @@ describe('fromConfig errors name the layer, its class and the model', () => {
     expect(build(config)).toThrow(/model 'loop': the inbound nodes form a cycle: 'a' -> 'b' -> 'a'/);
   });
 
-  it('stateful, mask_zero, a missing field, a bad config', () => {
+  it('stateful and mask_zero (read), a missing field, a bad config', () => {
     const sequential = (layer: object) => ({ class_name: 'Sequential', config: { name: 's', layers: [layer] }, keras_version: '2.15.0' });
-    expect(build(sequential({ class_name: 'LSTM', config: { name: 'lstm', units: 3, stateful: true, batch_input_shape: [2, 4, 3] } })))
-      .toThrow(/layer 0 'lstm' \(LSTM\) of model 's': stateful recurrent layers .* not supported/);
-    expect(build(sequential({ class_name: 'Embedding', config: { name: 'emb', input_dim: 9, output_dim: 2, mask_zero: true, batch_input_shape: [null, 4] } })))
-      .toThrow(/layer 0 'emb' \(Embedding\) of model 's': Embedding 'emb': maskZero/);
+    const stateful = build(sequential({ class_name: 'LSTM', config: { name: 'lstm', units: 3, stateful: true, batch_input_shape: [2, 4, 3] } }))();
+    expect(stateful.layers.find((l) => l.className === 'LSTM')!.getConfig().stateful).toBe(true); // read (test/models/stateful.test.ts)
+    stateful.dispose();
+    const masked = build(sequential({ class_name: 'Embedding', config: { name: 'emb', input_dim: 9, output_dim: 2, mask_zero: true, batch_input_shape: [null, 4] } }))();
+    expect(masked.layers.find((l) => l.className === 'Embedding')!.getConfig().mask_zero).toBe(true); // read, and masked (test/models/masking.test.ts)
+    masked.dispose();
     expect(build(sequential({ class_name: 'Dense', config: { name: 'd', batch_input_shape: [null, 4] } }))).toThrow(/layer 0 'd' \(Dense\) of model 's': the config has no 'units'/);
     expect(build(sequential({ class_name: 'Dense', config: { name: 'd', units: 2 } }))).toThrow(/Sequential 's' config gives no input shape/);
     expect(build('{"class_name": "Sequential", ')).toThrow(/not valid JSON/);

@@ -297,7 +297,7 @@ describe('fromConfig: Keras 1 options webrnn cannot honour name the layer and th
       .toThrow(/^fromConfig: layer 0 'merge_1' \(Merge\) of model 'sequential': 'layers': a Merge of whole models \(Keras 1's Sequential branches\) is not supported/);
   });
 
-  it('keys no Keras 1 layer has, both spellings of one key, a missing one; stateful, mask_zero', () => {
+  it('keys no Keras 1 layer has, both spellings of one key, a missing one; stateful, mask_zero (read)', () => {
     const first = { batch_input_shape: [null, 4, 5] };
     expect(build(sequential([k1Recurrent('LSTM', 'lstm_1', 3, { ...first, peepholes: true })])))
       .toThrow(/^fromConfig: layer 0 'lstm_1' \(LSTM\) of model 'sequential': the key 'peepholes' \(true\) is not one a Keras 1 LSTM has, so webrnn cannot tell what it changes$/);
@@ -309,10 +309,13 @@ describe('fromConfig: Keras 1 options webrnn cannot honour name the layer and th
     delete (noUnits.config as Dict).output_dim;
     expect(build(sequential([noUnits]))).toThrow(/layer 0 'dense_1' \(Dense\) of model 'sequential': the config has no 'output_dim'/);
     expect(build(sequential([k1Recurrent('GRU', 'gru_1', 3, { ...first, output_dim: 0 })]))).toThrow(/layer 0 'gru_1' \(GRU\) of model 'sequential': 'output_dim' must be a positive integer, got 0/);
-    expect(build(sequential([k1Recurrent('GRU', 'gru_1', 3, { batch_input_shape: [2, 4, 5], stateful: true })])))
-      .toThrow(/layer 0 'gru_1' \(GRU\) of model 'sequential': stateful recurrent layers \(state carried across batches\) are not supported yet/);
+    const statefulModel = build(sequential([k1Recurrent('GRU', 'gru_1', 3, { batch_input_shape: [2, 4, 5], stateful: true })]))();
+    expect(statefulModel.layers.find((l) => l.className === 'GRU')!.getConfig().stateful).toBe(true);
+    statefulModel.dispose();
     const masked = { class_name: 'Embedding', config: { ...k1Base('embedding_1', { batch_input_shape: [null, 6], input_dtype: 'int32' }), input_dim: 9, output_dim: 2, input_length: 6, mask_zero: true } };
-    expect(build(sequential([masked]))).toThrow(/layer 0 'embedding_1' \(Embedding\) of model 'sequential': Embedding 'embedding_1': maskZero \(masking padded steps\) is not supported/);
+    const maskedModel = build(sequential([masked]))();
+    expect(maskedModel.layers.find((l) => l.className === 'Embedding')!.getConfig().mask_zero).toBe(true);
+    maskedModel.dispose();
     expect(build(sequential([{ class_name: 'Highway', config: k1Base('highway_1') }]))).toThrow(/layer 0 'highway_1' \(Highway\) of model 'sequential' is not supported by webrnn/);
   });
 });

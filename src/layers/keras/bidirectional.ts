@@ -18,6 +18,7 @@ import { mergeBackwardStep, mergeForwardStep, type MergeMode } from '../../kerne
 import { RecurrentLayer } from '../recurrent.js';
 import { Layer, wholeBuffer, type BuildContext, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
 import { cellScope, RecurrentLayerNode } from './recurrent.js';
+import { maskingKernels } from '../../kernels/lazy.js';
 
 /** How the two directions' outputs are combined (Keras' merge_mode); null: both are outputs. */
 export type BidirectionalMergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
@@ -46,6 +47,10 @@ export class BidirectionalLayer extends Layer {
     const who = `Bidirectional '${this.name}'`;
     if (!(config.layer instanceof RecurrentLayerNode)) throw new ShapeError(`${who}: layer must be an LSTM, GRU or SimpleRNN layer (layers.lstm(...)), got ${describeLayer(config.layer)}`);
     if (config.layer.nodes.length > 0 || config.layer.weightLayer) throw new ShapeError(`${who}: the wrapped layer '${config.layer.name}' is already used in a model; give Bidirectional a layer of its own`);
+    if (config.layer.stateful) throw new ShapeError(`${who}: a stateful wrapped layer ('${config.layer.name}') is not supported yet`);
+    if (config.layer.dropout > 0) {
+      throw new ShapeError(`${who}: dropout of the wrapped layer '${config.layer.name}' is not supported yet (the two directions draw masks of their own); put a Dropout layer before the Bidirectional`);
+    }
     const mode = config.mergeMode === undefined ? 'concat' : config.mergeMode;
     if (!MERGE_MODES.includes(mode)) throw new ShapeError(`${who}: mergeMode must be 'concat', 'sum', 'mul', 'ave' or null, got ${JSON.stringify(config.mergeMode)}`);
     this.inner = config.layer;
@@ -104,6 +109,11 @@ export class BidirectionalLayer extends Layer {
     return this.layer;
   }
 
+  /** The merged sequences keep the input's mask (with returnSequences); the states have none. */
+  override outputMask(index: number, [x]: readonly Value[]): Range | undefined {
+    return this.inner.returnSequences && index < (this.mergeMode === null ? 2 : 1) ? x.mask : undefined;
+  }
+
   runtime(context: RuntimeContext, _node: Node, [x]: readonly Value[]): NodeRuntime {
     const layer = this.layer!;
     const { batch, registry, label } = context;
@@ -112,7 +122,7 @@ export class BidirectionalLayer extends Layer {
     const S = this.stateCount;
     const sequences = this.inner.returnSequences;
     const mode: MergeMode = this.mergeMode ?? 'none';
-    const buffers = layer.createBuffers(batch, steps);
+    const buffers = layer.createBuffers(batch, steps, {}, x.mask && { buffer: x.mask.buffer, offset: x.mask.offset });
     const stateBytes = batch * units * 4;
     // What is merged: both directions' sequences, or their final h (direction d's h at state slot d * S).
     const mergedSteps = sequences ? steps : 1;
@@ -151,18 +161,34 @@ export class BidirectionalLayer extends Layer {
     const outputs = [...mergedOutputs, ...states];
     const firstState = mergedOutputs.length;
     const dims = { steps: mergedSteps, batch, units, states: sequences ? 1 : S };
+    // Keras' Bidirectional returns zeros at masked steps (it sets zero_output_for_mask): the merged rows
+    // there are zeroed, and so is their gradient before it flows back into the directions.
+    const zeroMasked = async (which: 'value' | 'grad', parts: readonly boolean[]): Promise<Step[]> => {
+      const mask = sequences ? x.mask : undefined;
+      if (!mask) return [];
+      const steps: Step[] = [];
+      for (const [i, output] of mergedOutputs.entries()) {
+        if (!parts[i]) continue;
+        const range = output[which]!;
+        steps.push(await (await maskingKernels()).maskRowsInPlaceStep(registry, `${label}.zero_masked_${which}_${i}`, { rows: mergedRows, features: output.shape[1] },
+          { values: { buffer: range.buffer, offset: range.offset / 4 }, mask: { buffer: mask.buffer, offset: mask.offset / 4 } }));
+      }
+      return steps;
+    };
     return {
       outputs,
       gradientReads: [wholeBuffer(buffers.dsT, 2 * S * stateBytes)],
       forwardSteps: async () => [
         ...(await layer.forwardSteps(buffers, x.value)),
         await mergeForwardStep(registry, `${label}.merge`, mode, dims, { src: source, out: { buffer: mergedValue, offset: 0 } }),
+        ...(await zeroMasked('value', mergedOutputs.map(() => true))),
       ],
       backwardSteps: async (gradients: Gradients) => {
         const mergedGradient: [boolean, boolean] = mode === 'none' ? [gradients.outputs[0], gradients.outputs[1]] : [gradients.outputs[0], gradients.outputs[0]];
         const stateGradient = states.map((_, i) => gradients.outputs[firstState + i]);
         const steps: Step[] = [];
         if (mergedGradient[0] || mergedGradient[1]) {
+          steps.push(...(await zeroMasked('grad', mode === 'none' ? mergedGradient : [mergedGradient[0]])));
           // Into the recurrence's gradient of what was merged: dhseq (sequences), or dsT's h slots, keeping
           // (adding to) what the layer's consumers wrote into its returned states.
           steps.push(await mergeBackwardStep(registry, `${label}.merge.backward`, mode, dims,

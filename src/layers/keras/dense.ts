@@ -7,7 +7,7 @@ import { Dense } from '../dense.js';
 import type { InitializerSpec } from '../initializers.js';
 import { expectPositiveInteger } from '../validate.js';
 import { initializerConfig } from './config.js';
-import { Layer, wholeBuffer, type BuildContext, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { Layer, wholeBuffer, type BuildContext, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
 
 /** Dense options (Keras' names, camelCase). */
 export interface DenseLayerConfig extends LayerConfig {
@@ -79,6 +79,11 @@ export class DenseLayer extends Layer {
 
   get weightLayer(): Dense | undefined {
     return this.dense;
+  }
+
+  /** On a sequence, step by step: the steps keep their mask. */
+  override outputMask(_index: number, [x]: readonly Value[]): Range | undefined {
+    return x.shape.length >= 2 ? x.mask : undefined;
   }
 
   runtime(_context: RuntimeContext, _node: Node, [x]: readonly Value[]): NodeRuntime {

@@ -23,13 +23,16 @@
 
 import { ShapeError, WebRnnError } from '../../gpu/errors.js';
 import type { Step } from '../../gpu/kernel-registry.js';
-import { checkNoiseRate, dropoutStep, noiseTickStep, seedWords, type NoiseKind, type NoiseOptions, type NoiseShape } from '../../kernels/dropout.js';
+import type { NoiseKind, NoiseOptions, NoiseShape } from '../../kernels/dropout.js';
+import { checkNoiseRate, seedWords } from '../../kernels/noise-rate.js';
 import { elementwiseStep } from '../../kernels/elementwise.js';
 import { describeValue as describe } from '../../kernels/regions.js';
+import { noiseKernels } from '../../kernels/lazy.js';
 import {
   makeValue, ShapePreservingLayer,
   type BuildContext, type ForwardPass, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value,
 } from './layer.js';
+
 
 /** The Keras classes of the dropout and noise layers (the identity at inference, noise in training). */
 export const NOISE_LAYER_CLASSES = ['Dropout', 'SpatialDropout1D', 'GaussianDropout', 'GaussianNoise', 'AlphaDropout'] as const;
@@ -207,6 +210,7 @@ export abstract class NoiseLayer extends ShapePreservingLayer {
       outputs: [output],
       forwardSteps: async (pass?: ForwardPass) => {
         if (!pass?.training) return [await copy('forward', x.value, output.value)];
+        const { dropoutStep, noiseTickStep } = await noiseKernels();
         return [
           await noiseTickStep(registry, `${label}.noise_tick`, { counter: { buffer: counter, offset: 0 }, state: stateRegion }, { advance: pass.advance ?? true }),
           await dropoutStep(registry, `${label}.forward`, shape, { x: region(x.value), out: region(output.value), state: stateRegion }, options),
@@ -217,7 +221,7 @@ export abstract class NoiseLayer extends ShapePreservingLayer {
         if (!dx || !x.grad) return [];
         // GaussianNoise adds its noise: dx = dy.
         if (this.kind === 'gaussian_noise') return [await copy('backward', output.grad!, x.grad, dx.accumulate)];
-        return [await dropoutStep(registry, `${label}.backward`, shape, { x: region(output.grad!), out: region(x.grad), state: stateRegion },
+        return [await (await noiseKernels()).dropoutStep(registry, `${label}.backward`, shape, { x: region(output.grad!), out: region(x.grad), state: stateRegion },
           { ...options, backward: true, accumulate: dx.accumulate })];
       },
       dispose,

@@ -1,5 +1,7 @@
 // Keras' Embedding: token ids [T] -> [T, outputDim] (time-major rows t * B + b). Its ids come from the
-// host (a model input), checked against the vocabulary when they are written.
+// host (a model input), checked against the vocabulary when they are written. With maskZero, id 0 is
+// padding: the output carries Keras' mask (1 where the id is not 0), made on the host from the same ids
+// and written with them, which the layers downstream read (recurrent layers keep their state there).
 
 import { ShapeError } from '../../gpu/errors.js';
 import { Embedding } from '../embedding.js';
@@ -17,7 +19,7 @@ export interface EmbeddingLayerConfig extends LayerConfig {
   outputDim: number;
   /** Default 'random_uniform' in [-0.05, 0.05], as Keras. */
   embeddingsInitializer?: InitializerSpec;
-  /** Masking of id 0 (not supported yet: an error, never a silent unmasked model). */
+  /** Id 0 is padding: the steps holding it are masked (Keras mask_zero). Default false. */
   maskZero?: boolean;
 }
 
@@ -28,6 +30,8 @@ export class EmbeddingLayer extends Layer {
   readonly inputDim: number;
   /** Vector width. */
   readonly outputDim: number;
+  /** Id 0 is padding, masked downstream. */
+  readonly maskZero: boolean;
   private readonly embeddingsInitializer: InitializerSpec;
   private embedding?: Embedding;
 
@@ -35,7 +39,8 @@ export class EmbeddingLayer extends Layer {
     super('Embedding', config);
     expectPositiveInteger(`Embedding '${this.name}' inputDim`, config.inputDim);
     expectPositiveInteger(`Embedding '${this.name}' outputDim`, config.outputDim);
-    if (config.maskZero) throw new ShapeError(`Embedding '${this.name}': maskZero (masking padded steps) is not supported yet`);
+    if (config.maskZero !== undefined && typeof config.maskZero !== 'boolean') throw new ShapeError(`Embedding '${this.name}': maskZero must be a boolean, got ${JSON.stringify(config.maskZero)}`);
+    this.maskZero = config.maskZero ?? false;
     this.inputDim = config.inputDim;
     this.outputDim = config.outputDim;
     this.embeddingsInitializer = config.embeddingsInitializer ?? { class_name: 'RandomUniform', config: { minval: -0.05, maxval: 0.05 } };
@@ -45,7 +50,7 @@ export class EmbeddingLayer extends Layer {
     return {
       name: this.name, trainable: true, dtype: 'float32', input_dim: this.inputDim, output_dim: this.outputDim,
       embeddings_initializer: initializerConfig(this.embeddingsInitializer), embeddings_regularizer: null, activity_regularizer: null,
-      embeddings_constraint: null, mask_zero: false, input_length: null,
+      embeddings_constraint: null, mask_zero: this.maskZero, input_length: null,
     };
   }
 
@@ -77,17 +82,38 @@ export class EmbeddingLayer extends Layer {
     return this.embedding;
   }
 
-  runtime(_context: RuntimeContext, _node: Node, [ids]: readonly Value[]): NodeRuntime {
+  runtime(context: RuntimeContext, _node: Node, [ids]: readonly Value[]): NodeRuntime {
     const embedding = this.embedding!;
     const rows = ids.rows; // time-major ids [T, B]
     const buffers = embedding.createBuffers(rows);
     const bytes = rows * this.outputDim * 4;
+    let mask: GPUBuffer | undefined;
+    try {
+      if (this.maskZero) mask = context.ctx.createStorageBuffer(`${context.label}.mask`, rows * 4);
+    } catch (error) {
+      embedding.destroyBuffers(buffers);
+      throw error;
+    }
     return {
-      outputs: [{ shape: [ids.shape[0], this.outputDim], kind: 'float32', rows, value: wholeBuffer(buffers.out, bytes), grad: wholeBuffer(buffers.dout, bytes) }],
+      outputs: [{
+        shape: [ids.shape[0], this.outputDim], kind: 'float32', rows, value: wholeBuffer(buffers.out, bytes), grad: wholeBuffer(buffers.dout, bytes),
+        ...(mask ? { mask: wholeBuffer(mask, rows * 4) } : {}),
+      }],
       forwardSteps: () => embedding.forwardSteps(buffers),
       backwardSteps: (gradients: Gradients) => (gradients.outputs[0] ? embedding.backwardSteps(buffers) : Promise.resolve([])),
-      hostInput: (_index, data) => embedding.writeIds(buffers, data, `Embedding '${this.name}' input`),
-      dispose: () => embedding.destroyBuffers(buffers),
+      hostInput: (_index, data) => {
+        embedding.writeIds(buffers, data, `Embedding '${this.name}' input`);
+        if (mask) context.ctx.write(mask, maskOfIds(data));
+      },
+      dispose: () => {
+        embedding.destroyBuffers(buffers);
+        if (mask) context.ctx.destroyBuffer(mask);
+      },
     };
   }
+}
+
+/** Keras' mask of padded token ids (mask_zero): 1 where the id is not 0, else 0. */
+function maskOfIds(ids: ArrayLike<number>): Float32Array {
+  return Float32Array.from({ length: ids.length }, (_, i) => (ids[i] === 0 ? 0 : 1));
 }

@@ -3,6 +3,7 @@
 
 import { ActivationLayer, type ActivationLayerConfig } from './activation.js';
 import { BidirectionalLayer, type BidirectionalConfig } from './bidirectional.js';
+import { Conv1DLayer, type Conv1DLayerConfig } from './conv1d.js';
 import { DenseLayer, type DenseLayerConfig } from './dense.js';
 import {
   AlphaDropoutLayer, DropoutLayer, GaussianDropoutLayer, GaussianNoiseLayer, SpatialDropout1DLayer,
@@ -11,14 +12,17 @@ import {
 import { EmbeddingLayer, type EmbeddingLayerConfig } from './embedding.js';
 import { input } from './input.js';
 import type { LayerConfig } from './layer.js';
+import { MaskingLayer, type MaskingLayerConfig } from './masking.js';
 import { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 import { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
 import { LayerNormalizationLayer, type LayerNormalizationConfig } from './layer-norm.js';
 import { FlattenLayer, GlobalPooling1DLayer, type GlobalPooling1DConfig } from './pooling.js';
+import { Pooling1DLayer, type Pooling1DConfig } from './pooling1d.js';
 import { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type TimeDistributedConfig } from './repeat.js';
 
 export { ActivationLayer, type ActivationLayerConfig } from './activation.js';
 export { BidirectionalLayer, type BidirectionalConfig, type BidirectionalMergeMode } from './bidirectional.js';
+export { Conv1DLayer, type Conv1DLayerConfig } from './conv1d.js';
 export { DenseLayer, type DenseLayerConfig } from './dense.js';
 export {
   NoiseLayer, DropoutLayer, SpatialDropout1DLayer, GaussianDropoutLayer, GaussianNoiseLayer, AlphaDropoutLayer,
@@ -28,10 +32,12 @@ export {
 export { EmbeddingLayer, type EmbeddingLayerConfig } from './embedding.js';
 export { InputLayer, input, type InputConfig } from './input.js';
 export { Layer, SymbolicTensor, type Shape, type CallOptions, type LayerConfig } from './layer.js';
+export { MaskingLayer, type MaskingLayerConfig } from './masking.js';
 export { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 export { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
 export { LayerNormalizationLayer, type LayerNormalizationConfig } from './layer-norm.js';
 export { FlattenLayer, GlobalPooling1DLayer, type GlobalPooling1DConfig } from './pooling.js';
+export { Pooling1DLayer, type Pooling1DConfig } from './pooling1d.js';
 export { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type TimeDistributedConfig } from './repeat.js';
 
 /** Layer factories, named as TensorFlow.js' tf.layers. */
@@ -42,7 +48,9 @@ export const layers = {
   dense: (config: DenseLayerConfig) => new DenseLayer(config),
   /** An activation over the last axis (softmax) or elementwise. */
   activation: (config: ActivationLayerConfig) => new ActivationLayer(config),
-  /** Token ids to vectors. */
+  /** Steps of a sequence whose every feature is maskValue are padding: masked for the layers after it. */
+  masking: (config: MaskingLayerConfig = {}) => new MaskingLayer(config),
+  /** Token ids to vectors (maskZero: id 0 is padding, masked for the layers after it). */
   embedding: (config: EmbeddingLayerConfig) => new EmbeddingLayer(config),
   /** LSTM (gates i, f, c, o). */
   lstm: (config: RecurrentLayerConfig) => new RecurrentLayerNode('lstm', config),
@@ -60,6 +68,12 @@ export const layers = {
   globalAveragePooling1d: (config: GlobalPooling1DConfig = {}) => new GlobalPooling1DLayer('avg', config),
   /** The maximum over time: [T, F] -> [F]. */
   globalMaxPooling1d: (config: GlobalPooling1DConfig = {}) => new GlobalPooling1DLayer('max', config),
+  /** A 1-D convolution over time: [T, C] -> [To, filters] (padding 'valid', 'same' or 'causal', strides, dilationRate). */
+  conv1d: (config: Conv1DLayerConfig) => new Conv1DLayer(config),
+  /** The maximum of each window of poolSize steps (default 2), moved strides steps (default poolSize): [T, C] -> [To, C]. */
+  maxPooling1d: (config: Pooling1DConfig = {}) => new Pooling1DLayer('max', config),
+  /** The mean of each window of poolSize steps (default 2), moved strides steps (default poolSize); 'same' counts only real steps. */
+  averagePooling1d: (config: Pooling1DConfig = {}) => new Pooling1DLayer('avg', config),
   /** A sequence as one vector: [T, F] -> [T F]. */
   flatten: (config: LayerConfig = {}) => new FlattenLayer(config),
   /** Normalization of each row over the last axis, scaled and shifted (Keras' LayerNormalization). */

@@ -7,7 +7,7 @@ import { layerNormBackwardStep, layerNormForwardStep, layerNormParameterGradient
 import type { InitializerSpec } from '../initializers.js';
 import { LayerNormWeights } from '../layer-norm.js';
 import { initializerConfig } from './config.js';
-import { Layer, makeValue, type BuildContext, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { Layer, makeValue, type BuildContext, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
 
 /** Options of LayerNormalization (Keras' names, camelCase). */
 export interface LayerNormalizationConfig extends LayerConfig {
@@ -89,6 +89,11 @@ export class LayerNormalizationLayer extends Layer {
     const shape = inbound[0];
     const rows = batch * shape.slice(0, -1).reduce((a, b) => a * b, 1);
     return { ...super.bufferBytes(batch, inbound), stats: layerNormStatsBytes(rows) };
+  }
+
+  /** Each step normalized on its own: the steps keep their mask. */
+  override outputMask(_index: number, [x]: readonly Value[]): Range | undefined {
+    return x.mask;
   }
 
   runtime(context: RuntimeContext, _node: Node, [x]: readonly Value[]): NodeRuntime {

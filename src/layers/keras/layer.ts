@@ -91,6 +91,11 @@ export interface Value {
   readonly value: Range;
   /** Absent where no gradient can flow (model inputs). */
   readonly grad?: Range;
+  /**
+   * Keras' mask of time steps of a sequence [T, ...]: f32 [T, B] (time-major like the value; 1 at a real
+   * step, 0 at a padded one), from an Embedding with maskZero or a Masking layer, carried to what reads it.
+   */
+  readonly mask?: Range;
 }
 
 /** Where a fused loss finds the pre-activation of an output whose activation is softmax or sigmoid. */
@@ -337,6 +342,15 @@ export abstract class Layer {
 
   /** The node's runtime for one concrete batch shape. */
   abstract runtime(context: RuntimeContext, node: Node, inbound: readonly Value[]): NodeRuntime;
+
+  /**
+   * Keras' compute_mask: the mask of output `index` from the inbound values' masks, where the runtime did
+   * not make one of its own. By default none (the mask stops here, as at Keras' layers that do not
+   * support masking); layers whose outputs keep their input's steps pass it on.
+   */
+  outputMask(_index: number, _inbound: readonly Value[]): Range | undefined {
+    return undefined;
+  }
 }
 
 /** A layer without weights (activations, merges, inference-only identities): nothing to build. */
@@ -352,6 +366,10 @@ export abstract class WeightlessLayer extends Layer {
 export abstract class ShapePreservingLayer extends WeightlessLayer {
   outputShapes([x]: readonly Shape[]): Shape[] {
     return [x];
+  }
+
+  override outputMask(_index: number, [x]: readonly Value[]): Range | undefined {
+    return x.mask;
   }
 }
 

@@ -6,7 +6,7 @@ import { ShapeError } from '../../gpu/errors.js';
 import type { Step } from '../../gpu/kernel-registry.js';
 import { copyColumnsStep } from '../../kernels/columns.js';
 import { elementwiseStep } from '../../kernels/elementwise.js';
-import { WeightlessLayer, makeValue, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { WeightlessLayer, makeValue, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
 
 abstract class MergeLayer extends WeightlessLayer {
   protected override get inputArity(): [number, number] {
@@ -23,6 +23,24 @@ abstract class MergeLayer extends WeightlessLayer {
           (except >= 0 ? 'they must agree but for the last axis' : 'they must be the same'));
       }
     });
+  }
+
+  /**
+   * Keras' Merge.compute_mask: the AND of the inputs' masks (an input without one counts as all real),
+   * the one mask itself when only one is met, else a product made by the forward's first step.
+   */
+  protected mergedMask(context: RuntimeContext, inputs: readonly Value[], owned: GPUBuffer[]): { mask?: Range; steps: () => Promise<Step[]> } {
+    const masks = inputs.flatMap((x) => (x.mask ? [x.mask] : [])).filter((m, i, all) => all.findIndex((o) => o.buffer === m.buffer && o.offset === m.offset) === i);
+    if (masks.length <= 1) return { mask: masks[0], steps: async () => [] };
+    if (masks.length > 2) throw new ShapeError(`${this.className} '${this.name}': merges ${masks.length} differently masked inputs; at most 2 are supported`);
+    const buffer = context.ctx.createStorageBuffer(`${context.label}.mask`, masks[0].size);
+    owned.push(buffer);
+    const mask: Range = { buffer, offset: 0, size: masks[0].size };
+    return {
+      mask,
+      steps: async () => [await elementwiseStep(context.registry, `${context.label}.mask`, 'mul', masks[0].size / 4,
+        { x: masks[0].buffer, y: masks[1].buffer, out: buffer }, { xOffset: masks[0].offset / 4, yOffset: masks[1].offset / 4 })],
+    };
   }
 }
 
@@ -59,14 +77,15 @@ export class Concatenate extends MergeLayer {
     const owned: GPUBuffer[] = [];
     const widths = inputs.map((x) => x.shape[x.shape.length - 1]);
     const total = widths.reduce((a, b) => a + b, 0);
-    const output = makeValue(context, 'y', [...inputs[0].shape.slice(0, -1), total], owned);
+    const { mask, steps: maskSteps } = this.mergedMask(context, inputs, owned);
+    const output: Value = { ...makeValue(context, 'y', [...inputs[0].shape.slice(0, -1), total], owned), mask };
     const rows = output.rows;
     const starts = widths.map((_, i) => widths.slice(0, i).reduce((a, b) => a + b, 0));
     const { registry, label } = context;
     return {
       outputs: [output],
-      forwardSteps: () => Promise.all(inputs.map((x, i) => copyColumnsStep(registry, `${label}.forward.${i}`, rows, widths[i],
-        { buffer: x.value, stride: widths[i], column: 0 }, { buffer: output.value, stride: total, column: starts[i] }))),
+      forwardSteps: async () => [...(await maskSteps()), ...(await Promise.all(inputs.map((x, i) => copyColumnsStep(registry, `${label}.forward.${i}`, rows, widths[i],
+        { buffer: x.value, stride: widths[i], column: 0 }, { buffer: output.value, stride: total, column: starts[i] }))))],
       backwardSteps: async (gradients: Gradients) => {
         const steps: Step[] = [];
         for (const [i, x] of inputs.entries()) {
@@ -101,13 +120,14 @@ export class Add extends MergeLayer {
 
   runtime(context: RuntimeContext, _node: Node, inputs: readonly Value[]): NodeRuntime {
     const owned: GPUBuffer[] = [];
-    const output = makeValue(context, 'y', inputs[0].shape, owned);
+    const { mask, steps: maskSteps } = this.mergedMask(context, inputs, owned);
+    const output: Value = { ...makeValue(context, 'y', inputs[0].shape, owned), mask };
     const n = output.rows * output.shape[output.shape.length - 1];
     const { registry, label } = context;
     return {
       outputs: [output],
       forwardSteps: async () => {
-        const steps = [await elementwiseStep(registry, `${label}.forward`, 'add', n, { x: inputs[0].value, y: inputs[1].value, out: output.value })];
+        const steps = [...(await maskSteps()), await elementwiseStep(registry, `${label}.forward`, 'add', n, { x: inputs[0].value, y: inputs[1].value, out: output.value })];
         for (let i = 2; i < inputs.length; i++) {
           steps.push(await elementwiseStep(registry, `${label}.forward.${i}`, 'copy', n, { x: inputs[i].value, out: output.value }, { accumulate: true }));
         }

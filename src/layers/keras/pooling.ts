@@ -5,6 +5,8 @@
 import { ShapeError } from '../../gpu/errors.js';
 import { flattenSequenceBackwardStep, flattenSequenceStep, globalPoolArgBytes, globalPoolBackwardStep, globalPoolForwardStep } from '../../kernels/pooling.js';
 import { makeValue, WeightlessLayer, type Gradients, type LayerConfig, type Node, type NodeRuntime, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { maskingKernels } from '../../kernels/lazy.js';
+
 
 /** Options of the global pooling layers. */
 export interface GlobalPooling1DConfig extends LayerConfig {
@@ -50,6 +52,22 @@ export class GlobalPooling1DLayer extends WeightlessLayer {
     if (arg) owned.push(arg);
     const dims = { steps, batch, features };
     const region = (range: { buffer: GPUBuffer; offset: number }) => ({ buffer: range.buffer, offset: range.offset / 4 });
+    // Keras' GlobalAveragePooling1D with a mask: the mean over the real steps (a sample with none: 0,
+    // where Keras divides 0 by 0). GlobalMaxPooling1D ignores a mask, as Keras does.
+    const mask = this.mode === 'avg' ? x.mask : undefined;
+    if (mask) {
+      const maskRegion = region(mask);
+      return {
+        outputs: [output],
+        forwardSteps: async () => [await (await maskingKernels()).maskedMeanForwardStep(registry, `${label}.forward`, dims, { x: region(x.value), mask: maskRegion, out: region(output.value) })],
+        backwardSteps: async (gradients: Gradients) => {
+          const dx = gradients.inbound[0];
+          if (!dx || !x.grad) return [];
+          return [await (await maskingKernels()).maskedMeanBackwardStep(registry, `${label}.backward`, dims, { dout: region(output.grad!), mask: maskRegion, dx: region(x.grad) }, { accumulate: dx.accumulate })];
+        },
+        dispose: () => owned.forEach((b) => context.ctx.destroyBuffer(b)),
+      };
+    }
     return {
       outputs: [output],
       forwardSteps: async () => [await globalPoolForwardStep(registry, `${label}.forward`, this.mode, dims,

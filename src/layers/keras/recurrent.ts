@@ -6,16 +6,34 @@
 // Initial states from another layer: when they are exactly that layer's final states in order (the
 // seq2seq bridge), this layer reads them in place and writes their gradient in place, one dispatch for
 // all of them; otherwise they are copied in, and their gradients copied out.
+//
+// dropout (Keras' input dropout of a recurrent layer): in training, one mask per sequence over the input
+// features, the same at every step (Keras' DropoutRNNCell), drawn as the Dropout layer draws it
+// (src/layers/keras/dropout.ts, a mask shared over time), scaled by 1 / (1 - rate); the layer runs on the
+// dropped input and its input gradient is masked the same way. recurrentDropout is not run yet.
+//
+// stateful (Keras' stateful RNN, for a fixed batch size): the final states of one batch are the initial
+// states of the next, in predict, evaluate and training alike (a warm-up leaves them as they are); the
+// state lives in the model's parameter store (not a weight), copied in before the time loop and out
+// after it, so the backward sees the initial state it ran from (gradients stop at the batch, as
+// Keras' truncated backpropagation through time). resetStates() zeroes it.
 
 import { cellByName, type CellType } from '../../cells/index.js';
 import type { CellOptions } from '../../cells/descriptor.js';
 import { ShapeError } from '../../gpu/errors.js';
 import type { Step } from '../../gpu/kernel-registry.js';
+import { checkNoiseRate, seedWords } from '../../kernels/noise-rate.js';
 import { elementwiseStep } from '../../kernels/elementwise.js';
 import type { RecurrentStrategy } from '../../kernels/recurrence.js';
+import type { GpuContext } from '../../gpu/context.js';
+import type { ParameterStore } from '../parameters.js';
 import { RecurrentLayer, type SharedStateBuffers } from '../recurrent.js';
+import { expectPositiveInteger } from '../validate.js';
 import { initializerConfig } from './config.js';
-import { Layer, wholeBuffer, type BuildContext, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { noiseCounter } from './dropout.js';
+import { Layer, makeValue, wholeBuffer, type BuildContext, type ForwardPass, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { noiseKernels } from '../../kernels/lazy.js';
+
 
 /** Options of LSTM, GRU and SimpleRNN layers (Keras' names, camelCase). */
 export interface RecurrentLayerConfig extends LayerConfig, CellOptions {
@@ -27,6 +45,17 @@ export interface RecurrentLayerConfig extends LayerConfig, CellOptions {
   goBackwards?: boolean;
   /** How the time loop runs; 'auto' picks per adapter. */
   strategy?: RecurrentStrategy;
+  /** Fraction of the input features dropped in training, one mask per sequence (Keras' dropout). Default 0. */
+  dropout?: number;
+  /** Keras' recurrent_dropout: not supported yet (only 0). */
+  recurrentDropout?: number;
+  /** Carry the final states of a batch over as the initial states of the next (Keras' stateful). Default false. */
+  stateful?: boolean;
+  /**
+   * With stateful: the batch size the state is kept for (Keras' batch_input_shape[0]); default the batch
+   * of the first run. Every batch must have it.
+   */
+  batchSize?: number;
 }
 
 const CLASS_NAMES: Record<CellType, string> = { lstm: 'LSTM', gru: 'GRU', simple_rnn: 'SimpleRNN' };
@@ -44,7 +73,14 @@ export class RecurrentLayerNode extends Layer {
   readonly returnSequences: boolean;
   /** Whether it also outputs its final states. */
   readonly returnState: boolean;
+  /** Fraction of the input features dropped in training (Keras' dropout). */
+  readonly dropout: number;
   private layer?: RecurrentLayer;
+  private noise?: { counter: GPUBuffer; seed: number };
+  /** Keeps its final states for the next batch. */
+  readonly stateful: boolean;
+  private statefulBatch?: number;
+  private carried?: { ctx: GpuContext; store: ParameterStore; buffer?: GPUBuffer };
 
   constructor(cell: CellType, config: RecurrentLayerConfig) {
     super(CLASS_NAMES[cell], config);
@@ -57,6 +93,39 @@ export class RecurrentLayerNode extends Layer {
     this.units = config.units;
     this.returnSequences = config.returnSequences ?? false;
     this.returnState = config.returnState ?? false;
+    const who = `${this.className} '${this.name}'`;
+    this.dropout = config.dropout ?? 0;
+    checkNoiseRate(`${who} dropout`, 'dropout', this.dropout);
+    if (config.recurrentDropout !== undefined && config.recurrentDropout !== 0) {
+      throw new ShapeError(`${who}: recurrentDropout is not supported yet (dropout of the input is: the dropout option)`);
+    }
+    if (config.seed !== undefined && config.seed !== null) seedWords(who, config.seed);
+    this.stateful = config.stateful ?? false;
+    if (typeof this.stateful !== 'boolean') throw new ShapeError(`${who}: stateful must be a boolean, got ${JSON.stringify(config.stateful)}`);
+    if (config.batchSize !== undefined) {
+      if (!this.stateful) throw new ShapeError(`${who}: batchSize is for stateful layers (stateful: true)`);
+      expectPositiveInteger(`${who} batchSize`, config.batchSize);
+      this.statefulBatch = config.batchSize;
+    }
+  }
+
+  /** Zeroes the states a stateful layer carries between batches (Keras' reset_states); nothing otherwise. */
+  resetStates(): void {
+    const buffer = this.carried?.buffer;
+    if (buffer) this.carried!.ctx.write(buffer, new Float32Array(buffer.size / 4));
+  }
+
+  /** The buffer of the states carried between batches of `batch` sequences (made on first use). */
+  private carriedStates(batch: number): GPUBuffer {
+    const who = `stateful ${this.className} '${this.name}'`;
+    this.statefulBatch ??= batch;
+    if (batch !== this.statefulBatch) {
+      throw new ShapeError(`${who}: keeps the states of ${this.statefulBatch} sequences, got a batch of ${batch}; ` +
+        `every batch must have ${this.statefulBatch} (fit and evaluate: a sample count that is a multiple of batchSize; warmUp({ batchSize: ${this.statefulBatch} }))`);
+    }
+    const carried = this.carried!;
+    carried.buffer ??= carried.store.stateBuffer(`${this.name}.carried_states`, this.stateCount * batch * this.units * 4);
+    return carried.buffer;
   }
 
   /** States per unit: 1, or 2 for LSTM (h, c). */
@@ -68,7 +137,7 @@ export class RecurrentLayerNode extends Layer {
     const c = cellByName(this.cell, this.name).configure(this.config, this.name);
     return {
       name: this.name, trainable: true, dtype: 'float32', return_sequences: this.returnSequences, return_state: this.returnState,
-      go_backwards: this.config.goBackwards ?? false, stateful: false, unroll: false, time_major: false, units: this.units,
+      go_backwards: this.config.goBackwards ?? false, stateful: this.stateful, unroll: false, time_major: false, units: this.units,
       activation: c.activation,
       ...(this.cell !== 'simple_rnn' ? { recurrent_activation: c.recurrentActivation } : {}),
       use_bias: c.useBias,
@@ -76,7 +145,7 @@ export class RecurrentLayerNode extends Layer {
       bias_initializer: initializerConfig(c.biasInitializer),
       ...(this.cell === 'lstm' ? { unit_forget_bias: c.unitForgetBias } : {}),
       kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: 0, recurrent_dropout: 0,
+      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: this.dropout, recurrent_dropout: 0,
       ...(this.cell === 'gru' ? { reset_after: c.resetAfter } : {}),
     };
   }
@@ -116,22 +185,75 @@ export class RecurrentLayerNode extends Layer {
   protected create(context: BuildContext, [x]: Shape[]): void {
     this.layer = RecurrentLayer.of(context.ctx, this.cell, { ...this.config, inputSize: x[1] as number, seed: context.seed, name: this.name },
       { parameters: context.store, registry: context.registry });
+    if (this.dropout > 0) this.noise = { counter: noiseCounter(context, this.name), seed: context.seed };
+    if (this.stateful) this.carried = { ctx: context.ctx, store: context.store };
   }
 
   get weightLayer(): RecurrentLayer | undefined {
     return this.layer;
   }
 
-  runtime(context: RuntimeContext, _node: Node, inbound: readonly Value[]): NodeRuntime {
+  /** The output sequence keeps the input's mask (Keras: with return_sequences); the states have none. */
+  override outputMask(index: number, [x]: readonly Value[]): Range | undefined {
+    return index === 0 && this.returnSequences ? x.mask : undefined;
+  }
+
+  runtime(context: RuntimeContext, node: Node, inbound: readonly Value[]): NodeRuntime {
     const layer = this.layer!;
     const [x, ...states] = inbound;
+    const dropout = this.dropout > 0 ? this.inputDropout(context, node, x) : undefined;
+    try {
+      return this.recurrentRuntime(context, layer, x, states, dropout);
+    } catch (error) {
+      dropout?.dispose();
+      throw error;
+    }
+  }
+
+  /** The dropped input of a training pass, its gradient, and the dispatches between them and x. */
+  private inputDropout(context: RuntimeContext, node: Node, x: Value) {
+    const noise = this.noise;
+    if (!noise) throw new ShapeError(`${this.className} '${this.name}': not built (build the model before asking for a runtime)`);
+    const { registry, label, batch } = context;
+    const owned: GPUBuffer[] = [];
+    const dispose = () => owned.forEach((b) => context.ctx.destroyBuffer(b));
+    try {
+      const dropped = makeValue(context, 'dropped_input', x.shape, owned);
+      const state = context.ctx.createStorageBuffer(`${label}.noise_step`, 4);
+      owned.push(state);
+      const shape = { steps: x.shape[0], batch, features: x.shape[1] };
+      const options = { kind: 'dropout' as const, rate: this.dropout, seed: noise.seed, stream: node.index, shareOverTime: true };
+      const at = (range: Range) => ({ buffer: range.buffer, offset: range.offset / 4 });
+      const stateRegion = { buffer: state, offset: 0 };
+      return {
+        dropped,
+        forward: async (pass: ForwardPass): Promise<Step[]> => {
+          const { dropoutStep, noiseTickStep } = await noiseKernels();
+          return [
+            await noiseTickStep(registry, `${label}.noise_tick`, { counter: { buffer: noise.counter, offset: 0 }, state: stateRegion }, { advance: pass.advance ?? true }),
+            await dropoutStep(registry, `${label}.dropout`, shape, { x: at(x.value), out: at(dropped.value), state: stateRegion }, options),
+          ];
+        },
+        backward: async (accumulate: boolean): Promise<Step> => (await noiseKernels()).dropoutStep(registry, `${label}.dropout.backward`, shape,
+          { x: at(dropped.grad!), out: at(x.grad!), state: stateRegion }, { ...options, backward: true, accumulate }),
+        dispose,
+      };
+    } catch (error) {
+      dispose();
+      throw error;
+    }
+  }
+
+  private recurrentRuntime(context: RuntimeContext, layer: RecurrentLayer, x: Value, states: readonly Value[], dropout: ReturnType<RecurrentLayerNode['inputDropout']> | undefined): NodeRuntime {
     const { batch, registry } = context;
     const steps = x.shape[0];
     const stateBytes = batch * this.units * 4;
     const S = this.stateCount;
+    if (this.stateful && states.length > 0) throw new ShapeError(`stateful ${this.className} '${this.name}': takes no initialState (it starts from the states it carried)`);
+    const carried = this.stateful ? this.carriedStates(batch) : undefined;
     const inPlace = states.length > 0 && statesInPlace(states, stateBytes);
     const shared: SharedStateBuffers = inPlace ? { s0: states[0].value.buffer, ...(states[0].grad ? { ds0: states[0].grad.buffer } : {}) } : {};
-    const buffers = layer.createBuffers(batch, steps, shared);
+    const buffers = layer.createBuffers(batch, steps, shared, x.mask && { buffer: x.mask.buffer, offset: x.mask.offset });
     const slice = (buffer: GPUBuffer, i: number): Range => ({ buffer, offset: i * stateBytes, size: stateBytes });
     const stateValue = (i: number): Value => ({ shape: [this.units], kind: 'float32', rows: batch, value: slice(buffers.sT, i), grad: slice(buffers.dsT, i) });
     const sequenceBytes = steps * stateBytes;
@@ -144,7 +266,7 @@ export class RecurrentLayerNode extends Layer {
       outputs,
       jointInboundWrites: inPlace ? [states.map((_, i) => i + 1)] : undefined,
       gradientReads: [wholeBuffer(buffers.dsT, S * stateBytes)],
-      forwardSteps: async () => {
+      forwardSteps: async (pass?: ForwardPass) => {
         const copies: Step[] = [];
         if (!inPlace) {
           for (const [i, s] of states.entries()) {
@@ -152,7 +274,14 @@ export class RecurrentLayerNode extends Layer {
               { x: s.value.buffer, out: buffers.s0 }, { xOffset: s.value.offset / 4, outOffset: i * batch * this.units }));
           }
         }
-        return [...copies, ...(await layer.forwardSteps(buffers, x.value))];
+        const carriedFloats = S * batch * this.units;
+        if (carried) copies.push(await elementwiseStep(registry, `${label}.carried_states`, 'copy', carriedFloats, { x: carried, out: buffers.s0 }));
+        // A warm-up leaves the carried states as they are.
+        const carryOn = carried && pass?.advance !== false
+          ? [await elementwiseStep(registry, `${label}.carry_states`, 'copy', carriedFloats, { x: buffers.sT, out: carried })] : [];
+        // In training, with dropout, the layer runs on the dropped input (and its backward reads that).
+        if (dropout && pass?.training) return [...copies, ...(await dropout.forward(pass)), ...(await layer.forwardSteps(buffers, dropout.dropped.value)), ...carryOn];
+        return [...copies, ...(await layer.forwardSteps(buffers, x.value)), ...carryOn];
       },
       backwardSteps: async (gradients: Gradients) => {
         const stateWritten = this.returnSequences
@@ -160,12 +289,14 @@ export class RecurrentLayerNode extends Layer {
           : gradients.outputs.some(Boolean);
         const dx = gradients.inbound[0];
         const stateGrads = gradients.inbound.slice(1);
-        const steps = await layer.backwardSteps(buffers, x.value, dx ? x.grad : undefined, {
+        const input = dropout ? dropout.dropped : x;
+        const steps = await layer.backwardSteps(buffers, input.value, dx && x.grad ? input.grad : undefined, {
           sequenceGradient: this.returnSequences && gradients.outputs[0],
           stateGradient: stateWritten,
-          accumulateInput: dx?.accumulate ?? false,
+          accumulateInput: dropout ? false : (dx?.accumulate ?? false),
           accumulateInitialState: inPlace ? stateGrads.some((g) => g?.accumulate) : false,
         });
+        if (dropout && dx && x.grad) steps.push(await dropout.backward(dx.accumulate));
         if (!inPlace) {
           for (const [i, g] of stateGrads.entries()) {
             const target = states[i].grad;
@@ -176,7 +307,10 @@ export class RecurrentLayerNode extends Layer {
         }
         return steps;
       },
-      dispose: () => layer.destroyBuffers(buffers),
+      dispose: () => {
+        layer.destroyBuffers(buffers);
+        dropout?.dispose();
+      },
     };
   }
 }

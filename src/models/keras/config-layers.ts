@@ -5,21 +5,24 @@
 // Recurrent layers, and the defaults that depend on who wrote the config: config-recurrent.ts.
 //
 // Dropout, SpatialDropout1D, GaussianDropout, GaussianNoise and AlphaDropout become the layers of
-// src/layers/keras/dropout.ts (the identity at inference, their noise in training). mask_zero is an
-// error: it changes what the model computes.
+// src/layers/keras/dropout.ts (the identity at inference, their noise in training). Embedding's
+// mask_zero and Masking make Keras' mask of padded steps, which the layers after them read.
 
 import { ShapeError } from '../../gpu/errors.js';
 import { ActivationLayer } from '../../layers/keras/activation.js';
+import { Conv1DLayer } from '../../layers/keras/conv1d.js';
 import { DenseLayer } from '../../layers/keras/dense.js';
 import { EmbeddingLayer } from '../../layers/keras/embedding.js';
 import { noiseLayerOf, type NoiseLayerClass } from '../../layers/keras/dropout.js';
 import { InputLayer } from '../../layers/keras/input.js';
 import type { Layer, Shape, ValueKind } from '../../layers/keras/layer.js';
+import { MaskingLayer } from '../../layers/keras/masking.js';
 import { Add, Concatenate } from '../../layers/keras/merge.js';
 import { ConfigReader } from './config-reader.js';
 import { innerTrainingOnly, makeBidirectional, makeRecurrent } from './config-recurrent.js';
 import { LayerNormalizationLayer } from '../../layers/keras/layer-norm.js';
 import { FlattenLayer, GlobalPooling1DLayer } from '../../layers/keras/pooling.js';
+import { Pooling1DLayer } from '../../layers/keras/pooling1d.js';
 import { RepeatVectorLayer, TimeDistributedLayer } from '../../layers/keras/repeat.js';
 import { describe, isDict, type Dict } from './config-values.js';
 import type { FromConfigOptions } from './index.js';
@@ -105,6 +108,8 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
         if (!('activation' in config)) throw new ShapeError("the config has no 'activation'");
         return { layer: new ActivationLayer({ name, activation: read.activation('activation', 'linear') }), ...read.firstLayerInput(), trainingOnly };
       }
+      case 'Masking':
+        return { layer: new MaskingLayer({ name, maskValue: read.number('mask_value', 0) }), ...read.firstLayerInput(), trainingOnly };
       case 'Embedding': {
         read.rejectLora();
         const inputLength = config.input_length;
@@ -132,6 +137,33 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
       case 'GlobalMaxPooling1D':
         channelsLast(config);
         return { layer: new GlobalPooling1DLayer(className === 'GlobalAveragePooling1D' ? 'avg' : 'max', { name, keepdims: read.boolean('keepdims', false) }), ...read.firstLayerInput(), trainingOnly };
+      case 'Conv1D': {
+        read.rejectLora();
+        if (config.dora_rank !== undefined && config.dora_rank !== null) throw new ShapeError(`DoRA (dora_rank ${describe(config.dora_rank)}) is not supported`);
+        channelsLast(config);
+        const groups = config.groups ?? 1;
+        if (groups !== 1) throw new ShapeError(`groups ${describe(groups)} is not supported: webrnn's Conv1D convolves all input channels together (groups 1)`);
+        return {
+          layer: new Conv1DLayer({
+            name, filters: read.integer('filters'), kernelSize: read.size1d('kernel_size'), strides: read.size1d('strides', 1),
+            padding: read.choice('padding', ['valid', 'same', 'causal'], 'valid'), dilationRate: read.size1d('dilation_rate', 1),
+            activation: read.activation('activation', 'linear'), useBias: read.boolean('use_bias', true),
+            kernelInitializer: read.initializer('kernel_initializer'), biasInitializer: read.initializer('bias_initializer'),
+          }),
+          ...read.firstLayerInput(), trainingOnly,
+        };
+      }
+      case 'MaxPooling1D':
+      case 'AveragePooling1D': {
+        channelsLast(config);
+        const poolSize = read.size1d('pool_size', 2);
+        return {
+          layer: new Pooling1DLayer(className === 'MaxPooling1D' ? 'max' : 'avg', {
+            name, poolSize, strides: read.size1d('strides', poolSize), padding: read.choice('padding', ['valid', 'same'], 'valid'),
+          }),
+          ...read.firstLayerInput(), trainingOnly,
+        };
+      }
       case 'Flatten':
         channelsLast(config);
         return { layer: new FlattenLayer({ name }), ...read.firstLayerInput(), trainingOnly };

@@ -45,6 +45,32 @@ export class ConfigReader {
     return value;
   }
 
+  /**
+   * A 1-D window size (kernel_size, strides, dilation_rate, pool_size) as Keras writes it: a positive
+   * integer or a list of one (a tuple); absent or null: `fallback` (required when there is none).
+   */
+  size1d(key: string, fallback?: number): number {
+    let value = this.config[key];
+    if (value === undefined || value === null) {
+      if (fallback === undefined) throw new ShapeError(`fromConfig: ${this.who}: the config has no '${this.key(key)}'`);
+      return fallback;
+    }
+    if (Array.isArray(value) && value.length === 1) value = value[0];
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new ShapeError(`fromConfig: ${this.who}: '${this.key(key)}' must be a positive integer or a list of one (a 1-D layer), got ${describe(this.config[key])}`);
+    }
+    return value as number;
+  }
+
+  /** One of `allowed` (Keras takes these names in any case); absent or null: `fallback`. */
+  choice<const T extends string>(key: string, allowed: readonly T[], fallback: NoInfer<T>): T {
+    const value = this.config[key];
+    if (value === undefined || value === null) return fallback;
+    const name = typeof value === 'string' ? value.toLowerCase() : value;
+    if (!allowed.includes(name as T)) throw new ShapeError(`fromConfig: ${this.who}: '${this.key(key)}' must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+    return name as T;
+  }
+
   /** An activation by Keras name (a Keras 3 function object gives its name); null is Keras' linear. */
   activation(key: string, fallback: Activation): Activation {
     if (!(key in this.config)) return fallback;

@@ -13,7 +13,8 @@
 // CuDNNLSTM and CuDNNGRU compute one fixed variant each (cuDNN's): tanh, sigmoid gates, biases, and for
 // the GRU reset_after = true, whatever the dialect's defaults; a config that says otherwise is an error.
 // Their weights in files are in cuDNN's layout: src/io/legacy-weights.ts converts them.
-// `stateful: true` and `time_major: true` are errors: they change what the model computes.
+// `time_major: true` is an error: it changes what the model computes. `stateful: true` carries the
+// states across batches (src/layers/keras/recurrent.ts), but not inside a Bidirectional.
 
 import { ShapeError } from '../../gpu/errors.js';
 import type { Activation } from '../../kernels/activation.js';
@@ -34,9 +35,17 @@ const CUDNN_FIXED: Record<string, Dict> = {
   CuDNNGRU: { activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, reset_after: true },
 };
 
-/** The webrnn layer of a recurrent class's config (read in Keras 2 terms). */
-export function makeRecurrent(className: keyof typeof CELLS, name: string, config: Dict, read: ConfigReader, dialect: Dialect): RecurrentLayerNode {
-  if (config.stateful === true) throw new ShapeError('stateful recurrent layers (state carried across batches) are not supported yet');
+/**
+ * The webrnn layer of a recurrent class's config (read in Keras 2 terms). Its dropout is applied (in
+ * training, as Keras) unless `wrapped` (inside a Bidirectional) or Keras 1's: then it stays a
+ * training-only setting.
+ */
+export function makeRecurrent(className: keyof typeof CELLS, name: string, config: Dict, read: ConfigReader, dialect: Dialect, wrapped = false): RecurrentLayerNode {
+  if (wrapped && config.stateful === true) throw new ShapeError('a stateful layer inside a Bidirectional is not supported yet');
+  // Keras' stateful layers know their batch: batch_input_shape (Keras 2) or batch_shape (Keras 3) on the
+  // first layer; else the first batch it runs fixes it.
+  const batchShape = config.batch_input_shape ?? config.batch_shape;
+  const batchSize = config.stateful === true && Array.isArray(batchShape) && typeof batchShape[0] === 'number' ? batchShape[0] : undefined;
   if (config.time_major === true) throw new ShapeError('time_major inputs are not supported: Keras models take batch-major sequences');
   const fixed = Object.hasOwn(CUDNN_FIXED, className) ? CUDNN_FIXED[className] : undefined;
   for (const [key, value] of Object.entries(fixed ?? {})) {
@@ -60,6 +69,10 @@ export function makeRecurrent(className: keyof typeof CELLS, name: string, confi
     returnSequences: read.boolean('return_sequences', false),
     returnState: read.boolean('return_state', false),
     goBackwards: read.boolean('go_backwards', false),
+    // Keras 1's dropout_W drew a mask per gate: it stays a training-only setting (training-only.ts).
+    ...(wrapped || dialect.kind === 'keras1' ? {} : { dropout: read.number('dropout', 0) }),
+    stateful: read.boolean('stateful', false),
+    ...(batchSize !== undefined ? { batchSize } : {}),
   });
 }
 
@@ -86,7 +99,7 @@ export function makeBidirectional(name: string, config: Dict, dialect: Dialect, 
   const forward = wrapped(config, dialect);
   const innerName = typeof forward.config.name === 'string' ? forward.config.name : `${name}_layer`;
   const read = new ConfigReader(forward.config, `${who} layer '${innerName}'`, dialect, forward.origin);
-  const inner = makeRecurrent(forward.className, innerName, forward.config, read, dialect);
+  const inner = makeRecurrent(forward.className, innerName, forward.config, read, dialect, true);
   if ('backward_layer' in config && config.backward_layer !== null && config.backward_layer !== undefined) {
     const backward = wrapped(config, dialect, 'backward_layer');
     const ignored = new Set(['name', 'go_backwards']);
@@ -111,5 +124,5 @@ export function makeBidirectional(name: string, config: Dict, dialect: Dialect, 
 export function innerTrainingOnly(config: Dict, who: string): string[] {
   const entry = config.layer;
   if (!isDict(entry) || typeof entry.class_name !== 'string' || !isDict(entry.config)) return [];
-  return trainingOnlySettings(entry.class_name, entry.config, `${who} layer`);
+  return trainingOnlySettings(entry.class_name, entry.config, `${who} layer`, {}, { wrapped: true });
 }

@@ -3,7 +3,8 @@
 // list per call of [layer, node, tensor, kwargs] entries; a recurrent layer's initial states as further
 // entries or as kwargs.initial_state) or as Keras 3 does ({ args, kwargs } holding __keras_tensor__
 // objects); input_layers / output_layers as lists of [layer, node, tensor], a single one, or a dict of them.
-// Mask tensors and RNN constants are errors: they change what the model computes.
+// Explicit mask tensors (a call's mask=...) and RNN constants are errors: they change what the model
+// computes. The masks Embedding(mask_zero) and Masking make flow by themselves, as in Keras.
 
 import { ShapeError } from '../../gpu/errors.js';
 import type { LayerEntry } from './config-layers.js';
@@ -53,7 +54,7 @@ export function parseCalls(entry: LayerEntry): Call[] {
     }
     const mask = kwargs.mask;
     if (mask !== undefined && mask !== null && !(Array.isArray(mask) && mask.every((m) => m === null))) {
-      throw new ShapeError(`fromConfig: ${what}: mask inputs are not supported (masking padded steps is not supported yet)`);
+      throw new ShapeError(`fromConfig: ${what}: an explicit mask tensor (mask=...) is not supported; the mask of an Embedding with mask_zero or of a Masking layer reaches the layers after it by itself`);
     }
     if (kwargs.constants !== undefined && kwargs.constants !== null) throw new ShapeError(`fromConfig: ${what}: RNN constants are not supported`);
     if (inputs.length === 0) throw new ShapeError(`fromConfig: ${what}: names no input tensor`);

@@ -1,5 +1,5 @@
 // The Keras layer classes fromConfig reads, and why some others cannot be read. Every class not listed
-// as read (Lambda, Conv1D, nested models, custom
+// as read (Lambda, Conv2D, nested models, custom
 // classes) is a ShapeError naming the layer's position, name and class and the model.
 
 import { NOISE_LAYER_CLASSES } from '../../layers/keras/dropout.js';
@@ -9,7 +9,7 @@ import { KERAS1_CLASSES } from './keras1-config.js';
  * Layers whose every setting webrnn honours (and the inert ones below). CuDNNLSTM and CuDNNGRU (tf.keras
  * 1.x / Keras 2.x) are the LSTM and GRU(reset_after) they compute.
  */
-export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'RepeatVector', 'TimeDistributed', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'LayerNormalization', 'Concatenate', 'Add'] as const;
+export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'RepeatVector', 'TimeDistributed', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Conv1D', 'MaxPooling1D', 'AveragePooling1D', 'Flatten', 'LayerNormalization', 'Concatenate', 'Add', 'Masking'] as const;
 /** Dropout and noise: identities at inference, their noise in training, as Keras (src/layers/keras/dropout.ts). */
 export const INERT_CLASSES = NOISE_LAYER_CLASSES;
 /** The list of what webrnn reads, for error messages (Keras 1's classes are read as Keras 2's: keras1-config.ts). */
@@ -23,7 +23,6 @@ export const UNSUPPORTED_REASONS: Record<string, string> = {
   TFOpLambda: 'it calls a TensorFlow op inside the model (tf.keras wraps such calls as TFOpLambda), which webrnn cannot run',
   SlicingOpLambda: 'it slices a tensor with a TensorFlow op inside the model, which webrnn cannot run',
   Lambda: 'it holds Python code (a function serialized from Python), which webrnn cannot run; rewrite it with supported layers',
-  Masking: 'masking padded steps is not supported yet',
   Functional: 'nested models are not supported: flatten the inner model into the outer one',
   Model: 'nested models are not supported: flatten the inner model into the outer one',
   Sequential: 'nested models are not supported: flatten the inner model into the outer one',

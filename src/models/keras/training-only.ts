@@ -1,25 +1,29 @@
 // What in a config acts only in training: dropout, recurrent_dropout, regularizers, constraints and
 // frozen layers (trainable: false) change nothing at inference, so a config with them predicts and
-// evaluates exactly as Keras does. webrnn does not apply them in training yet, so training such a model
+// evaluates exactly as Keras does. webrnn does not apply them in training yet (but for a recurrent
+// layer's dropout, which it applies, outside a Bidirectional), so training such a model
 // (fit, trainOnBatch, warmUp) is refused with an error naming each of them, rather than silently
 // training another model; `ignoreTrainingOnlySettings` lifts that. The Dropout-like layers (Dropout,
 // SpatialDropout1D, GaussianDropout, GaussianNoise, AlphaDropout) are not among them: webrnn trains them
 // as Keras does (src/layers/keras/dropout.ts).
 
 import { describe, isDict, type Dict } from './config-values.js';
-import { isInert } from './layer-classes.js';
+import { CELLS, isInert } from './layer-classes.js';
 
 /**
  * A layer's settings that act only in training and that webrnn does not apply (a recurrent layer's or an
  * Embedding's dropout, regularizers, constraints, frozen layers), described by
  * the keys the config wrote: `origin` maps a key read in Keras 2 terms to its Keras 1 name (keras1-config.ts).
  */
-export function trainingOnlySettings(className: string, config: Dict, who: string, origin: Readonly<Record<string, string>> = {}): string[] {
+export function trainingOnlySettings(className: string, config: Dict, who: string, origin: Readonly<Record<string, string>> = {}, options: { wrapped?: boolean } = {}): string[] {
   const found: string[] = [];
   const label = (key: string) => (Object.hasOwn(origin, key) ? origin[key] : key);
   const positive = (key: string) => typeof config[key] === 'number' && (config[key] as number) > 0;
   if (!isInert(className)) {
-    for (const key of ['dropout', 'recurrent_dropout']) if (positive(key)) found.push(`${label(key)} ${config[key]}`);
+    // A recurrent layer's dropout is applied (src/layers/keras/recurrent.ts), but not inside a Bidirectional
+    // nor Keras 1's dropout_W (a mask per gate).
+    const applied = Object.hasOwn(CELLS, className) && !options.wrapped && !Object.hasOwn(origin, 'dropout') ? ['dropout'] : [];
+    for (const key of ['dropout', 'recurrent_dropout']) if (positive(key) && !applied.includes(key)) found.push(`${label(key)} ${config[key]}`);
   }
   if (config.trainable === false) found.push('trainable false (a frozen layer)');
   for (const [key, value] of Object.entries(config)) {
