@@ -153,13 +153,18 @@ function pick(set: SequenceSet, indices: readonly number[], steps: number): Sequ
   return { ...set, data, count: indices.length, steps, ...(set.lengths ? { lengths: Int32Array.from(indices, (n) => set.lengths![n]) } : {}) };
 }
 
-/** The samples' lengths: sequences of different lengths padded with `pad` to the longest, as flat data. */
-function padRagged(value: ArrayData, what: string, pad: number | undefined): { value: ArrayData; lengths?: Int32Array } {
+/**
+ * Sequences of different lengths padded with `pad`: to the input's length when it has one (`length`; a
+ * longer sequence is an error), else to the longest, with each sample's length.
+ */
+function padRagged(value: ArrayData, what: string, pad: number | undefined, length: number | null): { value: ArrayData; lengths?: Int32Array } {
   if (!Array.isArray(value) || value.length === 0 || !value.every(Array.isArray)) return { value };
   const sequences = value as ArrayData[][];
   const lengths = Int32Array.from(sequences, (s) => s.length);
   const longest = Math.max(...lengths);
-  if (lengths.every((n) => n === longest)) return { value };
+  if (lengths.every((n) => n === longest) && (length === null || longest === length || pad === undefined)) return { value };
+  const over = length === null ? -1 : lengths.findIndex((n) => n > length);
+  if (over >= 0) throw new ShapeError(`${what}: sample ${over} has ${lengths[over]} steps, past the input's length ${length}`);
   const at = lengths.findIndex((n) => n !== longest);
   if (pad === undefined) {
     throw new ShapeError(`${what}: sequences of different lengths (sample ${lengths.indexOf(longest)}: ${longest} steps, sample ${at}: ${lengths[at]}) need a mask of their padding: ` +
@@ -169,7 +174,9 @@ function padRagged(value: ArrayData, what: string, pad: number | undefined): { v
   const first = sequences.find((s) => s.length > 0)![0];
   const step = flattenArray([first], `${what} step 0`).shape.slice(1);
   const padStep = (): ArrayData => step.reduceRight<ArrayData>((inner, d) => Array.from({ length: d }, () => inner), pad);
-  return { value: sequences.map((s) => [...s, ...Array.from({ length: longest - s.length }, padStep)]), lengths };
+  const padded = sequences.map((s) => [...s, ...Array.from({ length: (length ?? longest) - s.length }, padStep)]);
+  // An input of a fixed length runs at that length; one of any length, each batch at its longest.
+  return length === null ? { value: padded, lengths } : { value: padded };
 }
 
 /** A batch of samples as Keras takes it: nested arrays [N, ...], or flat data with its shape. */
@@ -217,7 +224,7 @@ export function sampleSet(
   value: ArrayData, what: string, perSample: readonly (number | null)[],
   options: { sequence: boolean; tokens?: { vocabSize?: number; allowed?: number }; pad?: number },
 ): SequenceSet {
-  const ragged = options.sequence && perSample[0] === null ? padRagged(value, what, options.pad) : { value };
+  const ragged = options.sequence ? padRagged(value, what, options.pad, perSample[0]) : { value };
   const { data, shape } = flattenArray(ragged.value, what);
   const lengths = ragged.lengths ? { lengths: ragged.lengths } : {};
   let sample = shape.slice(1);

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { KernelRegistry } from '../../src/advanced.js';
-import { layers, Model, ShapeError, toConfig, type SymbolicTensor } from '../../src/index.js';
+import { fromConfig, layers, Model, ShapeError, toConfig, type ModelData, type SymbolicTensor } from '../../src/index.js';
 import { expectClose } from '../helpers/compare.js';
 import { modelsForParity, PREDICT_TOLERANCE } from '../helpers/tfjs-parity.js';
 import { mulberry32, uniformArray } from '../reference/random.js';
@@ -68,7 +68,7 @@ function sameWeights(model: Model, tfModel: tf.LayersModel): void {
   model.setWeights(weights.map((w) => w.dataSync() as Float32Array));
 }
 
-async function predictOne(model: Model, x: { data: Float32Array; shape: number[] }): Promise<Float32Array> {
+async function predictOne(model: Model, x: ModelData): Promise<Float32Array> {
   const out = await model.predict(x);
   return (Array.isArray(out) ? out[0] : out).data as Float32Array;
 }
@@ -210,24 +210,39 @@ describe('masks of padded steps against TensorFlow.js', () => {
 });
 
 describe('masks of padded steps', () => {
-  it('a right-padded batch predicts what each sequence predicts alone at its own length', async () => {
+  it('a right-padded batch gives each sequence the output, loss and gradient it has alone at its own length', async () => {
     const make = (steps: number) => {
       const input = layers.input({ shape: [steps] });
       const embedded = layers.embedding({ name: 'embedding', inputDim: VOCAB, outputDim: 4, maskZero: true }).apply(input) as SymbolicTensor;
       const encoded = layers.bidirectional({ name: 'encoder', layer: layers.lstm({ units: 5 }), mergeMode: 'sum' }).apply(embedded) as SymbolicTensor;
-      return open(new Model(env().ctx, { inputs: input, outputs: layers.dense({ name: 'head', units: 3 }).apply(encoded) as SymbolicTensor, seed: 3 }));
+      const model = open(new Model(env().ctx, { inputs: input, outputs: layers.dense({ name: 'head', units: 3 }).apply(encoded) as SymbolicTensor, seed: 3 }));
+      model.compile({ optimizer: 'sgd', learningRate: LEARNING_RATE, loss: 'mse' });
+      return model;
     };
     const padded = make(STEPS);
     const lengths = LENGTHS.filter((n) => n > 0);
     const x = paddedIds(lengths, 8);
+    const y = targets([lengths.length, 3], 9);
     const together = await predictOne(padded, x);
-    const weights = await padded.getWeights();
+    const start = await padded.getWeights();
+    const batchLoss = await padded.evaluate(x, y);
+    await padded.trainOnBatch(x, y);
+    // SGD: the batch's step is the mean of each sequence's own step (the loss is the batch mean).
+    const batchStep = (await padded.getWeights()).map((w, i) => w.map((v, k) => v - start[i][k]));
+    const meanStep = start.map((w) => new Float64Array(w.length));
+    let meanLoss = 0;
     for (const [b, n] of lengths.entries()) {
       const alone = make(n);
-      alone.setWeights(weights);
-      const own = await predictOne(alone, { data: x.data.slice(b * STEPS, b * STEPS + n), shape: [1, n] });
-      expectClose(together.slice(b * 3, b * 3 + 3), own, PREDICT_TOLERANCE, `sample ${b} (length ${n}) in the padded batch vs alone`);
+      alone.setWeights(start);
+      const own = { data: x.data.slice(b * STEPS, b * STEPS + n), shape: [1, n] };
+      expectClose(together.slice(b * 3, b * 3 + 3), await predictOne(alone, own), PREDICT_TOLERANCE, `sample ${b} (length ${n}) in the padded batch vs alone`);
+      const target = { data: y.data.slice(b * 3, b * 3 + 3), shape: [1, 3] };
+      meanLoss += (await alone.evaluate(own, target)) / lengths.length;
+      await alone.trainOnBatch(own, target);
+      (await alone.getWeights()).forEach((w, i) => w.forEach((v, k) => (meanStep[i][k] += (v - start[i][k]) / lengths.length)));
     }
+    expect(Math.abs(batchLoss - meanLoss)).toBeLessThan(1e-6);
+    batchStep.forEach((step, i) => expectClose(step, meanStep[i], WEIGHT_TOLERANCE, `weight ${i}: the batch's step vs the mean of each sequence's`));
   });
 
   it('the mask reaches a merge (AND of two masks), and a config round trip keeps mask_zero and Masking', async () => {
@@ -241,7 +256,7 @@ describe('masks of padded steps', () => {
     const ids = paddedIds([4, 6], 9);
     const features = paddedFeatures([6, 2], 2, 0, 10);
     const embeddings = (await model.getWeights())[0];
-    const out = (await predictOne(model, [ids, features] as never));
+    const out = await predictOne(model, [ids, features]);
     // Expected: the mean of embedding + features over the steps real in both (the first min(la, lb)).
     const expected = new Float64Array(4);
     [[4, 6], [6, 2]].forEach(([la, lb], s) => {
@@ -330,6 +345,31 @@ describe('masks of padded steps', () => {
       const model = tagger(8, 'vector');
       await expect(model.fit(raggedIds(lengths, 1), lengths.map(() => [0, 0]), { bucketBy: 'size' as never })).rejects.toThrow(/fit: bucketBy must be 'length'/);
     });
+  });
+
+  it('an input of a fixed length takes shorter sequences padded to it; a longer one, and an explicit mask tensor in a config, are errors', async () => {
+    const input = layers.input({ shape: [STEPS], name: 'ids' });
+    const pooled = layers.lstm({ units: 3 }).apply(layers.embedding({ inputDim: VOCAB, outputDim: 2, maskZero: true }).apply(input) as SymbolicTensor) as SymbolicTensor;
+    const model = open(new Model(env().ctx, { inputs: input, outputs: pooled }));
+    const ragged = [[1, 2, 3], [4, 5, 6, 7, 8, 9, 1], [2]];
+    const padded = ragged.map((s) => [...s, ...Array<number>(STEPS - s.length).fill(0)]);
+    expectClose(await predictOne(model, ragged), await predictOne(model, padded), { atol: 0, rtol: 0 }, 'ragged vs padded by hand');
+    await expect(model.predict([[1, 2], [1, 2, 3, 4, 5, 6, 7, 8]])).rejects.toThrow(/predict input 'ids': sample 1 has 8 steps, past the input's length 7/);
+    const config = {
+      class_name: 'Functional', keras_version: '3.3.3', backend: 'tensorflow',
+      config: {
+        name: 'explicit', input_layers: [['ids', 0, 0]], output_layers: [['lstm', 0, 0]],
+        layers: [
+          { class_name: 'InputLayer', name: 'ids', config: { name: 'ids', batch_shape: [null, 4], dtype: 'int32' }, inbound_nodes: [] },
+          { class_name: 'Embedding', name: 'embedding', config: { name: 'embedding', input_dim: 5, output_dim: 2 },
+            inbound_nodes: [{ args: [{ class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'int32', keras_history: ['ids', 0, 0] } }], kwargs: {} }] },
+          { class_name: 'LSTM', name: 'lstm', config: { name: 'lstm', units: 2 },
+            inbound_nodes: [{ args: [{ class_name: '__keras_tensor__', config: { shape: [null, 4, 2], dtype: 'float32', keras_history: ['embedding', 0, 0] } }],
+              kwargs: { mask: { class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'bool', keras_history: ['ids', 0, 0] } } } }] },
+        ],
+      },
+    };
+    expect(() => fromConfig(env().ctx, config)).toThrow(/an explicit mask tensor \(mask=\.\.\.\) is not supported/);
   });
 
   it('bad input is an error naming the layer', () => {
