@@ -372,6 +372,41 @@ describe('masks of padded steps', () => {
     expect(() => fromConfig(env().ctx, config)).toThrow(/an explicit mask tensor \(mask=\.\.\.\) is not supported/);
   });
 
+  it("a Keras 3 config that passes Embedding's mask to the LSTM (kwargs.mask from a NotEqual op) loads as the masked model", async () => {
+    const tensor = (history: [string, number, number], shape: (number | null)[], dtype = 'float32') =>
+      ({ class_name: '__keras_tensor__', config: { shape, dtype, keras_history: history } });
+    const config = {
+      class_name: 'Functional', keras_version: '3.3.3', backend: 'tensorflow',
+      config: {
+        name: 'masked', input_layers: [['ids', 0, 0]], output_layers: [['lstm', 0, 0]],
+        layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', name: 'ids', config: { name: 'ids', batch_shape: [null, STEPS], dtype: 'int32' }, inbound_nodes: [] },
+          { module: 'keras.layers', class_name: 'Embedding', name: 'embedding', config: { name: 'embedding', input_dim: VOCAB, output_dim: 3, mask_zero: true },
+            inbound_nodes: [{ args: [tensor(['ids', 0, 0], [null, STEPS], 'int32')], kwargs: {} }] },
+          { module: 'keras.src.ops.numpy', class_name: 'NotEqual', name: 'not_equal', config: { name: 'not_equal' },
+            inbound_nodes: [{ args: [tensor(['ids', 0, 0], [null, STEPS], 'int32'), 0], kwargs: {} }] },
+          { module: 'keras.layers', class_name: 'LSTM', name: 'lstm', config: { name: 'lstm', units: 4 },
+            inbound_nodes: [{ args: [tensor(['embedding', 0, 0], [null, STEPS, 3])], kwargs: { training: false, mask: tensor(['not_equal', 0, 0], [null, STEPS], 'bool') } }] },
+        ],
+      },
+    };
+    const loaded = open(fromConfig(env().ctx, config) as Model);
+    expect(loaded.layers.map((l) => l.className)).toEqual(['InputLayer', 'Embedding', 'LSTM']);
+    const masked = (maskZero: boolean) => {
+      const input = layers.input({ shape: [STEPS] });
+      const embedded = layers.embedding({ inputDim: VOCAB, outputDim: 3, maskZero }).apply(input) as SymbolicTensor;
+      const model = open(new Model(env().ctx, { inputs: input, outputs: layers.lstm({ units: 4 }).apply(embedded) as SymbolicTensor }));
+      return model;
+    };
+    const [reference, unmasked] = [masked(true), masked(false)];
+    const weights = await loaded.getWeights();
+    reference.setWeights(weights);
+    unmasked.setWeights(weights);
+    const x = paddedIds(LENGTHS, 21);
+    expect(Array.from(await predictOne(unmasked, x))).not.toEqual(Array.from(await predictOne(loaded, x)));
+    expectClose(await predictOne(loaded, x), await predictOne(reference, x), { atol: 0, rtol: 0 }, 'the loaded model is the masked one');
+  });
+
   it('bad input is an error naming the layer', () => {
     expect(() => layers.masking({ maskValue: Number.NaN })).toThrow(ShapeError);
     expect(() => layers.masking({ maskValue: Number.NaN })).toThrow(/Masking 'masking(_\d+)?': maskValue must be a number/);

@@ -18,7 +18,7 @@ import { Model } from '../model.js';
 import { Sequential } from '../sequential.js';
 import { layerEntries, makeLayer, withContext, type LayerEntry, type Made } from './config-layers.js';
 import { isDict, type Dict } from './config-values.js';
-import { parseCalls, tensorRefs, type Call, type TensorRef } from './inbound-nodes.js';
+import { maskOps, parseCalls, tensorRefs, type Call, type TensorRef } from './inbound-nodes.js';
 import type { FromConfigOptions } from './index.js';
 import type { Dialect } from './read-config.js';
 import { modelTrainingOnly, refusal } from './training-only.js';
@@ -69,13 +69,16 @@ export function buildSequential(gpu: GpuContext, body: unknown, dialect: Dialect
 /** A functional Model from its config: layers, their inbound_nodes, input_layers, output_layers. */
 export function buildFunctional(gpu: GpuContext, body: Dict, dialect: Dialect, options: FromConfigOptions): Model {
   const name = typeof body.name === 'string' ? body.name : 'model';
-  const entries = layerEntries(body.layers, name);
-  checkNames(entries, name);
+  const listed = layerEntries(body.layers, name);
+  checkNames(listed, name);
+  // Keras 3's ops that computed the masks it passed along: webrnn propagates those masks itself.
+  const masks = maskOps(listed);
+  const entries = listed.filter((e) => !masks.has(e.name));
   for (const key of ['input_layers', 'output_layers']) {
     if (body[key] === undefined || body[key] === null) throw new ShapeError(`fromConfig: model '${name}' config has no ${key}`);
   }
   const made = entries.map((entry) => makeLayer(entry, dialect, options));
-  const byName = new Map(entries.map((entry, i) => [entry.name, { entry, made: made[i], calls: parseCalls(entry) }]));
+  const byName = new Map(entries.map((entry, i) => [entry.name, { entry, made: made[i], calls: parseCalls(entry, masks) }]));
   for (const { entry, made: m, calls } of byName.values()) {
     if (m.layer instanceof InputLayer && calls.length > 0) throw new ShapeError(`fromConfig: ${entry.who}: an InputLayer has no inbound nodes, got ${calls.length}`);
   }

@@ -3,8 +3,11 @@
 // list per call of [layer, node, tensor, kwargs] entries; a recurrent layer's initial states as further
 // entries or as kwargs.initial_state) or as Keras 3 does ({ args, kwargs } holding __keras_tensor__
 // objects); input_layers / output_layers as lists of [layer, node, tensor], a single one, or a dict of them.
-// Explicit mask tensors (a call's mask=...) and RNN constants are errors: they change what the model
-// computes. The masks Embedding(mask_zero) and Masking make flow by themselves, as in Keras.
+// RNN constants are errors: they change what the model computes. The masks Embedding(mask_zero) and
+// Masking make flow by themselves, as in Keras; Keras 3 also writes them into each call it passes them
+// to (kwargs.mask, a tensor of the ops that computed it: NotEqual, Any, ... entries of the layer list).
+// Those ops are left out (maskOps) and such a mask is the one webrnn propagates; any other mask tensor
+// (an explicit mask=... of layers' outputs) is an error.
 
 import { ShapeError } from '../../gpu/errors.js';
 import type { LayerEntry } from './config-layers.js';
@@ -24,8 +27,34 @@ export interface Call {
   readonly states: TensorRef[];
 }
 
-/** The calls of a layer from its inbound_nodes, in either format. */
-export function parseCalls(entry: LayerEntry): Call[] {
+/**
+ * The Keras 3 op entries (module keras.src.ops...) that only compute masks: reached from some call's
+ * kwargs.mask, through other such ops, and read by nothing else.
+ */
+export function maskOps(entries: readonly LayerEntry[]): Set<string> {
+  const ops = new Map(entries.filter((e) => typeof e.raw.module === 'string' && /^keras(\.src)?\.ops\b/.test(e.raw.module)).map((e) => [e.name, e]));
+  const masks = new Set<string>();
+  const data = new Set<string>();
+  const calls = (e: LayerEntry) => (Array.isArray(e.raw.inbound_nodes) ? e.raw.inbound_nodes : []).filter(isDict);
+  const visit = (name: string) => {
+    const op = ops.get(name);
+    if (!op || masks.has(name)) return;
+    masks.add(name);
+    for (const node of calls(op)) for (const ref of kerasTensors(node.args ?? [], op.who)) visit(ref.layer);
+  };
+  for (const entry of entries) {
+    for (const node of calls(entry)) {
+      const kwargs = isDict(node.kwargs) ? node.kwargs : {};
+      for (const ref of kerasTensors(kwargs.mask ?? [], entry.who)) visit(ref.layer);
+      if (!ops.has(entry.name)) for (const ref of kerasTensors([node.args ?? [], { ...kwargs, mask: null }], entry.who)) data.add(ref.layer);
+    }
+  }
+  for (const name of data) masks.delete(name);
+  return masks;
+}
+
+/** The calls of a layer from its inbound_nodes, in either format (`masks`: maskOps, whose tensors are implicit masks). */
+export function parseCalls(entry: LayerEntry, masks: ReadonlySet<string> = new Set()): Call[] {
   const nodes = entry.raw.inbound_nodes ?? [];
   if (!Array.isArray(nodes)) throw new ShapeError(`fromConfig: ${entry.who}: inbound_nodes must be a list, got ${describe(nodes)}`);
   const recurrent = Object.hasOwn(CELLS, entry.className);
@@ -53,7 +82,8 @@ export function parseCalls(entry: LayerEntry): Call[] {
       throw new ShapeError(`fromConfig: ${what}: expected a list of [layer, node, tensor, kwargs] or { args, kwargs }, got ${describe(node)}`);
     }
     const mask = kwargs.mask;
-    if (mask !== undefined && mask !== null && !(Array.isArray(mask) && mask.every((m) => m === null))) {
+    const implicit = isDict(node) && kerasTensors(mask ?? [], what).every((ref) => masks.has(ref.layer));
+    if (mask !== undefined && mask !== null && !(Array.isArray(mask) && mask.every((m) => m === null)) && !implicit) {
       throw new ShapeError(`fromConfig: ${what}: an explicit mask tensor (mask=...) is not supported; the mask of an Embedding with mask_zero or of a Masking layer reaches the layers after it by itself`);
     }
     if (kwargs.constants !== undefined && kwargs.constants !== null) throw new ShapeError(`fromConfig: ${what}: RNN constants are not supported`);
