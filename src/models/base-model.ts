@@ -500,14 +500,25 @@ export abstract class BaseModel {
     return { loss: sums[0] / count, metrics };
   }
 
+  /**
+   * The plans of a batch shape, kept for the next batch of that shape. At most MAX_PLAN_SHAPES are kept
+   * (the least recently used are released), so batches of many lengths do not hold buffers for each.
+   */
   private plansFor(batch: number, data: Dataset, what: string): TrainingPlans {
     this.requireCompiled(what);
     const key = [batch, ...data.inputs.map((s) => s.steps), ...data.targets.map((s) => s.steps)].join(':');
     let shape = this.shapes.get(key);
-    if (!shape) {
+    if (shape) {
+      this.shapes.delete(key);
+    } else {
       shape = this.ctx.allocating(() => this.createPlans(batch, data, what));
-      this.shapes.set(key, shape);
+      while (this.shapes.size >= MAX_PLAN_SHAPES) {
+        const [oldest, plans] = this.shapes.entries().next().value!;
+        this.shapes.delete(oldest);
+        plans.dispose();
+      }
     }
+    this.shapes.set(key, shape);
     return shape;
   }
 
@@ -665,6 +676,9 @@ function batchData(data: Dataset, indices: readonly number[]): { data: Dataset; 
   const batch = batchOf(sets, indices);
   return { data: { inputs: batch.slice(0, data.inputs.length), targets: batch.slice(data.inputs.length) }, indices: indices.map((_, i) => i) };
 }
+
+/** Batch shapes whose plans a model keeps at once (see plansFor). */
+const MAX_PLAN_SHAPES = 8;
 
 function subset(data: Dataset, from: number, to: number): Dataset {
   return { inputs: data.inputs.map((s) => sliceSet(s, from, to)), targets: data.targets.map((s) => sliceSet(s, from, to)) };

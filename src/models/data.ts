@@ -136,15 +136,20 @@ export function sliceSet(set: SequenceSet, from: number, to: number): SequenceSe
 /**
  * Samples `indices` of sets that belong together (a model's inputs and targets), batch-major, each set of
  * sequences of different lengths, and each rectangular one padded as long as they are, cut to the
- * longest sequence among these samples: a batch of short sequences runs as short as they are.
+ * longest sequence among these samples (rounded up to a multiple of BATCH_STEPS_MULTIPLE, so that
+ * batches of nearby lengths share plans): a batch of short sequences runs about as short as they are.
  */
 export function batchOf(sets: readonly SequenceSet[], indices: readonly number[]): SequenceSet[] {
   const ragged = sets.filter((s) => s.lengths);
   if (ragged.length === 0) return sets.map((s) => pick(s, indices, s.steps));
   const padded = Math.max(...ragged.map((s) => s.steps));
-  const longest = Math.max(1, ...ragged.flatMap((s) => indices.map((i) => s.lengths![i])));
+  // Rounded up to a multiple of BATCH_STEPS_MULTIPLE (the padding is masked): fewer batch shapes.
+  const longest = Math.min(padded, Math.ceil(Math.max(1, ...ragged.flatMap((s) => indices.map((i) => s.lengths![i]))) / BATCH_STEPS_MULTIPLE) * BATCH_STEPS_MULTIPLE);
   return sets.map((s) => pick(s, indices, s.lengths || (s.steps === padded && padded > 1) ? longest : s.steps));
 }
+
+/** A batch of sequences of different lengths runs at its longest, rounded up to a multiple of this. */
+const BATCH_STEPS_MULTIPLE = 4;
 
 function pick(set: SequenceSet, indices: readonly number[], steps: number): SequenceSet {
   const { features } = set;

@@ -332,6 +332,19 @@ describe('masks of padded steps', () => {
       expect(Number.isFinite(await bucketed.evaluate(ids, y))).toBe(true);
     });
 
+    it('training on many lengths keeps the plans of at most 8 batch shapes (their buffers released)', async () => {
+      const model = tagger(9, 'vector');
+      const live = () => env().ctx.liveBuffers;
+      await model.fit([[1, 2, 3, 4]], [[0, 1]], { batchSize: 1 });
+      const oneShape = live();
+      await model.fit([[1, 2, 3, 4, 5, 6, 7, 8]], [[0, 1]], { batchSize: 1 });
+      const perShape = live() - oneShape;
+      expect(perShape, 'a new length makes buffers of its own').toBeGreaterThan(0);
+      const many = Array.from({ length: 120 }, (_, i) => i + 1); // 30 shapes after rounding to multiples of 4
+      await model.fit(raggedIds(many, 17), many.map(() => [0.5, 0.5]), { batchSize: 1 });
+      expect(live() - oneShape).toBeLessThanOrEqual(7 * perShape);
+    });
+
     it('sequences of different lengths without a mask, ragged targets of an unmasked output, and a bad bucketBy are errors', async () => {
       const input = layers.input({ shape: [null, 2], name: 'features' });
       const plain = open(new Model(env().ctx, { inputs: input, outputs: layers.dense({ units: 1 }).apply(layers.lstm({ units: 3 }).apply(input) as SymbolicTensor) as SymbolicTensor }));
@@ -405,6 +418,16 @@ describe('masks of padded steps', () => {
     const x = paddedIds(LENGTHS, 21);
     expect(Array.from(await predictOne(unmasked, x))).not.toEqual(Array.from(await predictOne(loaded, x)));
     expectClose(await predictOne(loaded, x), await predictOne(reference, x), { atol: 0, rtol: 0 }, 'the loaded model is the masked one');
+  });
+
+  it('a recurrent layer with zero_output_for_mask true is an error naming it (it is honoured inside a Bidirectional)', () => {
+    const config = (layer: Record<string, unknown>) => ({
+      class_name: 'Sequential', keras_version: '3.3.3', backend: 'tensorflow',
+      config: { name: 's', layers: [{ class_name: 'InputLayer', config: { name: 'x', batch_shape: [null, 4, 2] } }, layer] },
+    });
+    const lstm = { class_name: 'LSTM', config: { name: 'lstm', units: 3, return_sequences: true, zero_output_for_mask: true } };
+    expect(() => fromConfig(env().ctx, config(lstm))).toThrow(/layer 1 'lstm' \(LSTM\) of model 's': zero_output_for_mask true .* not supported yet/);
+    open(fromConfig(env().ctx, config({ class_name: 'Bidirectional', config: { name: 'bi', layer: lstm } })) as Model);
   });
 
   it('bad input is an error naming the layer', () => {

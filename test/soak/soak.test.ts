@@ -48,9 +48,12 @@ describe('soak: no growth over long runs', () => {
     it(`${phase}: ${COUNT} ${phase === 'train' ? 'steps' : 'calls'} keep the heap within ${BOUND / 1024} KB and the GPU buffer count flat`, () => {
       const samples = result.samples.filter((s) => s.phase === phase);
       const warmed = samples.find((s) => s.done === EVERY)!;
-      const last = samples[samples.length - 1];
+      // The heap after forced GCs only errs upwards (garbage a GC left for later: one sample of a CI run
+      // read 400 KB over its neighbours), so the end of the run is the lowest of its last three samples:
+      // a leak raises all three.
+      const late = Math.min(...samples.slice(-3).map((s) => s.heapBytes));
       const curve = samples.map((s) => `${s.done}: ${(s.heapBytes / 1024).toFixed(0)} KB`).join(', ');
-      expect(last.heapBytes - warmed.heapBytes, `heap after GC: ${curve}`).toBeLessThan(BOUND);
+      expect(late - warmed.heapBytes, `heap after GC: ${curve}`).toBeLessThan(BOUND);
       expect(new Set(samples.slice(1).map((s) => s.liveBuffers)).size, `live buffers: ${samples.map((s) => s.liveBuffers).join(', ')}`).toBe(1);
     });
   }
