@@ -131,6 +131,11 @@ export interface BackwardOptions {
   accumulateInput?: boolean;
   /** dh0 (dc0) += instead of =. */
   accumulateInitialState?: boolean;
+  /**
+   * x holds one input per direction, [D, T, B, inputSize] (each direction's own dropout of one input),
+   * as forwardSteps was told; dx is then written per direction in the same layout.
+   */
+  inputPerDirection?: boolean;
 }
 
 interface StandaloneShape {
@@ -374,13 +379,14 @@ export class RecurrentLayer extends WeightLayer {
   }
 
   /** The forward dispatches: input projection, then the recurrence. `x` is time-major [T, B, inputSize]. */
-  async forwardSteps(buffers: RecurrentBuffers, x: BufferRange): Promise<Step[]> {
+  /** The forward dispatches; with `inputPerDirection`, x is [D, T, B, inputSize]: direction d reads block d. */
+  async forwardSteps(buffers: RecurrentBuffers, x: BufferRange, options: { inputPerDirection?: boolean } = {}): Promise<Step[]> {
     const rows = buffers.steps * buffers.batch;
     const D = this.directions;
     const N = this.units * this.cell.slots;
     const bias = this.hasPart('bias') ? this.param('bias') : undefined;
     const projection = await matmulStep(this.registry, `${this.name}.forward.projection`, {
-      M: rows, K: this.inputSize, N, batches: D, batchA: 0, batchB: this.inputSize * N, batchC: rows * N, batchBias: N,
+      M: rows, K: this.inputSize, N, batches: D, batchA: options.inputPerDirection ? rows * this.inputSize : 0, batchB: this.inputSize * N, batchC: rows * N, batchBias: N,
     }, { a: x, b: this.param('kernel'), c: buffers.xw, bias });
     const shape = this.shapeOf(buffers);
     const recurrence = await recurrenceForwardSteps(this.registry, `${this.name}.forward.recurrence`, this.resolved, shape,
@@ -413,7 +419,7 @@ export class RecurrentLayer extends WeightLayer {
     // dKernel (+ dBias) = x^T dz per direction.
     steps.push(await matmulStep(this.registry, `${label}.dkernel`, {
       M: this.inputSize, K: rows, N, transA: true, accumulate: true,
-      batches: D, batchA: 0, batchB: rows * N, batchC: this.inputSize * N, batchColsum: N,
+      batches: D, batchA: options.inputPerDirection ? rows * this.inputSize : 0, batchB: rows * N, batchC: this.inputSize * N, batchColsum: N,
     }, { a: x, b: buffers.dz, c: this.param('kernel', 'gradient'), colsum: this.hasPart('bias') ? this.param('bias', 'gradient') : undefined }));
     // dRecurrent (+ dRecurrentBias) = sum over phases of op_p^T g_p: the phases stacked along the rows.
     steps.push(await matmulStep(this.registry, `${label}.drecurrent`, {
@@ -425,9 +431,11 @@ export class RecurrentLayer extends WeightLayer {
     }));
     if (dx) {
       for (let d = 0; d < D; d++) {
+        // One dx for every direction (they add up), or with inputPerDirection one block each.
+        const own = options.inputPerDirection ?? false;
         steps.push(await matmulStep(this.registry, `${label}.dx${D > 1 ? `.d${d}` : ''}`, {
-          M: rows, K: N, N: this.inputSize, transB: true, accumulate: d > 0 || options.accumulateInput,
-          aOffset: d * rows * N, bOffset: d * this.inputSize * N,
+          M: rows, K: N, N: this.inputSize, transB: true, accumulate: (!own && d > 0) || options.accumulateInput,
+          aOffset: d * rows * N, bOffset: d * this.inputSize * N, cOffset: own ? d * rows * this.inputSize : 0,
         }, { a: buffers.dz, b: this.param('kernel'), c: dx }));
       }
     }

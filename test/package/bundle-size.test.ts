@@ -5,11 +5,12 @@
 // zip) are reported apart. The WGSL ships minified with its reflection as tables made at build time, so
 // no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 141.1 kB minified, 44.7 kB gzip (132.2 /
+// The budget is what the package weighs today, to catch growth: 141.6 kB minified, 44.9 kB gzip (132.2 /
 // 41.1 before masks of padded steps (a value's mask through every graph run and loss), sequences of
-// different lengths in fit, a recurrent layer's dropout and stateful recurrent layers, all in the core
-// every model runs: 8.9 kB, with the masking and noise kernels' builders loaded on first use (Conv1D and
-// the 1-D pooling layers add nothing up front);
+// different lengths in fit (with a bounded cache of batch shapes), a recurrent layer's dropout (in a
+// Bidirectional too) and stateful recurrent layers, all in the core every model runs: 9.4 kB, with
+// the masking and noise kernels' builders loaded on first use (Conv1D and the 1-D pooling layers add
+// nothing up front);
 // 131.5 / 40.9 before masks inside the recurrence kernels; 130.8 /
 // 40.7 before the Bidirectional, RepeatVector, TimeDistributed, global pooling, Flatten and
 // LayerNormalization layers, which the `layers` factories object keeps in every bundle: 0.7 kB; a namespace of factory functions with a
@@ -31,7 +32,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 141_100, gzip: 44_700 };
+const BUDGET = { minified: 141_600, gzip: 44_900 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {

@@ -16,8 +16,9 @@ import { ShapeError } from '../../gpu/errors.js';
 import type { Step } from '../../gpu/kernel-registry.js';
 import { mergeBackwardStep, mergeForwardStep, type MergeMode } from '../../kernels/bidirectional.js';
 import { RecurrentLayer } from '../recurrent.js';
-import { Layer, wholeBuffer, type BuildContext, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
-import { cellScope, RecurrentLayerNode } from './recurrent.js';
+import { Layer, wholeBuffer, type BuildContext, type ForwardPass, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { noiseCounter } from './dropout.js';
+import { cellScope, inputDropout, RecurrentLayerNode, type InputDropout } from './recurrent.js';
 import { maskingKernels } from '../../kernels/lazy.js';
 
 /** How the two directions' outputs are combined (Keras' merge_mode); null: both are outputs. */
@@ -41,6 +42,7 @@ export class BidirectionalLayer extends Layer {
   /** How the two directions' outputs are combined (null: both are outputs). */
   readonly mergeMode: BidirectionalMergeMode;
   private layer?: RecurrentLayer;
+  private noise?: { counter: GPUBuffer; seed: number };
 
   constructor(config: BidirectionalConfig) {
     super('Bidirectional', config);
@@ -48,9 +50,6 @@ export class BidirectionalLayer extends Layer {
     if (!(config.layer instanceof RecurrentLayerNode)) throw new ShapeError(`${who}: layer must be an LSTM, GRU or SimpleRNN layer (layers.lstm(...)), got ${describeLayer(config.layer)}`);
     if (config.layer.nodes.length > 0 || config.layer.weightLayer) throw new ShapeError(`${who}: the wrapped layer '${config.layer.name}' is already used in a model; give Bidirectional a layer of its own`);
     if (config.layer.stateful) throw new ShapeError(`${who}: a stateful wrapped layer ('${config.layer.name}') is not supported yet`);
-    if (config.layer.dropout > 0) {
-      throw new ShapeError(`${who}: dropout of the wrapped layer '${config.layer.name}' is not supported yet (the two directions draw masks of their own); put a Dropout layer before the Bidirectional`);
-    }
     const mode = config.mergeMode === undefined ? 'concat' : config.mergeMode;
     if (!MERGE_MODES.includes(mode)) throw new ShapeError(`${who}: mergeMode must be 'concat', 'sum', 'mul', 'ave' or null, got ${JSON.stringify(config.mergeMode)}`);
     this.inner = config.layer;
@@ -103,6 +102,8 @@ export class BidirectionalLayer extends Layer {
   protected create(context: BuildContext, [x]: Shape[]): void {
     this.layer = RecurrentLayer.of(context.ctx, this.inner.cell, { ...this.inner.config, inputSize: x[1] as number, seed: context.seed, name: this.name },
       { parameters: context.store, registry: context.registry }, 2);
+    // The wrapped layer's seed, when it has one, draws its dropout (as it would unwrapped).
+    if (this.inner.dropout > 0) this.noise = { counter: noiseCounter(context, this.name), seed: this.inner.seed ?? context.seed };
   }
 
   get weightLayer(): RecurrentLayer | undefined {
@@ -114,7 +115,7 @@ export class BidirectionalLayer extends Layer {
     return this.inner.returnSequences && index < (this.mergeMode === null ? 2 : 1) ? x.mask : undefined;
   }
 
-  runtime(context: RuntimeContext, _node: Node, [x]: readonly Value[]): NodeRuntime {
+  runtime(context: RuntimeContext, node: Node, [x]: readonly Value[]): NodeRuntime {
     const layer = this.layer!;
     const { batch, registry, label } = context;
     const steps = x.shape[0];
@@ -136,7 +137,10 @@ export class BidirectionalLayer extends Layer {
     const bytes = mergedRows * width * 4;
     let mergedValue: GPUBuffer;
     let mergedGrad: GPUBuffer;
+    // The wrapped layer's dropout: each direction draws a mask of its own (Keras' two layer copies).
+    let dropout: InputDropout | undefined;
     try {
+      if (this.inner.dropout > 0) dropout = inputDropout(context, `Bidirectional '${this.name}'`, this.noise, this.inner.dropout, x, [2 * node.index, 2 * node.index + 1]);
       mergedValue = context.ctx.createStorageBuffer(`${label}.merged`, bytes);
       owned.push(mergedValue);
       mergedGrad = context.ctx.createStorageBuffer(`${label}.dmerged`, bytes);
@@ -144,6 +148,7 @@ export class BidirectionalLayer extends Layer {
     } catch (error) {
       // Over a device limit: release what this shape made so far.
       owned.forEach((b) => context.ctx.destroyBuffer(b));
+      dropout?.dispose();
       layer.destroyBuffers(buffers);
       throw error;
     }
@@ -178,8 +183,11 @@ export class BidirectionalLayer extends Layer {
     return {
       outputs,
       gradientReads: [wholeBuffer(buffers.dsT, 2 * S * stateBytes)],
-      forwardSteps: async () => [
-        ...(await layer.forwardSteps(buffers, x.value)),
+      forwardSteps: async (pass?: ForwardPass) => [
+        // In training, with dropout, each direction reads its own dropped copy of x.
+        ...(dropout && pass?.training
+          ? [...(await dropout.forward(pass)), ...(await layer.forwardSteps(buffers, dropout.dropped.value, { inputPerDirection: true }))]
+          : await layer.forwardSteps(buffers, x.value)),
         await mergeForwardStep(registry, `${label}.merge`, mode, dims, { src: source, out: { buffer: mergedValue, offset: 0 } }),
         ...(await zeroMasked('value', mergedOutputs.map(() => true))),
       ],
@@ -196,17 +204,21 @@ export class BidirectionalLayer extends Layer {
             { keep: sequences ? [false, false] : [0, 1].flatMap((d) => Array.from({ length: S }, (_, s) => stateGradient[d * S + s] ?? false)), outputGradients: mergedGradient }));
         }
         const dx = gradients.inbound[0];
-        steps.push(...await layer.backwardSteps(buffers, x.value, dx ? x.grad : undefined, {
+        const input = dropout ? dropout.dropped : x;
+        steps.push(...await layer.backwardSteps(buffers, input.value, dx && x.grad ? input.grad : undefined, {
           sequenceGradient: sequences && (mergedGradient[0] || mergedGradient[1]),
           stateGradient: stateGradient.some(Boolean) || (!sequences && (mergedGradient[0] || mergedGradient[1])),
-          accumulateInput: dx?.accumulate ?? false,
+          accumulateInput: dropout ? false : (dx?.accumulate ?? false),
           accumulateInitialState: false,
+          inputPerDirection: dropout !== undefined,
         }));
+        if (dropout && dx && x.grad) steps.push(...(await dropout.backward(dx.accumulate)));
         return steps;
       },
       dispose: () => {
         layer.destroyBuffers(buffers);
         owned.forEach((b) => context.ctx.destroyBuffer(b));
+        dropout?.dispose();
       },
     };
   }

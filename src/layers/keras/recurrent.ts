@@ -201,7 +201,8 @@ export class RecurrentLayerNode extends Layer {
   runtime(context: RuntimeContext, node: Node, inbound: readonly Value[]): NodeRuntime {
     const layer = this.layer!;
     const [x, ...states] = inbound;
-    const dropout = this.dropout > 0 ? this.inputDropout(context, node, x) : undefined;
+    const who = `${this.className} '${this.name}'`;
+    const dropout = this.dropout > 0 ? inputDropout(context, who, this.noise, this.dropout, x, [node.index]) : undefined;
     try {
       return this.recurrentRuntime(context, layer, x, states, dropout);
     } catch (error) {
@@ -210,41 +211,7 @@ export class RecurrentLayerNode extends Layer {
     }
   }
 
-  /** The dropped input of a training pass, its gradient, and the dispatches between them and x. */
-  private inputDropout(context: RuntimeContext, node: Node, x: Value) {
-    const noise = this.noise;
-    if (!noise) throw new ShapeError(`${this.className} '${this.name}': not built (build the model before asking for a runtime)`);
-    const { registry, label, batch } = context;
-    const owned: GPUBuffer[] = [];
-    const dispose = () => owned.forEach((b) => context.ctx.destroyBuffer(b));
-    try {
-      const dropped = makeValue(context, 'dropped_input', x.shape, owned);
-      const state = context.ctx.createStorageBuffer(`${label}.noise_step`, 4);
-      owned.push(state);
-      const shape = { steps: x.shape[0], batch, features: x.shape[1] };
-      const options = { kind: 'dropout' as const, rate: this.dropout, seed: noise.seed, stream: node.index, shareOverTime: true };
-      const at = (range: Range) => ({ buffer: range.buffer, offset: range.offset / 4 });
-      const stateRegion = { buffer: state, offset: 0 };
-      return {
-        dropped,
-        forward: async (pass: ForwardPass): Promise<Step[]> => {
-          const { dropoutStep, noiseTickStep } = await noiseKernels();
-          return [
-            await noiseTickStep(registry, `${label}.noise_tick`, { counter: { buffer: noise.counter, offset: 0 }, state: stateRegion }, { advance: pass.advance ?? true }),
-            await dropoutStep(registry, `${label}.dropout`, shape, { x: at(x.value), out: at(dropped.value), state: stateRegion }, options),
-          ];
-        },
-        backward: async (accumulate: boolean): Promise<Step> => (await noiseKernels()).dropoutStep(registry, `${label}.dropout.backward`, shape,
-          { x: at(dropped.grad!), out: at(x.grad!), state: stateRegion }, { ...options, backward: true, accumulate }),
-        dispose,
-      };
-    } catch (error) {
-      dispose();
-      throw error;
-    }
-  }
-
-  private recurrentRuntime(context: RuntimeContext, layer: RecurrentLayer, x: Value, states: readonly Value[], dropout: ReturnType<RecurrentLayerNode['inputDropout']> | undefined): NodeRuntime {
+  private recurrentRuntime(context: RuntimeContext, layer: RecurrentLayer, x: Value, states: readonly Value[], dropout: InputDropout | undefined): NodeRuntime {
     const { batch, registry } = context;
     const steps = x.shape[0];
     const stateBytes = batch * this.units * 4;
@@ -296,7 +263,7 @@ export class RecurrentLayerNode extends Layer {
           accumulateInput: dropout ? false : (dx?.accumulate ?? false),
           accumulateInitialState: inPlace ? stateGrads.some((g) => g?.accumulate) : false,
         });
-        if (dropout && dx && x.grad) steps.push(await dropout.backward(dx.accumulate));
+        if (dropout && dx && x.grad) steps.push(...(await dropout.backward(dx.accumulate)));
         if (!inPlace) {
           for (const [i, g] of stateGrads.entries()) {
             const target = states[i].grad;
@@ -312,6 +279,64 @@ export class RecurrentLayerNode extends Layer {
         dropout?.dispose();
       },
     };
+  }
+}
+
+/** A recurrent layer's dropped input: one copy per stream (direction), [D, T, B, F], and its gradient. */
+export interface InputDropout {
+  readonly dropped: Value;
+  /** In a training pass: the tick, then each copy's noise. */
+  forward(pass: ForwardPass): Promise<Step[]>;
+  /** Every copy's gradient, masked, into x's gradient (the first written or added to as `accumulate` says). */
+  backward(accumulate: boolean): Promise<Step[]>;
+  dispose(): void;
+}
+
+/**
+ * Keras' dropout of a recurrent layer's input x [T, F]: in training, copy d is x times a mask per
+ * (sample, feature) of stream `streams[d]`, the same at every step, scaled by 1 / (1 - rate).
+ */
+export function inputDropout(
+  context: RuntimeContext, who: string, noise: { counter: GPUBuffer; seed: number } | undefined, rate: number, x: Value, streams: readonly number[],
+): InputDropout {
+  if (!noise) throw new ShapeError(`${who}: not built (build the model before asking for a runtime)`);
+  const { registry, label, batch } = context;
+  const owned: GPUBuffer[] = [];
+  const dispose = () => owned.forEach((b) => context.ctx.destroyBuffer(b));
+  try {
+    const [steps, features] = x.shape;
+    const dropped = makeValue(context, 'dropped_input', [streams.length * steps, features], owned);
+    const state = context.ctx.createStorageBuffer(`${label}.noise_step`, 4);
+    owned.push(state);
+    const shape = { steps, batch, features };
+    const block = steps * batch * features;
+    const options = (stream: number) => ({ kind: 'dropout' as const, rate, seed: noise.seed, stream, shareOverTime: true });
+    const at = (range: Range, d = 0) => ({ buffer: range.buffer, offset: range.offset / 4 + d * block });
+    const stateRegion = { buffer: state, offset: 0 };
+    return {
+      dropped,
+      forward: async (pass) => {
+        const { dropoutStep, noiseTickStep } = await noiseKernels();
+        const steps: Step[] = [await noiseTickStep(registry, `${label}.noise_tick`, { counter: { buffer: noise.counter, offset: 0 }, state: stateRegion }, { advance: pass.advance ?? true })];
+        for (const [d, stream] of streams.entries()) {
+          steps.push(await dropoutStep(registry, `${label}.dropout_${d}`, shape, { x: at(x.value), out: at(dropped.value, d), state: stateRegion }, options(stream)));
+        }
+        return steps;
+      },
+      backward: async (accumulate) => {
+        const { dropoutStep } = await noiseKernels();
+        const steps: Step[] = [];
+        for (const [d, stream] of streams.entries()) {
+          steps.push(await dropoutStep(registry, `${label}.dropout_${d}.backward`, shape, { x: at(dropped.grad!, d), out: at(x.grad!), state: stateRegion },
+            { ...options(stream), backward: true, accumulate: accumulate || d > 0 }));
+        }
+        return steps;
+      },
+      dispose,
+    };
+  } catch (error) {
+    dispose();
+    throw error;
   }
 }
 

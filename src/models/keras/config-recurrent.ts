@@ -36,8 +36,8 @@ const CUDNN_FIXED: Record<string, Dict> = {
 };
 
 /**
- * The webrnn layer of a recurrent class's config (read in Keras 2 terms). Its dropout is applied (in
- * training, as Keras) unless `wrapped` (inside a Bidirectional) or Keras 1's: then it stays a
+ * The webrnn layer of a recurrent class's config (read in Keras 2 terms), `wrapped` in a Bidirectional
+ * or not. Its dropout is applied (in training, as Keras) unless it is Keras 1's: then it stays a
  * training-only setting.
  */
 export function makeRecurrent(className: keyof typeof CELLS, name: string, config: Dict, read: ConfigReader, dialect: Dialect, wrapped = false): RecurrentLayerNode {
@@ -72,7 +72,7 @@ export function makeRecurrent(className: keyof typeof CELLS, name: string, confi
     returnState: read.boolean('return_state', false),
     goBackwards: read.boolean('go_backwards', false),
     // Keras 1's dropout_W drew a mask per gate: it stays a training-only setting (training-only.ts).
-    ...(wrapped || dialect.kind === 'keras1' ? {} : { dropout: read.number('dropout', 0) }),
+    ...(dialect.kind === 'keras1' ? {} : { dropout: read.number('dropout', 0) }),
     stateful: read.boolean('stateful', false),
     ...(batchSize !== undefined ? { batchSize } : {}),
   });
@@ -126,5 +126,5 @@ export function makeBidirectional(name: string, config: Dict, dialect: Dialect, 
 export function innerTrainingOnly(config: Dict, who: string): string[] {
   const entry = config.layer;
   if (!isDict(entry) || typeof entry.class_name !== 'string' || !isDict(entry.config)) return [];
-  return trainingOnlySettings(entry.class_name, entry.config, `${who} layer`, {}, { wrapped: true });
+  return trainingOnlySettings(entry.class_name, entry.config, `${who} layer`);
 }
