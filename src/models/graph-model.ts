@@ -12,7 +12,6 @@ import { formatShape, SymbolicTensor, type Layer, type Node } from '../layers/ke
 import { expectPositiveInteger } from '../layers/validate.js';
 import type { ParameterStore } from '../layers/parameters.js';
 import { GraphTraining, sparseTarget, type LossSpec, type MetricSpec } from '../plan/graph-training.js';
-import { RecurrentLayerNode } from '../layers/keras/recurrent.js';
 import { BaseModel, METRIC_SLOT, type CompileOptions, type Dataset, type LossName, type LossOption, type TrainingPlans, type WeightOwner } from './base-model.js';
 import { timeMajorBatch, type SequenceSet } from './data.js';
 import { Graph } from './graph.js';
@@ -325,7 +324,7 @@ export abstract class GraphModel extends BaseModel {
    */
   resetStates(): void {
     this.assertLive();
-    for (const layer of this.graph.layers) if (layer instanceof RecurrentLayerNode) layer.resetStates();
+    for (const layer of this.graph.layers) layer.resetStates();
   }
 
   /** Keras' summary(): every layer with its output shape and parameter count, and the totals. */

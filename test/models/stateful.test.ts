@@ -79,13 +79,41 @@ describe('stateful recurrent layers', () => {
     plain.resetStates();
   });
 
-  it('another batch size, initialState, Bidirectional and batchSize without stateful are errors naming the layer; configs keep stateful', async () => {
+  it('Bidirectional: each direction carries its own states, as a stateful LSTM and a stateful goBackwards LSTM side by side do', async () => {
+    const input = layers.input({ shape: [null, FEATURES] });
+    const wrapped = open(new Model(env().ctx, {
+      inputs: input, outputs: layers.bidirectional({ layer: layers.lstm({ units: 4, stateful: true, batchSize: BATCH }) }).apply(input) as SymbolicTensor,
+    }));
+    const twoInput = layers.input({ shape: [null, FEATURES] });
+    const sideBySide = open(new Model(env().ctx, {
+      inputs: twoInput,
+      outputs: layers.concatenate().apply([
+        layers.lstm({ units: 4, stateful: true }).apply(twoInput) as SymbolicTensor,
+        layers.lstm({ units: 4, stateful: true, goBackwards: true }).apply(twoInput) as SymbolicTensor,
+      ]) as SymbolicTensor,
+    }));
+    sideBySide.setWeights(await wrapped.getWeights());
+    const chunk = async (steps: number, seed: number, what: string) => {
+      const [x] = samples([{ shape: [BATCH, steps, FEATURES] }], seed);
+      const [a, b] = [await wrapped.predict(x), await sideBySide.predict(x)] as ArrayResult[];
+      expectClose(a.data, b.data, { atol: 1e-6, rtol: 0 }, what);
+      return a.data;
+    };
+    const first = await chunk(3, 20, 'first chunk');
+    const second = await chunk(1, 21, 'a step');
+    await chunk(4, 22, 'a longer chunk');
+    expect(Array.from(second)).not.toEqual(Array.from(first));
+    wrapped.resetStates();
+    sideBySide.resetStates();
+    expectClose(await chunk(3, 20, 'after resetStates'), first, { atol: 0, rtol: 0 }, 'resetStates starts afresh');
+  });
+
+  it('another batch size, initialState and batchSize without stateful are errors naming the layer; configs keep stateful', async () => {
     const { model } = models('lstm');
     const [x] = samples([{ shape: [BATCH + 1, 2, FEATURES] }], 10);
     await model.predict(samples([{ shape: [BATCH, 2, FEATURES] }], 11)[0], { batchSize: BATCH });
     await expect(model.predict(x, { batchSize: BATCH + 1 })).rejects.toThrow(/stateful LSTM '\w+': keeps the states of 3 sequences, got a batch of 4/);
     expect(() => layers.lstm({ units: 2, batchSize: 4, name: 'plain' })).toThrow(/LSTM 'plain': batchSize is for stateful layers/);
-    expect(() => layers.bidirectional({ name: 'bi', layer: layers.lstm({ units: 2, stateful: true }) })).toThrow(/Bidirectional 'bi': a stateful wrapped layer/);
     const input = layers.input({ shape: [null, 2] });
     const [, h, c] = layers.lstm({ units: 2, returnState: true }).apply(input) as SymbolicTensor[];
     const stateful = layers.lstm({ units: 2, stateful: true, name: 'carrier' }).apply(input, { initialState: [h, c] }) as SymbolicTensor;

@@ -5,10 +5,10 @@
 // zip) are reported apart. The WGSL ships minified with its reflection as tables made at build time, so
 // no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 141.6 kB minified, 44.9 kB gzip (132.2 /
+// The budget is what the package weighs today, to catch growth: 141.9 kB minified, 45.0 kB gzip (132.2 /
 // 41.1 before masks of padded steps (a value's mask through every graph run and loss), sequences of
 // different lengths in fit (with a bounded cache of batch shapes), a recurrent layer's dropout (in a
-// Bidirectional too) and stateful recurrent layers, all in the core every model runs: 9.4 kB, with
+// Bidirectional too) and stateful recurrent layers, all in the core every model runs: 9.6 kB, with
 // the masking and noise kernels' builders loaded on first use (Conv1D and the 1-D pooling layers add
 // nothing up front);
 // 131.5 / 40.9 before masks inside the recurrence kernels; 130.8 /
@@ -32,7 +32,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 141_600, gzip: 44_900 };
+const BUDGET = { minified: 141_900, gzip: 45_000 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {

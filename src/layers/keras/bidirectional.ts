@@ -17,6 +17,7 @@ import type { Step } from '../../gpu/kernel-registry.js';
 import { mergeBackwardStep, mergeForwardStep, type MergeMode } from '../../kernels/bidirectional.js';
 import { RecurrentLayer } from '../recurrent.js';
 import { Layer, wholeBuffer, type BuildContext, type ForwardPass, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
+import { CarriedStates } from './carried-states.js';
 import { noiseCounter } from './dropout.js';
 import { cellScope, inputDropout, RecurrentLayerNode, type InputDropout } from './recurrent.js';
 import { maskingKernels } from '../../kernels/lazy.js';
@@ -43,17 +44,22 @@ export class BidirectionalLayer extends Layer {
   readonly mergeMode: BidirectionalMergeMode;
   private layer?: RecurrentLayer;
   private noise?: { counter: GPUBuffer; seed: number };
+  private carried?: CarriedStates;
 
   constructor(config: BidirectionalConfig) {
     super('Bidirectional', config);
     const who = `Bidirectional '${this.name}'`;
     if (!(config.layer instanceof RecurrentLayerNode)) throw new ShapeError(`${who}: layer must be an LSTM, GRU or SimpleRNN layer (layers.lstm(...)), got ${describeLayer(config.layer)}`);
     if (config.layer.nodes.length > 0 || config.layer.weightLayer) throw new ShapeError(`${who}: the wrapped layer '${config.layer.name}' is already used in a model; give Bidirectional a layer of its own`);
-    if (config.layer.stateful) throw new ShapeError(`${who}: a stateful wrapped layer ('${config.layer.name}') is not supported yet`);
     const mode = config.mergeMode === undefined ? 'concat' : config.mergeMode;
     if (!MERGE_MODES.includes(mode)) throw new ShapeError(`${who}: mergeMode must be 'concat', 'sum', 'mul', 'ave' or null, got ${JSON.stringify(config.mergeMode)}`);
     this.inner = config.layer;
     this.mergeMode = mode;
+  }
+
+  /** Zeroes the states a stateful wrapped layer carries between batches, both directions'. */
+  override resetStates(): void {
+    this.carried?.reset();
   }
 
   /** The wrapped layer's name without Keras 3's forward_ prefix (its config names it 'forward_lstm'). */
@@ -104,6 +110,10 @@ export class BidirectionalLayer extends Layer {
       { parameters: context.store, registry: context.registry }, 2);
     // The wrapped layer's seed, when it has one, draws its dropout (as it would unwrapped).
     if (this.inner.dropout > 0) this.noise = { counter: noiseCounter(context, this.name), seed: this.inner.seed ?? context.seed };
+    // A stateful wrapped layer: each direction carries its own states from batch to batch, as Keras' two copies do.
+    if (this.inner.stateful) {
+      this.carried = new CarriedStates(`stateful Bidirectional '${this.name}'`, context.ctx, context.store, this.name, 2 * this.stateCount * this.inner.units, this.inner.batchSize);
+    }
   }
 
   get weightLayer(): RecurrentLayer | undefined {
@@ -123,6 +133,7 @@ export class BidirectionalLayer extends Layer {
     const S = this.stateCount;
     const sequences = this.inner.returnSequences;
     const mode: MergeMode = this.mergeMode ?? 'none';
+    const carried = this.carried?.buffer(batch);
     const buffers = layer.createBuffers(batch, steps, {}, x.mask && { buffer: x.mask.buffer, offset: x.mask.offset });
     const stateBytes = batch * units * 4;
     // What is merged: both directions' sequences, or their final h (direction d's h at state slot d * S).
@@ -183,14 +194,19 @@ export class BidirectionalLayer extends Layer {
     return {
       outputs,
       gradientReads: [wholeBuffer(buffers.dsT, 2 * S * stateBytes)],
-      forwardSteps: async (pass?: ForwardPass) => [
-        // In training, with dropout, each direction reads its own dropped copy of x.
-        ...(dropout && pass?.training
-          ? [...(await dropout.forward(pass)), ...(await layer.forwardSteps(buffers, dropout.dropped.value, { inputPerDirection: true }))]
-          : await layer.forwardSteps(buffers, x.value)),
-        await mergeForwardStep(registry, `${label}.merge`, mode, dims, { src: source, out: { buffer: mergedValue, offset: 0 } }),
-        ...(await zeroMasked('value', mergedOutputs.map(() => true))),
-      ],
+      forwardSteps: async (pass?: ForwardPass) => {
+        const around = carried ? await this.carried!.steps(registry, label, carried, buffers.s0, buffers.sT, pass) : undefined;
+        return [
+          ...(around ? [around.before] : []),
+          // In training, with dropout, each direction reads its own dropped copy of x.
+          ...(dropout && pass?.training
+            ? [...(await dropout.forward(pass)), ...(await layer.forwardSteps(buffers, dropout.dropped.value, { inputPerDirection: true }))]
+            : await layer.forwardSteps(buffers, x.value)),
+          ...(around?.after ?? []),
+          await mergeForwardStep(registry, `${label}.merge`, mode, dims, { src: source, out: { buffer: mergedValue, offset: 0 } }),
+          ...(await zeroMasked('value', mergedOutputs.map(() => true))),
+        ];
+      },
       backwardSteps: async (gradients: Gradients) => {
         const mergedGradient: [boolean, boolean] = mode === 'none' ? [gradients.outputs[0], gradients.outputs[1]] : [gradients.outputs[0], gradients.outputs[0]];
         const stateGradient = states.map((_, i) => gradients.outputs[firstState + i]);

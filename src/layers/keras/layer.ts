@@ -351,6 +351,9 @@ export abstract class Layer {
   outputMask(_index: number, _inbound: readonly Value[]): Range | undefined {
     return undefined;
   }
+
+  /** Zeroes the states a stateful layer carries between batches (Keras' reset_states); most layers have none. */
+  resetStates(): void {}
 }
 
 /** A layer without weights (activations, merges, inference-only identities): nothing to build. */

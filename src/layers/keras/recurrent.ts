@@ -25,10 +25,9 @@ import type { Step } from '../../gpu/kernel-registry.js';
 import { checkNoiseRate, seedWords } from '../../kernels/noise-rate.js';
 import { elementwiseStep } from '../../kernels/elementwise.js';
 import type { RecurrentStrategy } from '../../kernels/recurrence.js';
-import type { GpuContext } from '../../gpu/context.js';
-import type { ParameterStore } from '../parameters.js';
 import { RecurrentLayer, type SharedStateBuffers } from '../recurrent.js';
 import { expectPositiveInteger } from '../validate.js';
+import { CarriedStates } from './carried-states.js';
 import { initializerConfig } from './config.js';
 import { noiseCounter } from './dropout.js';
 import { Layer, makeValue, wholeBuffer, type BuildContext, type ForwardPass, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
@@ -79,8 +78,9 @@ export class RecurrentLayerNode extends Layer {
   private noise?: { counter: GPUBuffer; seed: number };
   /** Keeps its final states for the next batch. */
   readonly stateful: boolean;
-  private statefulBatch?: number;
-  private carried?: { ctx: GpuContext; store: ParameterStore; buffer?: GPUBuffer };
+  /** With stateful: the batch its states are kept for, when given. */
+  readonly batchSize?: number;
+  private carried?: CarriedStates;
 
   constructor(cell: CellType, config: RecurrentLayerConfig) {
     super(CLASS_NAMES[cell], config);
@@ -105,27 +105,13 @@ export class RecurrentLayerNode extends Layer {
     if (config.batchSize !== undefined) {
       if (!this.stateful) throw new ShapeError(`${who}: batchSize is for stateful layers (stateful: true)`);
       expectPositiveInteger(`${who} batchSize`, config.batchSize);
-      this.statefulBatch = config.batchSize;
+      this.batchSize = config.batchSize;
     }
   }
 
   /** Zeroes the states a stateful layer carries between batches (Keras' reset_states); nothing otherwise. */
-  resetStates(): void {
-    const buffer = this.carried?.buffer;
-    if (buffer) this.carried!.ctx.write(buffer, new Float32Array(buffer.size / 4));
-  }
-
-  /** The buffer of the states carried between batches of `batch` sequences (made on first use). */
-  private carriedStates(batch: number): GPUBuffer {
-    const who = `stateful ${this.className} '${this.name}'`;
-    this.statefulBatch ??= batch;
-    if (batch !== this.statefulBatch) {
-      throw new ShapeError(`${who}: keeps the states of ${this.statefulBatch} sequences, got a batch of ${batch}; ` +
-        `every batch must have ${this.statefulBatch} (fit and evaluate: a sample count that is a multiple of batchSize; warmUp({ batchSize: ${this.statefulBatch} }))`);
-    }
-    const carried = this.carried!;
-    carried.buffer ??= carried.store.stateBuffer(`${this.name}.carried_states`, this.stateCount * batch * this.units * 4);
-    return carried.buffer;
+  override resetStates(): void {
+    this.carried?.reset();
   }
 
   /** States per unit: 1, or 2 for LSTM (h, c). */
@@ -186,7 +172,7 @@ export class RecurrentLayerNode extends Layer {
     this.layer = RecurrentLayer.of(context.ctx, this.cell, { ...this.config, inputSize: x[1] as number, seed: context.seed, name: this.name },
       { parameters: context.store, registry: context.registry });
     if (this.dropout > 0) this.noise = { counter: noiseCounter(context, this.name), seed: context.seed };
-    if (this.stateful) this.carried = { ctx: context.ctx, store: context.store };
+    if (this.stateful) this.carried = new CarriedStates(`stateful ${this.className} '${this.name}'`, context.ctx, context.store, this.name, this.stateCount * this.units, this.batchSize);
   }
 
   get weightLayer(): RecurrentLayer | undefined {
@@ -217,7 +203,7 @@ export class RecurrentLayerNode extends Layer {
     const stateBytes = batch * this.units * 4;
     const S = this.stateCount;
     if (this.stateful && states.length > 0) throw new ShapeError(`stateful ${this.className} '${this.name}': takes no initialState (it starts from the states it carried)`);
-    const carried = this.stateful ? this.carriedStates(batch) : undefined;
+    const carried = this.carried?.buffer(batch);
     const inPlace = states.length > 0 && statesInPlace(states, stateBytes);
     const shared: SharedStateBuffers = inPlace ? { s0: states[0].value.buffer, ...(states[0].grad ? { ds0: states[0].grad.buffer } : {}) } : {};
     const buffers = layer.createBuffers(batch, steps, shared, x.mask && { buffer: x.mask.buffer, offset: x.mask.offset });
@@ -241,11 +227,9 @@ export class RecurrentLayerNode extends Layer {
               { x: s.value.buffer, out: buffers.s0 }, { xOffset: s.value.offset / 4, outOffset: i * batch * this.units }));
           }
         }
-        const carriedFloats = S * batch * this.units;
-        if (carried) copies.push(await elementwiseStep(registry, `${label}.carried_states`, 'copy', carriedFloats, { x: carried, out: buffers.s0 }));
-        // A warm-up leaves the carried states as they are.
-        const carryOn = carried && pass?.advance !== false
-          ? [await elementwiseStep(registry, `${label}.carry_states`, 'copy', carriedFloats, { x: buffers.sT, out: carried })] : [];
+        const around = carried ? await this.carried!.steps(registry, label, carried, buffers.s0, buffers.sT, pass) : undefined;
+        if (around) copies.push(around.before);
+        const carryOn = around?.after ?? [];
         // In training, with dropout, the layer runs on the dropped input (and its backward reads that).
         if (dropout && pass?.training) return [...copies, ...(await dropout.forward(pass)), ...(await layer.forwardSteps(buffers, dropout.dropped.value)), ...carryOn];
         return [...copies, ...(await layer.forwardSteps(buffers, x.value)), ...carryOn];

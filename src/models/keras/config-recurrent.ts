@@ -41,7 +41,6 @@ const CUDNN_FIXED: Record<string, Dict> = {
  * training-only setting.
  */
 export function makeRecurrent(className: keyof typeof CELLS, name: string, config: Dict, read: ConfigReader, dialect: Dialect, wrapped = false): RecurrentLayerNode {
-  if (wrapped && config.stateful === true) throw new ShapeError('a stateful layer inside a Bidirectional is not supported yet');
   // Keras repeats h at masked steps unless zero_output_for_mask (which Bidirectional sets on the layers it wraps, and webrnn's does).
   if (!wrapped && config.zero_output_for_mask === true) throw new ShapeError('zero_output_for_mask true (zeros at masked steps) is not supported yet for a layer outside a Bidirectional');
   // Keras' stateful layers know their batch: batch_input_shape (Keras 2) or batch_shape (Keras 3) on the
