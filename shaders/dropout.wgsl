@@ -14,7 +14,8 @@
 //                        (Keras: a (x kept + alpha_p (1 - kept)) + b: scale = a, shift = b, dropped = a alpha_p + b)
 //     2 gaussian dropout m = 1 + scale normal01(r.x, r.y);  c = 0   (scale = sqrt(rate / (1 - rate)))
 //     3 gaussian noise   m = 1;  c = scale normal01(r.x, r.y)       (scale = stddev)
-//   (+)=: added to what out holds with FLAG_ACCUMULATE, written otherwise.
+//   (+)=: added to what out holds with FLAG_ACCUMULATE, written otherwise. FLAG_MASK_ONLY: v = 1, x unread
+//   (the mask itself: a recurrent layer's recurrent dropout mask).
 //
 // Element i of [T, B, F] (time-major: t = i / (B F), b = (i / F) % B, f = i % F) takes the noise of mask
 // element t stride_t + b stride_b + f stride_f: a stride 0 shares one mask over that axis (Keras'
@@ -54,6 +55,7 @@ const KIND_GAUSSIAN_NOISE: u32 = 3u;
 const FLAG_ACCUMULATE: u32 = 1u;
 const FLAG_BACKWARD: u32 = 2u;
 const FLAG_ADVANCE: u32 = 4u;
+const FLAG_MASK_ONLY: u32 = 8u;
 const WG: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> dims: Dims;
@@ -92,7 +94,8 @@ fn noise_apply(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgr
     case KIND_GAUSSIAN_NOISE: { c = dims.scale * normal01(r.x, r.y); }
     default: { m = select(0.0, dims.scale, uniform01(r.x) >= dims.rate); }
   }
-  let v = src_values[dims.x_offset + i];
+  var v = 1.0;
+  if (!has_flag(FLAG_MASK_ONLY)) { v = src_values[dims.x_offset + i]; }
   var result = v * m;
   if (!has_flag(FLAG_BACKWARD)) { result = result + c; }
   let at = dims.out_offset + i;

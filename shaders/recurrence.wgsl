@@ -22,11 +22,18 @@
 //             result = cell_phase(p, x_part = xw[t, b, j], h_part = zr, h[s-1])
 //   backward, q = PHASES-1 .. 0, dh = dhseq[s] (+ dhT at s = T-1) + dh_next(s + 1):
 //             g_q = cell_backward(q, dh, dop_q);  dop_{q-1}[j] = sum_m dot(g_q[m], rk[j, m])
-//             dh_next(s) = direct + dop_0         (after step 0 it is dh0)
+//             dh_next(s) = (direct + dop_0) m     (m: recurrent dropout's factor, else 1; after step 0 it is dh0)
 // Masking (FLAG_MASKED, Keras' mask of time steps): where mask[t, b] = 0 the step keeps every state,
 //   h[s] = h[s-1] (the output sequence repeats it, as Keras' zero_output_for_mask = false), the cell's
 //   other states likewise; backward, the gradient at h[s] (and c[s]) goes to h[s-1] (c[s-1]) unchanged,
 //   and the step's dz (so its input gradient and its share of every weight gradient) is 0.
+// Recurrent dropout (FLAG_RECURRENT_DROPOUT, Keras' recurrent_dropout, in training): a mask m [D, B, U] of
+//   each sequence (0, or 1 / (1 - rate) scaled), the same at every step, multiplies the previous h the cell
+//   reads: the cell runs on h_in = h[s-1] m (its recurrent products, and GRU's z h_in, as TF.js' cells
+//   do), op_0 = h_in, and backward the gradient reaching h[s-1] through the cell is m times that of h_in.
+//   A masked time step still passes h[s-1] on undropped. The sequence entry points keep h m in h_sh
+//   (what the products read) and reread h[s-1] itself from hseq / s0; the step entry points write the
+//   next step's op_0 = h[s] m, which the next product reads (forward_dropout_initial writes step 0's).
 // The weight gradients are matmuls done afterwards by the host's plan (src/cells/descriptor.ts):
 //   dW = x^T dz (+ db = colsum dz),  dR = sum_p op_p^T g_p (+ recurrent bias = colsum g),  dx = dz W^T.
 //
@@ -51,7 +58,8 @@
 //                                  step s, region 1 (step entry points) dh of the current step, then the cell's
 //   drec:    [D, B, U]             step entry points: dop of this phase (a matmul before)
 //   saved:   the cell's saved values (its layout); saved_r reads them in backward; with FLAG_MASKED,
-//            then the mask [T, B] f32 by input time (1 real step, 0 masked) from float dims.mask_offset
+//            then the mask [T, B] f32 by input time (1 real step, 0 masked) from float dims.mask_offset;
+//            with FLAG_RECURRENT_DROPOUT, the recurrent dropout mask [D, B, U] f32 from dims.rdrop_offset
 //
 // Two strategies with identical results:
 //   *_sequence: the whole time loop in one dispatch. A workgroup owns 4 RG batch rows (RG vec4s of
@@ -107,6 +115,8 @@ struct Dims {
   end_token: i32,
   // FLAG_MASKED: where the mask starts in `saved` (floats).
   mask_offset: u32,
+  // FLAG_RECURRENT_DROPOUT: where the recurrent dropout mask starts in `saved` (floats).
+  rdrop_offset: u32,
 }
 
 const FLAG_BACKWARDS_0: u32 = 1u;        // direction 0 runs time backwards (go_backwards)
@@ -119,6 +129,7 @@ const FLAG_CONTINUE: u32 = 64u;          // decode_loop: the primed state's head
 const FLAG_HAS_BIAS: u32 = 128u;         // decode_loop: the layer has an input bias (b_in_offset)
 const FLAG_HEAD_BIAS: u32 = 256u;        // decode_loop: the head has a bias (head_bias_offset)
 const FLAG_MASKED: u32 = 512u;           // a mask of time steps (in `saved` at mask_offset)
+const FLAG_RECURRENT_DROPOUT: u32 = 1024u; // a recurrent dropout mask (in `saved` at rdrop_offset)
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> xw: array<Gates>;
@@ -161,16 +172,27 @@ const CARRY_CELL: u32 = 2u;
 // Whether input time t of row b is masked (forward reads the mask through `saved`, backward through `saved_r`).
 fn masked_forward(t: u32, b: u32) -> bool { return has_flag(FLAG_MASKED) && saved_float(dims.mask_offset + t * dims.batch + b) < 0.5; }
 fn masked_backward(t: u32, b: u32) -> bool { return has_flag(FLAG_MASKED) && saved_float_r(dims.mask_offset + t * dims.batch + b) < 0.5; }
+// The recurrent dropout factor of row b, unit j (1 without recurrent dropout).
+fn dropout_keep_forward(d: u32, b: u32, j: u32) -> f32 {
+  if (!has_flag(FLAG_RECURRENT_DROPOUT)) { return 1.0; }
+  return saved_float(dims.rdrop_offset + (d * dims.batch + b) * dims.units + j);
+}
+// What the gradient of step s's h_in is multiplied by to reach h[s-1]: the factor, or 1 at a masked step.
+fn dropout_keep_backward(d: u32, s: u32, b: u32, j: u32) -> f32 {
+  if (!has_flag(FLAG_RECURRENT_DROPOUT) || masked_backward(input_time(d, s), b)) { return 1.0; }
+  return saved_float_r(dims.rdrop_offset + (d * dims.batch + b) * dims.units + j);
+}
 
 // ---- forward -------------------------------------------------------------------------------------
 
-// Phase p of step s for one (row, unit), given its recurrent product: runs the cell, saves, and returns
-// the phase's output (the next operand, or h[s]).
+// Phase p of step s for one (row, unit), given its recurrent product and h[s-1] (undropped): runs the
+// cell, saves, and returns the phase's output (the next operand, or h[s]).
 fn forward_cell(p: u32, d: u32, s: u32, b: u32, j: u32, zr_value: Gates, h_prev: f32) -> f32 {
   let t = input_time(d, s);
   var state: CellState;
   var cell_saved: CellSaved;
   cell_resume(p, d, s, b, j, &state, &cell_saved);
+  let h_in = h_prev * dropout_keep_forward(d, b, j);
   var value: f32;
   if (masked_forward(t, b)) {
     // Every state kept: the cell stores its states as they were, h passes through (the operand of a
@@ -178,10 +200,10 @@ fn forward_cell(p: u32, d: u32, s: u32, b: u32, j: u32, zr_value: Gates, h_prev:
     cell_saved = CellSaved();
     value = select(0.0, h_prev, p + 1u == PHASES);
   } else {
-    value = cell_phase(p, d, j, xw[seq_at(d, t, b, j)], zr_value, h_prev, &state, &cell_saved);
+    value = cell_phase(p, d, j, xw[seq_at(d, t, b, j)], zr_value, h_in, &state, &cell_saved);
   }
   cell_store(p, d, s, b, j, state, cell_saved);
-  if (p == 0u) { ops[op_at(d, 0u, t, b, j)] = h_prev; }
+  if (p == 0u) { ops[op_at(d, 0u, t, b, j)] = h_in; }
   if (p + 1u < PHASES) {
     ops[op_at(d, p + 1u, t, b, j)] = value;
   } else {
@@ -208,7 +230,10 @@ fn forward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invo
     if (on && j < U) {
       for (var g = 0u; g < RG; g++) {
         var v = vec4<f32>();
-        for (var r = 0u; r < RB; r++) { v[r] = s0[state_at(d, 0u, min(row0 + g * RB + r, B - 1u), j)]; }
+        for (var r = 0u; r < RB; r++) {
+          let b = min(row0 + g * RB + r, B - 1u);
+          v[r] = s0[state_at(d, 0u, b, j)] * dropout_keep_forward(d, b, j);
+        }
         h_sh[g * U + j] = v;
       }
     }
@@ -241,15 +266,24 @@ fn forward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invo
           let j = lane + u * stride;
           if (j < U) {
             for (var g = 0u; g < dims.row_groups; g++) {
+              // h_sh holds h[s-1] m with recurrent dropout: the cell reads h[s-1] itself from where this
+              // invocation wrote it.
               let h_prev = h_sh[(cur * RG + g) * U + j];
               var values = vec4<f32>();
+              var keep = vec4<f32>(1.0);
               for (var r = 0u; r < RB; r++) {
                 let row = g * RB + r;
                 if (row < rows) {
-                  values[r] = forward_cell(p, d, s, row0 + row, j, products[u * RB * RG + row], h_prev[r]);
+                  let b = row0 + row;
+                  var h_r = h_prev[r];
+                  if (has_flag(FLAG_RECURRENT_DROPOUT)) {
+                    keep[r] = dropout_keep_forward(d, b, j);
+                    if (s == 0u) { h_r = s0[state_at(d, 0u, b, j)]; } else { h_r = hseq[seq_at(d, s - 1u, b, j)]; }
+                  }
+                  values[r] = forward_cell(p, d, s, b, j, products[u * RB * RG + row], h_r);
                 }
               }
-              if (p + 1u < PHASES) { op_sh[g * U + j] = values; } else { h_sh[((1u - cur) * RG + g) * U + j] = values; }
+              if (p + 1u < PHASES) { op_sh[g * U + j] = values; } else { h_sh[((1u - cur) * RG + g) * U + j] = values * keep; }
             }
           }
         }
@@ -271,7 +305,21 @@ fn forward_step(@builtin(global_invocation_id) id: vec3<u32>) {
   let s = dims.step;
   var h_prev: f32;
   if (s == 0u) { h_prev = s0[state_at(d, 0u, b, j)]; } else { h_prev = hseq[seq_at(d, s - 1u, b, j)]; }
-  _ = forward_cell(dims.phase, d, s, b, j, zr[(d * dims.batch + b) * U + j], h_prev);
+  let value = forward_cell(dims.phase, d, s, b, j, zr[(d * dims.batch + b) * U + j], h_prev);
+  // Recurrent dropout: the next step's product reads its operand h[s] m from ops.
+  if (has_flag(FLAG_RECURRENT_DROPOUT) && dims.phase + 1u == PHASES && s + 1u < dims.steps) {
+    ops[op_at(d, 0u, input_time(d, s + 1u), b, j)] = value * dropout_keep_forward(d, b, j);
+  }
+}
+
+// Recurrent dropout, step strategy: step 0's operand h0 m, before its product.
+@compute @workgroup_size(STEP_WG)
+fn forward_dropout_initial(@builtin(global_invocation_id) id: vec3<u32>) {
+  let j = id.x;
+  let b = id.y;
+  let d = id.z;
+  if (j >= dims.units || b >= dims.batch) { return; }
+  ops[op_at(d, 0u, input_time(d, 0u), b, j)] = s0[state_at(d, 0u, b, j)] * dropout_keep_forward(d, b, j);
 }
 
 // ---- backward ------------------------------------------------------------------------------------
@@ -360,7 +408,7 @@ fn backward_sequence(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_inv
             if (j < U) {
               for (var row = 0u; row < rows; row++) {
                 let at = carry_at(CARRY_DH_NEXT, d, row0 + row, j);
-                let total = carry[at] + sums[u * ROWS + row];
+                let total = (carry[at] + sums[u * ROWS + row]) * dropout_keep_backward(d, s, row0 + row, j);
                 carry[at] = total;
                 if (s == 0u) { write_ds0(d, 0u, row0 + row, j, total); }
               }
@@ -392,7 +440,7 @@ fn backward_step(@builtin(global_invocation_id) id: vec3<u32>) {
   var dop = 0.0;
   if (q + 1u == PHASES) {
     dh = dh_from_outside(d, s, b, j);
-    if (s + 1u < dims.steps) { dh += carry[next] + drec[at]; }
+    if (s + 1u < dims.steps) { dh += (carry[next] + drec[at]) * dropout_keep_backward(d, s + 1u, b, j); }
     if (PHASES > 1u) { carry[total] = dh; }
   } else {
     dh = carry[total];
@@ -410,7 +458,7 @@ fn backward_initial(@builtin(global_invocation_id) id: vec3<u32>) {
   let b = id.y;
   let d = id.z;
   if (j >= U || b >= dims.batch) { return; }
-  write_ds0(d, 0u, b, j, carry[carry_at(CARRY_DH_NEXT, d, b, j)] + drec[(d * dims.batch + b) * U + j]);
+  write_ds0(d, 0u, b, j, (carry[carry_at(CARRY_DH_NEXT, d, b, j)] + drec[(d * dims.batch + b) * U + j]) * dropout_keep_backward(d, 0u, b, j));
 }
 
 // ---- decode loop ---------------------------------------------------------------------------------

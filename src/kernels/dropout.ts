@@ -54,6 +54,7 @@ const WORKGROUP = 64;
 const FLAG_ACCUMULATE = 1;
 const FLAG_BACKWARD = 2;
 const FLAG_ADVANCE = 4;
+const FLAG_MASK_ONLY = 8;
 /** SELU's constants, as Keras' AlphaDropout writes them. */
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
@@ -88,6 +89,8 @@ export interface NoiseOptions {
   backward?: boolean;
   /** out += result instead of out = result. Default false. */
   accumulate?: boolean;
+  /** Forward: out (+)= m + c, the noise itself (x is not read and may be absent). Default false. */
+  maskOnly?: boolean;
 }
 
 /** The constants the shader takes for a kind and rate: y = x m + c, m and c from them. */
@@ -140,7 +143,7 @@ export async function noiseTickStep(
  */
 export async function dropoutStep(
   registry: KernelRegistry, label: string, shape: NoiseShape,
-  buffers: { x: ElementRegion; out: ElementRegion; state: ElementRegion }, options: NoiseOptions,
+  buffers: { x?: ElementRegion; out: ElementRegion; state: ElementRegion }, options: NoiseOptions,
 ): Promise<Step> {
   for (const key of ['steps', 'batch', 'features'] as const) {
     const value = shape?.[key];
@@ -157,23 +160,83 @@ export async function dropoutStep(
   const shareB = options.shareOverBatch ?? false;
   const shareF = options.shareOverFeatures ?? false;
   const n = steps * batch * features;
-  const x = checkRegion(label, 'x', buffers.x, n);
+  const maskOnly = options.maskOnly ?? false;
+  if (maskOnly && options.backward) throw new ShapeError(`${label}: maskOnly is a forward (the mask itself)`);
+  if (!maskOnly && !buffers.x) throw new ShapeError(`${label}: x is missing (only a maskOnly step goes without it)`);
+  const xRegion = buffers.x ?? { buffer: registry.context.placeholder('read'), offset: 0 };
+  const x = checkRegion(label, 'x', xRegion, maskOnly ? 1 : n);
   const out = checkRegion(label, 'out', buffers.out, n);
   const state = checkRegion(label, 'state', buffers.state, 1);
-  keepApart(label, [['out', buffers.out]], [['x', buffers.x], ['state', buffers.state]]);
+  keepApart(label, [['out', buffers.out]], [...(buffers.x ? [['x', buffers.x] as [string, ElementRegion]] : []), ['state', buffers.state]]);
   // Mask element of (t, b, f) in a mask of [shareT ? 1 : T, shareB ? 1 : B, shareF ? 1 : F].
   const maskFeatures = shareF ? 1 : features;
   const maskBatch = shareB ? 1 : batch;
   const constants = noiseConstants(kind, options.rate);
-  const flags = (options.accumulate ? FLAG_ACCUMULATE : 0) | (options.backward ? FLAG_BACKWARD : 0);
+  const flags = (options.accumulate ? FLAG_ACCUMULATE : 0) | (options.backward ? FLAG_BACKWARD : 0) | (maskOnly ? FLAG_MASK_ONLY : 0);
   return (await registry.kernel<NoiseDimsValues>(noiseApplySpec)).step(label, { src_values: x.range, dst_values: out.range, noise_step: state.range },
     grid1d(n, WORKGROUP, registry.limits.maxComputeWorkgroupsPerDimension), {
       dims: dimsOf({
         steps, batch, features, kind: NOISE_KINDS[kind], flags,
         stride_t: shareT ? 0 : maskBatch * maskFeatures, stride_b: shareB ? 0 : maskFeatures, stride_f: shareF ? 0 : 1,
         seed_lo: seedLo, seed_hi: seedHi, stream, ...constants,
-        x_offset: buffers.x.offset, out_offset: buffers.out.offset, state_offset: buffers.state.offset,
+        x_offset: xRegion.offset, out_offset: buffers.out.offset, state_offset: buffers.state.offset,
       }),
       bytes: { src_values: x.bytes, dst_values: out.bytes, noise_step: state.bytes },
     });
+}
+
+/** Where a recurrent layer's recurrent dropout masks draw from: its input masks' streams plus this (2^31). */
+export const RECURRENT_MASK_STREAM = 0x80000000;
+
+/** What a recurrent layer's dropout draws in a training pass (src/layers/keras/recurrent.ts), per direction d. */
+export interface RecurrentNoise {
+  /** The layer's model counter and this plan's state. */
+  counter: ElementRegion;
+  state: ElementRegion;
+  seed: number;
+  /** Stream of each direction's input mask; its recurrent mask draws from RECURRENT_MASK_STREAM + it. */
+  streams: readonly number[];
+  /** The input x [T, B, F]. */
+  x: ElementRegion;
+  shape: NoiseShape;
+  /** Input dropout: its rate and the copies [D, T, B, F]. */
+  input?: { rate: number; dropped: ElementRegion };
+  /** Recurrent dropout: its rate, the units, and the masks [D, B, U] (0 or 1 / (1 - rate)). */
+  recurrent?: { rate: number; units: number; masks: ElementRegion };
+}
+
+/** The forward of a recurrent layer's dropout: the tick, each direction's input copy and recurrent mask. */
+export async function recurrentNoiseForwardSteps(registry: KernelRegistry, label: string, noise: RecurrentNoise, advance: boolean): Promise<Step[]> {
+  const { input, recurrent, shape, state } = noise;
+  const steps: Step[] = [await noiseTickStep(registry, `${label}.noise_tick`, { counter: noise.counter, state }, { advance })];
+  const block = shape.steps * shape.batch * shape.features;
+  for (const [d, stream] of noise.streams.entries()) {
+    if (input) {
+      steps.push(await dropoutStep(registry, `${label}.dropout_${d}`, shape, { x: noise.x, out: { buffer: input.dropped.buffer, offset: input.dropped.offset + d * block }, state },
+        { rate: input.rate, seed: noise.seed, stream, shareOverTime: true }));
+    }
+    if (recurrent) {
+      const size = shape.batch * recurrent.units;
+      steps.push(await dropoutStep(registry, `${label}.recurrent_dropout_${d}`, { steps: 1, batch: shape.batch, features: recurrent.units },
+        { out: { buffer: recurrent.masks.buffer, offset: recurrent.masks.offset + d * size }, state },
+        { rate: recurrent.rate, seed: noise.seed, stream: RECURRENT_MASK_STREAM + stream, maskOnly: true }));
+    }
+  }
+  return steps;
+}
+
+/** The backward of a recurrent layer's input dropout: every copy's gradient, masked, into dx (the first written or added to as `accumulate` says). */
+export async function recurrentNoiseBackwardSteps(
+  registry: KernelRegistry, label: string, noise: RecurrentNoise, gradients: { dDropped: ElementRegion; dx: ElementRegion }, accumulate: boolean,
+): Promise<Step[]> {
+  const { input, shape } = noise;
+  if (!input) return [];
+  const block = shape.steps * shape.batch * shape.features;
+  const steps: Step[] = [];
+  for (const [d, stream] of noise.streams.entries()) {
+    steps.push(await dropoutStep(registry, `${label}.dropout_${d}.backward`, shape,
+      { x: { buffer: gradients.dDropped.buffer, offset: gradients.dDropped.offset + d * block }, out: gradients.dx, state: noise.state },
+      { rate: input.rate, seed: noise.seed, stream, shareOverTime: true, backward: true, accumulate: accumulate || d > 0 }));
+  }
+  return steps;
 }

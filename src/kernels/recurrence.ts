@@ -128,17 +128,23 @@ export interface RecurrenceShape {
    * the saved buffer from {@link maskOffset}; masked steps keep every state.
    */
   masked?: boolean;
+  /**
+   * Whether recurrent dropout applies (Keras' recurrent_dropout, in training): a mask [D, B, U] f32 of
+   * each sequence (0 or 1 / (1 - rate)) multiplies the h[s-1] the cell reads, kept in the saved buffer
+   * from {@link recurrentDropoutOffset}.
+   */
+  recurrentDropout?: boolean;
 }
 
 type RecurrenceDims = {
   units: number; batch: number; steps: number; directions: number; states: number; step: number; phase: number; flags: number;
   activation: number; recurrent_activation: number; upi: number; row_groups: number; rk_offset: number; rbias_offset: number;
   w_in_offset: number; b_in_offset: number; head_bias_offset: number; inputs: number; outputs: number; start_token: number; end_token: number;
-  mask_offset: number;
+  mask_offset: number; rdrop_offset: number;
 };
 
 const FLAGS = {
-  backwards0: 1, backwards1: 2, hasDhseq: 4, hasDstate: 8, accumulateDstate0: 16, tokens: 32, continuePrimed: 64, hasBias: 128, headBias: 256, masked: 512,
+  backwards0: 1, backwards1: 2, hasDhseq: 4, hasDstate: 8, accumulateDstate0: 16, tokens: 32, continuePrimed: 64, hasBias: 128, headBias: 256, masked: 512, recurrentDropout: 1024,
 } as const;
 
 /** Where a layer's parameters are in its `weights` range, in Gates elements (vec4 or f32 by the cell). */
@@ -165,7 +171,8 @@ function baseDims(cell: ResolvedCell, shape: RecurrenceShape, launch: Recurrence
   });
   return {
     units: cell.config.units, batch: shape.batch, steps: shape.steps, directions: shape.directions, states: stateCount(cell), step: 0, phase: 0,
-    flags: flags | direction | (shape.masked ? FLAGS.masked : 0), mask_offset: shape.masked ? maskOffset(cell, shape) : 0,
+    flags: flags | direction | (shape.masked ? FLAGS.masked : 0) | (shape.recurrentDropout ? FLAGS.recurrentDropout : 0),
+    mask_offset: shape.masked ? maskOffset(cell, shape) : 0, rdrop_offset: shape.recurrentDropout ? recurrentDropoutOffset(cell, shape) : 0,
     activation: activationKind(cell.config.activation, who), recurrent_activation: activationKind(cell.config.recurrentActivation, who),
     upi: launch.unitsPerInvocation, row_groups: launch.rowGroups, rk_offset: offsets.rk, rbias_offset: offsets.recurrentBias ?? 0,
     w_in_offset: offsets.kernel, b_in_offset: offsets.bias ?? 0, head_bias_offset: 0, inputs: 0, outputs: 0, start_token: 0, end_token: -1,
@@ -188,9 +195,14 @@ export function maskOffset(cell: ResolvedCell, shape: RecurrenceShape): number {
   return shape.directions * shape.steps * shape.batch * cell.config.units * cell.descriptor.savedFloats(cell.config);
 }
 
-/** Floats of the saved buffer: the cell's values, then the mask (whole vec4s, at least one: every cell binds it). */
+/** Where the recurrent dropout mask [D, B, U] starts in the saved buffer, in floats: after the mask of time steps. */
+export function recurrentDropoutOffset(cell: ResolvedCell, shape: RecurrenceShape): number {
+  return maskOffset(cell, shape) + (shape.masked ? shape.steps * shape.batch : 0);
+}
+
+/** Floats of the saved buffer: the cell's values, the mask, the recurrent dropout mask (whole vec4s, at least one: every cell binds it). */
 function savedSize(cell: ResolvedCell, shape: RecurrenceShape): number {
-  const floats = maskOffset(cell, shape) + (shape.masked ? shape.steps * shape.batch : 0);
+  const floats = recurrentDropoutOffset(cell, shape) + (shape.recurrentDropout ? shape.directions * shape.batch * cell.config.units : 0);
   return Math.max(4, Math.ceil(floats / 4) * 4);
 }
 
@@ -316,12 +328,18 @@ export async function recurrenceForwardSteps(
   const bytes = bytesOf(registry, floats, used);
   const steps: Step[] = [];
   const grid: [number, number, number] = [Math.ceil(U / STEP_WORKGROUP), B, D];
+  const dropping = shape.recurrentDropout ?? false;
+  if (dropping) {
+    const initial = await registry.kernel(spec(cell, 'forward_dropout_initial'), constants(cell, launch));
+    const initialUsed = await usedBy(registry, cell, 'forward_dropout_initial', all);
+    steps.push(initial.step(`${label}.dropout_initial`, initialUsed, grid, { dims, bytes: bytesOf(registry, floats, initialUsed) }));
+  }
   for (let s = 0; s < T; s++) {
     for (let p = 0; p < P; p++) {
       // zr = op_p . rk for every direction: op_0 = h[s-1] (h0 at s = 0), the same processed step for
-      // both directions (one batched matmul); op_p = phase p-1's output, stored in ops at each
-      // direction's own input time (a matmul per direction).
-      if (p === 0) {
+      // both directions (one batched matmul); op_p = phase p-1's output, and with recurrent dropout
+      // op_0 = h[s-1] m, stored in ops at each direction's own input time (a matmul per direction).
+      if (p === 0 && !dropping) {
         const [a, aOffset, batchA] = s === 0 ? [buffers.s0, 0, states * B * U] : [buffers.hseq, (s - 1) * B * U, T * B * U];
         steps.push(await matmulStep(registry, `${label}[${s}].product`, {
           M: B, K: U, N: U * S, aOffset, bOffset: rk, batches: D, batchA, batchB: U * U * S, batchC: B * U * S,

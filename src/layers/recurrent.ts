@@ -20,7 +20,7 @@ import type { BufferRange, Step } from '../gpu/kernel-registry.js';
 import { elementwiseStep } from '../kernels/elementwise.js';
 import { matmulStep } from '../kernels/matmul.js';
 import {
-  maskOffset, MAX_ROW_GROUPS, MAX_UNITS_PER_INVOCATION, planRecurrence, recurrenceBackwardSteps, recurrenceForwardSteps, recurrenceSizes, recurrentGradientOffset,
+  maskOffset, MAX_ROW_GROUPS, recurrentDropoutOffset, MAX_UNITS_PER_INVOCATION, planRecurrence, recurrenceBackwardSteps, recurrenceForwardSteps, recurrenceSizes, recurrentGradientOffset,
   type RecurrenceBuffers, type RecurrenceLaunch, type RecurrenceShape, type RecurrentStrategy, type ResolvedCell, type WeightOffsets,
 } from '../kernels/recurrence.js';
 import { Plan } from '../plan/plan.js';
@@ -92,6 +92,11 @@ export interface RecurrentBuffers {
    * a byte offset of another buffer (its producer's); forwardSteps copies it next to the saved values.
    */
   readonly mask?: { readonly buffer: GPUBuffer; readonly offset: number };
+  /**
+   * With room for recurrent dropout: where its mask goes, f32 [D, B, U] (0, or 1 / (1 - rate) for a kept
+   * unit) at a byte offset of the saved buffer, written before a forward told `recurrentDropout`.
+   */
+  readonly recurrentDropoutMask?: { readonly buffer: GPUBuffer; readonly offset: number };
   /** How the forward recurrence runs for this shape. */
   readonly forwardLaunch: RecurrenceLaunch;
   /** How the backward recurrence runs for this shape. */
@@ -136,6 +141,16 @@ export interface BackwardOptions {
    * as forwardSteps was told; dx is then written per direction in the same layout.
    */
   inputPerDirection?: boolean;
+  /** The forward ran with recurrent dropout (its mask still in the buffers). */
+  recurrentDropout?: boolean;
+}
+
+/** How a recurrent layer's forward dispatches run. */
+export interface ForwardOptions {
+  /** x holds one input per direction, [D, T, B, inputSize], direction d reading block d (each direction's own dropout of one input). */
+  inputPerDirection?: boolean;
+  /** Recurrent dropout with the mask in the buffers' recurrentDropoutMask (made with room for it). */
+  recurrentDropout?: boolean;
 }
 
 interface StandaloneShape {
@@ -277,9 +292,9 @@ export class RecurrentLayer extends WeightLayer {
    * buffers, stateBytes() each, aside): what a shape is checked against the device's limits with,
    * before anything is allocated.
    */
-  bufferBytes(batch: number, steps: number, masked = false): Record<string, number> {
+  bufferBytes(batch: number, steps: number, masked = false, recurrentDropout = false): Record<string, number> {
     const { forward, backward } = this.launches();
-    const floats = recurrenceSizes(this.resolved, this.shapeOf({ batch, steps, masked }));
+    const floats = recurrenceSizes(this.resolved, { ...this.shapeOf({ batch, steps, masked }), recurrentDropout });
     const names = ['xw', 'hseq', 'ops', 'saved', 'dhseq', 'dz', 'carry', ...(forward.strategy === 'step' ? ['zr'] : []), ...(backward.strategy === 'step' ? ['drec'] : [])];
     return Object.fromEntries(names.map((name) => [name, floats[name] * 4]));
   }
@@ -289,15 +304,19 @@ export class RecurrentLayer extends WeightLayer {
    * used instead of new ones (a decoder's initial state is its encoder's final state, and the gradient of
    * that state flows back through the same buffers); the layer does not release those. With `mask`
    * (Keras' mask of time steps, f32 [steps, batch] at a byte offset), masked steps keep every state.
+   * With `recurrentDropout`, the saved buffer has room for a recurrent dropout mask (recurrentDropoutMask).
    */
-  createBuffers(batch: number, steps: number, shared: SharedStateBuffers = {}, mask?: { buffer: GPUBuffer; offset: number }): RecurrentBuffers {
+  createBuffers(
+    batch: number, steps: number, shared: SharedStateBuffers = {}, mask?: { buffer: GPUBuffer; offset: number }, options: { recurrentDropout?: boolean } = {},
+  ): RecurrentBuffers {
     expectPositiveInteger(`${this.name} batch`, batch);
     expectPositiveInteger(`${this.name} steps`, steps);
     if (mask && (mask.offset % 4 !== 0 || mask.buffer.size < mask.offset + steps * batch * 4)) {
       throw new ShapeError(`${this.name}: the mask needs ${steps} x ${batch} floats from byte ${mask.offset}; buffer '${mask.buffer.label}' holds ${mask.buffer.size} bytes`);
     }
     const { forward: forwardLaunch, backward: backwardLaunch } = this.launches();
-    const bytes = this.bufferBytes(batch, steps, mask !== undefined);
+    const dropping = options.recurrentDropout ?? false;
+    const bytes = this.bufferBytes(batch, steps, mask !== undefined, dropping);
     const state = this.stateBytes(batch);
     const owned: GPUBuffer[] = [];
     const buffer = (what: string, size = bytes[what]) => {
@@ -313,27 +332,32 @@ export class RecurrentLayer extends WeightLayer {
       return given ?? buffer(key, state);
     };
     // A shape over a device limit fails at its first big buffer: allocating() releases the ones before it.
-    return this.ctx.allocating((): RecurrentBuffers => ({
-      batch,
-      steps,
-      xw: buffer('xw'),
-      hseq: buffer('hseq'),
-      ops: buffer('ops'),
-      saved: buffer('saved'),
-      s0: stateBuffer('s0'),
-      sT: stateBuffer('sT'),
-      dsT: stateBuffer('dsT'),
-      ds0: stateBuffer('ds0'),
-      dhseq: buffer('dhseq'),
-      dz: buffer('dz'),
-      carry: buffer('carry'),
-      ...(forwardLaunch.strategy === 'step' ? { zr: buffer('zr') } : {}),
-      ...(backwardLaunch.strategy === 'step' ? { drec: buffer('drec') } : {}),
-      ...(mask ? { mask: { buffer: mask.buffer, offset: mask.offset } } : {}),
-      forwardLaunch,
-      backwardLaunch,
-      owned,
-    }));
+    return this.ctx.allocating((): RecurrentBuffers => {
+      const saved = buffer('saved');
+      const dropoutOffset = recurrentDropoutOffset(this.resolved, this.shapeOf({ batch, steps, masked: mask !== undefined }, true));
+      return {
+        batch,
+        steps,
+        xw: buffer('xw'),
+        hseq: buffer('hseq'),
+        ops: buffer('ops'),
+        saved,
+        ...(dropping ? { recurrentDropoutMask: { buffer: saved, offset: dropoutOffset * 4 } } : {}),
+        s0: stateBuffer('s0'),
+        sT: stateBuffer('sT'),
+        dsT: stateBuffer('dsT'),
+        ds0: stateBuffer('ds0'),
+        dhseq: buffer('dhseq'),
+        dz: buffer('dz'),
+        carry: buffer('carry'),
+        ...(forwardLaunch.strategy === 'step' ? { zr: buffer('zr') } : {}),
+        ...(backwardLaunch.strategy === 'step' ? { drec: buffer('drec') } : {}),
+        ...(mask ? { mask: { buffer: mask.buffer, offset: mask.offset } } : {}),
+        forwardLaunch,
+        backwardLaunch,
+        owned,
+      };
+    });
   }
 
   /** Releases the buffers createBuffers() made (not the shared ones). */
@@ -364,9 +388,17 @@ export class RecurrentLayer extends WeightLayer {
     };
   }
 
-  private shapeOf(buffers: { batch: number; steps: number; masked?: boolean; mask?: unknown }): RecurrenceShape {
+  private shapeOf(buffers: { batch: number; steps: number; masked?: boolean; mask?: unknown }, recurrentDropout = false): RecurrenceShape {
     const backwards = [this.goBackwards, !this.goBackwards].slice(0, this.directions);
-    return { batch: buffers.batch, steps: buffers.steps, directions: this.directions, backwards, masked: buffers.masked ?? buffers.mask !== undefined };
+    return { batch: buffers.batch, steps: buffers.steps, directions: this.directions, backwards, masked: buffers.masked ?? buffers.mask !== undefined, recurrentDropout };
+  }
+
+  /** The shape of a pass, checking that recurrent dropout has its room. */
+  private passShape(buffers: RecurrentBuffers, recurrentDropout: boolean | undefined, what: string): RecurrenceShape {
+    if (recurrentDropout && !buffers.recurrentDropoutMask) {
+      throw new WebRnnError(`${this.name}.${what}: recurrent dropout needs buffers made with room for its mask (createBuffers with recurrentDropout)`);
+    }
+    return this.shapeOf(buffers, recurrentDropout ?? false);
   }
 
   private recurrenceBuffers(buffers: RecurrentBuffers): RecurrenceBuffers {
@@ -378,9 +410,11 @@ export class RecurrentLayer extends WeightLayer {
     };
   }
 
-  /** The forward dispatches: input projection, then the recurrence. `x` is time-major [T, B, inputSize]. */
-  /** The forward dispatches; with `inputPerDirection`, x is [D, T, B, inputSize]: direction d reads block d. */
-  async forwardSteps(buffers: RecurrentBuffers, x: BufferRange, options: { inputPerDirection?: boolean } = {}): Promise<Step[]> {
+  /**
+   * The forward dispatches: input projection, then the recurrence. `x` is time-major [T, B, inputSize]
+   * (with `inputPerDirection` one per direction, [D, T, B, inputSize], direction d reading block d).
+   */
+  async forwardSteps(buffers: RecurrentBuffers, x: BufferRange, options: ForwardOptions = {}): Promise<Step[]> {
     const rows = buffers.steps * buffers.batch;
     const D = this.directions;
     const N = this.units * this.cell.slots;
@@ -388,7 +422,7 @@ export class RecurrentLayer extends WeightLayer {
     const projection = await matmulStep(this.registry, `${this.name}.forward.projection`, {
       M: rows, K: this.inputSize, N, batches: D, batchA: options.inputPerDirection ? rows * this.inputSize : 0, batchB: this.inputSize * N, batchC: rows * N, batchBias: N,
     }, { a: x, b: this.param('kernel'), c: buffers.xw, bias });
-    const shape = this.shapeOf(buffers);
+    const shape = this.passShape(buffers, options.recurrentDropout, 'forwardSteps');
     const recurrence = await recurrenceForwardSteps(this.registry, `${this.name}.forward.recurrence`, this.resolved, shape,
       buffers.forwardLaunch, this.recurrenceBuffers(buffers));
     // The mask goes next to the saved values: the time loop reads it there (no binding of its own).
@@ -410,7 +444,7 @@ export class RecurrentLayer extends WeightLayer {
     const N = U * this.cell.slots;
     const P = this.cell.phases(this.config);
     const label = `${this.name}.backward`;
-    const shape = this.shapeOf(buffers);
+    const shape = this.passShape(buffers, options.recurrentDropout, 'backwardSteps');
     const steps = await recurrenceBackwardSteps(this.registry, `${label}.recurrence`, this.resolved, shape, buffers.backwardLaunch, {
       ...this.recurrenceBuffers(buffers),
       dhseq: (options.sequenceGradient ?? true) ? buffers.dhseq : undefined,

@@ -179,6 +179,33 @@ describe('dropout kernels', () => {
     }
   });
 
+  it('maskOnly writes the mask itself (the forward on ones) without reading x, or adds it; it is a forward only', async () => {
+    const shape = { steps: 1, batch: 7, features: 13 };
+    const n = 7 * 13;
+    const options: NoiseOptions = { rate: 0.4, seed: 5, stream: 0x80000003 };
+    const onOnes = await apply(ones(n), shape, options, 2);
+    const out = Tensor.zeros(env.ctx, [n]);
+    const start = Float32Array.from(uniformArray(n, 1, mulberry32(3)));
+    const added = Tensor.from(env.ctx, start, [n]);
+    const state = u32Buffer('test.state', 2);
+    try {
+      const { registry } = env;
+      const step = async (target: Tensor, accumulate: boolean) =>
+        dropoutStep(registry, 'mask', shape, { out: { buffer: target, offset: 0 }, state: { buffer: state, offset: 0 } }, { ...options, maskOnly: true, accumulate });
+      Plan.runOnce(env.ctx, 'mask', [await step(out, false), await step(added, true)]);
+      expect(Array.from(await out.read())).toEqual(Array.from(onOnes));
+      expect(Array.from(await added.read())).toEqual(Array.from(onOnes, (m, i) => Math.fround(m + start[i])));
+      await expect(dropoutStep(registry, 'mask', shape, { out: { buffer: out, offset: 0 }, state: { buffer: state, offset: 0 } }, options))
+        .rejects.toThrow(/mask: x is missing \(only a maskOnly step goes without it\)/);
+      await expect(dropoutStep(registry, 'mask', shape, { out: { buffer: out, offset: 0 }, state: { buffer: state, offset: 0 } }, { ...options, maskOnly: true, backward: true }))
+        .rejects.toThrow(/mask: maskOnly is a forward/);
+    } finally {
+      out.dispose();
+      added.dispose();
+      env.ctx.destroyBuffer(state);
+    }
+  });
+
   it("alpha dropout: kept a x + b, dropped a alpha_p + b, with Keras' a and b", async () => {
     const n = 4000;
     const rate = 0.2;

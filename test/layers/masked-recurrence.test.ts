@@ -4,7 +4,10 @@
 // gradients on with no gradient for that step's input or weights. One and two directions (a
 // Bidirectional's backward direction meets right padding first and starts at each sequence's real end),
 // every cell, both strategies, masks at the start, inside and at the end. The buffers are driven
-// directly, as src/layers/keras/ does. Tolerances: recurrent-cases.ts (those of the unmasked tests).
+// directly, as src/layers/keras/ does. Recurrent dropout (FLAG_RECURRENT_DROPOUT) likewise: a mask per
+// (row, unit) multiplies the h[s-1] the cell reads, with and without a mask of time steps, written where
+// the layer's buffers keep it (a model draws it there on the GPU). Tolerances: recurrent-cases.ts (those
+// of the unmasked tests).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CELLS, Plan, RecurrentLayer, batchToTimeMajor, timeToBatchMajor } from '../../src/advanced.js';
@@ -21,14 +24,34 @@ const VARIANTS: { cell: string; title: string; options?: { resetAfter?: boolean 
   { cell: 'simple_rnn', title: 'SimpleRNN' },
 ];
 
-interface MaskedCase { batch: number; steps: number; inputSize: number; units: number; directions: 1 | 2; goBackwards: boolean; strategy: 'sequence' | 'step' }
+interface MaskedCase {
+  batch: number; steps: number; inputSize: number; units: number; directions: 1 | 2; goBackwards: boolean; strategy: 'sequence' | 'step';
+  /** A mask of time steps (default true). */
+  timeMask?: boolean;
+  /** A recurrent dropout mask. */
+  recurrentDropout?: boolean;
+}
 
 const CASES: MaskedCase[] = [
   { batch: 5, steps: 7, inputSize: 3, units: 9, directions: 1, goBackwards: false, strategy: 'sequence' },
   { batch: 5, steps: 7, inputSize: 3, units: 9, directions: 1, goBackwards: true, strategy: 'step' },
   { batch: 6, steps: 6, inputSize: 4, units: 7, directions: 2, goBackwards: false, strategy: 'sequence' },
   { batch: 3, steps: 5, inputSize: 2, units: 5, directions: 2, goBackwards: false, strategy: 'step' },
+  { batch: 5, steps: 7, inputSize: 3, units: 9, directions: 1, goBackwards: false, strategy: 'sequence', recurrentDropout: true },
+  { batch: 9, steps: 6, inputSize: 3, units: 11, directions: 1, goBackwards: true, strategy: 'sequence', recurrentDropout: true, timeMask: false },
+  { batch: 5, steps: 7, inputSize: 3, units: 9, directions: 1, goBackwards: true, strategy: 'step', recurrentDropout: true, timeMask: false },
+  { batch: 6, steps: 6, inputSize: 4, units: 7, directions: 2, goBackwards: false, strategy: 'sequence', recurrentDropout: true },
+  { batch: 3, steps: 5, inputSize: 2, units: 5, directions: 2, goBackwards: true, strategy: 'step', recurrentDropout: true },
 ];
+
+/** [B, U] per direction: about 40% of the units dropped, the others scaled by 1 / (1 - 0.4), from a seed. */
+function makeRecurrentMask(B: number, U: number, seed: number): Float64Array {
+  let state = seed;
+  return Float64Array.from({ length: B * U }, () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 < 0.4 ? 0 : Math.fround(1 / 0.6);
+  });
+}
 
 /** [B, T] by input time: row b is right-padded to a real length of T - (b mod 3), row 1 also masks its first step and one inside. */
 function makeMask(B: number, T: number): Float64Array {
@@ -50,7 +73,8 @@ for (const variant of VARIANTS) {
     afterAll(() => cleanups.reverse().forEach((f) => f()));
 
     CASES.forEach((c, index) => {
-      it(`B${c.batch} T${c.steps} in${c.inputSize} u${c.units} D${c.directions} ${c.strategy}${c.goBackwards ? ' goBackwards' : ''}`, async () => {
+      const extras = [c.goBackwards && 'goBackwards', c.timeMask === false && 'no time mask', c.recurrentDropout && 'recurrent dropout'].filter(Boolean);
+      it(`B${c.batch} T${c.steps} in${c.inputSize} u${c.units} D${c.directions} ${c.strategy}${extras.map((e) => ` ${e}`).join('')}`, async () => {
         const { ctx, registry } = env;
         const cell = CELLS[variant.cell];
         const S = 1 + cell.extraStates.length;
@@ -61,15 +85,24 @@ for (const variant of VARIANTS) {
         };
         const data: CaseData[] = Array.from({ length: D }, (_, d) => makeCaseData(recurrentCase, cell.gates, S, 700 + 10 * index + d, biasRows));
         const x = data[0].x;
-        const mask = makeMask(B, T);
+        const timeMasked = c.timeMask ?? true;
+        const mask = timeMasked ? makeMask(B, T) : undefined;
+        const recurrentMasks = Array.from({ length: D }, (_, d) => (c.recurrentDropout ? makeRecurrentMask(B, U, 31 + index + 7 * d) : undefined));
         const layer = RecurrentLayer.of(ctx, cell, { units: U, inputSize: F, goBackwards: c.goBackwards, strategy: c.strategy, ...variant.options, name: 'masked' },
           { registry }, D);
         cleanups.push(() => layer.dispose());
         layer.setWeights(data.flatMap((dd) => dd.weights.map((w) => Float32Array.from(w))));
         // The mask at an offset of a buffer of its own, as a producer's output would hold it ([T, B]).
         const maskBuffer = ctx.createStorageBuffer('masked.mask', (T * B + 4) * 4);
-        ctx.write(maskBuffer, new Float32Array([9, 9, 9, 9, ...batchToTimeMajor(mask, B, T, 1)]));
-        const buffers = layer.createBuffers(B, T, {}, { buffer: maskBuffer, offset: 16 });
+        if (mask) ctx.write(maskBuffer, new Float32Array([9, 9, 9, 9, ...batchToTimeMajor(mask, B, T, 1)]));
+        const dropout = c.recurrentDropout ?? false;
+        const buffers = layer.createBuffers(B, T, {}, mask && { buffer: maskBuffer, offset: 16 }, { recurrentDropout: dropout });
+        if (dropout) {
+          const where = buffers.recurrentDropoutMask!;
+          const all = new Float32Array(D * B * U);
+          recurrentMasks.forEach((m, d) => all.set(m!, d * B * U));
+          ctx.write(where.buffer, all, where.offset);
+        }
         const xBuffer = ctx.createStorageBuffer('masked.x', B * T * F * 4, batchToTimeMajor(x, B, T, F));
         const dxBuffer = ctx.createStorageBuffer('masked.dx', B * T * F * 4);
         cleanups.push(() => {
@@ -83,7 +116,7 @@ for (const variant of VARIANTS) {
           return out;
         };
         ctx.write(buffers.s0, stateBuffer(data.map((dd) => dd.initialState!)));
-        const forward = new Plan(ctx, 'masked.forward', await layer.forwardSteps(buffers, xBuffer));
+        const forward = new Plan(ctx, 'masked.forward', await layer.forwardSteps(buffers, xBuffer, { recurrentDropout: dropout }));
         cleanups.push(() => forward.dispose());
         forward.run();
 
@@ -91,7 +124,8 @@ for (const variant of VARIANTS) {
         const runs = data.map((dd, d) => {
           const [kernel, recurrentKernel, bias] = dd.weights;
           const w = { kernel, recurrentKernel, ...(bias ? { bias } : {}) };
-          const opts = { ...variant.options, returnSequences: true, goBackwards: d === 0 ? c.goBackwards : !c.goBackwards, initialState: dd.initialState, mask };
+          const opts = { ...variant.options, returnSequences: true, goBackwards: d === 0 ? c.goBackwards : !c.goBackwards, initialState: dd.initialState,
+            ...(mask ? { mask } : {}), ...(recurrentMasks[d] ? { recurrentMask: recurrentMasks[d] } : {}) };
           const fwd = recurrentForward(reference, w, x, B, T, opts);
           return { fwd, bwd: recurrentBackward(reference, w, x, fwd, dd.dOutput, dd.dStates) };
         });
@@ -110,7 +144,7 @@ for (const variant of VARIANTS) {
         ctx.write(buffers.dsT, stateBuffer(data.map((dd) => dd.dStates!)));
         const backward = new Plan(ctx, 'masked.backward', [
           ...layer.clearGradientSteps(),
-          ...(await layer.backwardSteps(buffers, xBuffer, dxBuffer, { sequenceGradient: true, stateGradient: true })),
+          ...(await layer.backwardSteps(buffers, xBuffer, dxBuffer, { sequenceGradient: true, stateGradient: true, recurrentDropout: dropout })),
         ]);
         cleanups.push(() => backward.dispose());
         backward.run();
@@ -123,7 +157,7 @@ for (const variant of VARIANTS) {
         const dx = timeToBatchMajor(new Float32Array(await ctx.read(dxBuffer, B * T * F * 4)), B, T, F);
         const dxExpected = runs[0].bwd.dx.map((v, i) => v + (runs[1]?.bwd.dx[i] ?? 0));
         expectClose(dx, dxExpected, gradientTolerance(dxExpected), 'dInput');
-        for (let i = 0; i < B * T; i++) if (mask[i] === 0) expect(Array.from(dx.subarray(i * F, (i + 1) * F)).every((v) => v === 0)).toBe(true);
+        for (let i = 0; i < B * T; i++) if (mask?.[i] === 0) expect(Array.from(dx.subarray(i * F, (i + 1) * F)).every((v) => v === 0)).toBe(true);
         const ds0 = new Float32Array(await ctx.read(buffers.ds0, layer.stateBytes(B)));
         for (let d = 0; d < D; d++) {
           for (let s = 0; s < S; s++) {

@@ -43,6 +43,24 @@ function makeWeights(v: Variant, rng: () => number, scale = 0.5): RecurrentWeigh
   };
 }
 
+/**
+ * The backward of a run against finite differences of the scalar loss <output, rOut> + sum_i <state_i, rStates_i>:
+ * every weight, the input and each initial state.
+ */
+function expectLayerGradients(v: Variant, w: RecurrentWeights, x: Float64Array, opts: RecurrentOptions, rOut: Float64Array, rStates: Float64Array[]): void {
+  const loss = () => {
+    const f = recurrentForward(v.cell, w, x, B, T, opts);
+    return dot(f.output, rOut) + f.states.reduce((s, st, i) => s + dot(st, rStates[i]), 0);
+  };
+  const fwd = recurrentForward(v.cell, w, x, B, T, opts);
+  const g = recurrentBackward(v.cell, w, x, fwd, rOut, rStates);
+  expectGradient('dKernel', g.dKernel, loss, w.kernel);
+  expectGradient('dRecurrentKernel', g.dRecurrentKernel, loss, w.recurrentKernel);
+  if (w.bias) expectGradient('dBias', g.dBias!, loss, w.bias);
+  expectGradient('dx', g.dx, loss, x);
+  opts.initialState?.forEach((s, i) => expectGradient(`dInitialState ${i}`, g.dInitialState[i], loss, s));
+}
+
 describe('recurrent reference: gradients match finite differences (tolerance: see gradcheck.ts, rel err <= 1e-6)', () => {
   for (const v of VARIANTS) {
     for (const returnSequences of [true, false]) {
@@ -56,19 +74,7 @@ describe('recurrent reference: gradients match finite differences (tolerance: se
           const initialState = Array.from({ length: states }, () => uniformArray(B * U, 0.8, rng));
           const rOut = uniformArray(returnSequences ? B * T * U : B * U, 1, rng);
           const rStates = Array.from({ length: states }, () => uniformArray(B * U, 1, rng));
-          const opts = { ...v.opts, returnSequences, goBackwards, initialState };
-          // Scalar loss = <output, rOut> + sum_i <state_i, rStates_i>.
-          const loss = () => {
-            const f = recurrentForward(v.cell, w, x, B, T, opts);
-            return dot(f.output, rOut) + f.states.reduce((s, st, i) => s + dot(st, rStates[i]), 0);
-          };
-          const fwd = recurrentForward(v.cell, w, x, B, T, opts);
-          const g = recurrentBackward(v.cell, w, x, fwd, rOut, rStates);
-          expectGradient('dKernel', g.dKernel, loss, w.kernel);
-          expectGradient('dRecurrentKernel', g.dRecurrentKernel, loss, w.recurrentKernel);
-          if (w.bias) expectGradient('dBias', g.dBias!, loss, w.bias);
-          expectGradient('dx', g.dx, loss, x);
-          initialState.forEach((s, i) => expectGradient(`dInitialState ${i}`, g.dInitialState[i], loss, s));
+          expectLayerGradients(v, w, x, { ...v.opts, returnSequences, goBackwards, initialState }, rOut, rStates);
         });
       }
     }
@@ -86,18 +92,31 @@ describe('recurrent reference: gradients match finite differences (tolerance: se
       const rOut = uniformArray(B * T * U, 1, rng);
       const rStates = Array.from({ length: states }, () => uniformArray(B * U, 1, rng));
       const opts = { ...v.opts, returnSequences: true, initialState, mask };
-      const loss = () => {
-        const f = recurrentForward(v.cell, w, x, B, T, opts);
-        return dot(f.output, rOut) + f.states.reduce((s, st, i) => s + dot(st, rStates[i]), 0);
-      };
-      const fwd = recurrentForward(v.cell, w, x, B, T, opts);
       // A masked first step repeats the initial h.
-      expect(Array.from(fwd.hSeq.subarray(0, U))).toEqual(Array.from(initialState[0].subarray(0, U)));
-      const g = recurrentBackward(v.cell, w, x, fwd, rOut, rStates);
-      expectGradient('dKernel', g.dKernel, loss, w.kernel);
-      expectGradient('dRecurrentKernel', g.dRecurrentKernel, loss, w.recurrentKernel);
-      expectGradient('dx', g.dx, loss, x);
-      initialState.forEach((s, i) => expectGradient(`dInitialState ${i}`, g.dInitialState[i], loss, s));
+      expect(Array.from(recurrentForward(v.cell, w, x, B, T, opts).hSeq.subarray(0, U))).toEqual(Array.from(initialState[0].subarray(0, U)));
+      expectLayerGradients(v, w, x, opts, rOut, rStates);
+    });
+  }
+
+  for (const v of VARIANTS) {
+    it(`${v.name} with a recurrent dropout mask, alone and with a mask of time steps`, () => {
+      const rng = mulberry32(2468);
+      const w = makeWeights(v, rng);
+      const x = uniformArray(B * T * F, 1, rng);
+      const states = 1 + v.cell.extraStates;
+      const initialState = Array.from({ length: states }, () => uniformArray(B * U, 0.8, rng));
+      // About a third of the units dropped, the rest scaled by 1 / (1 - 0.3).
+      const recurrentMask = Float64Array.from({ length: B * U }, () => (rng() < 0.3 ? 0 : 1 / 0.7));
+      const timeMask = Float64Array.from({ length: B * T }, (_, i) => (i === 1 || i === T + 2 ? 0 : 1));
+      const rOut = uniformArray(B * T * U, 1, rng);
+      const rStates = Array.from({ length: states }, () => uniformArray(B * U, 1, rng));
+      for (const mask of [undefined, timeMask]) {
+        expectLayerGradients(v, w, x, { ...v.opts, returnSequences: true, initialState, recurrentMask, ...(mask ? { mask } : {}) }, rOut, rStates);
+      }
+      // The first step reads h0 m: the same as a run from the initial state h0 m (and c0), for one step.
+      const oneStep = (opts: RecurrentOptions) => recurrentForward(v.cell, w, x.subarray(0, B * F).slice(), B, 1, opts).hSeq;
+      const droppedStart = [initialState[0].map((h, i) => h * recurrentMask[i]), ...initialState.slice(1)];
+      expect(Array.from(oneStep({ ...v.opts, initialState, recurrentMask }))).toEqual(Array.from(oneStep({ ...v.opts, initialState: droppedStart })));
     });
   }
 

@@ -5,6 +5,8 @@
 // as Keras returns it. A mask (Keras' mask of time steps, [B, T] by input time) makes a masked step keep
 // every state: h and the cell's others pass through, the output repeats h (zero_output_for_mask false),
 // and backward passes their gradients on, with no gradient for that step's input or weights.
+// A recurrent dropout mask ([B, u], the same at every step) multiplies the previous h the cell reads at
+// every real step (TF.js' cells: h_tm1 = h_tm1 * mask, in every use); a masked step passes h on undropped.
 
 import { expectLength } from './shapes.js';
 
@@ -56,6 +58,8 @@ export interface RecurrentOptions {
   initialState?: Float64Array[];
   /** [B, T] by input time: 0 masks the step (it keeps every state), anything else is a real step. */
   mask?: Float64Array;
+  /** [B, u]: recurrent dropout's factor of each unit of h (0, or 1 / (1 - rate)), the same at every step. */
+  recurrentMask?: Float64Array;
 }
 
 export interface RecurrentForward {
@@ -101,6 +105,7 @@ export function recurrentForward(cell: ReferenceCell, w: RecurrentWeights, x: Fl
   const { units: u, F, G } = dims(cell, w);
   expectLength(x, B * T * F, `${cell.name} x`);
   if (opts.mask) expectLength(opts.mask, B * T, `${cell.name} mask`);
+  if (opts.recurrentMask) expectLength(opts.recurrentMask, B * u, `${cell.name} recurrentMask`);
   const settings = settingsOf(cell, u, opts);
   const stateCount = 1 + cell.extraStates;
   const initial = opts.initialState ?? Array.from({ length: stateCount }, () => new Float64Array(B * u));
@@ -125,7 +130,8 @@ export function recurrentForward(cell: ReferenceCell, w: RecurrentWeights, x: Fl
         for (let k = 0; k < F; k++) acc += x[(b * T + t) * F + k] * w.kernel[k * G + j];
         zx[j] = acc;
       }
-      const out = cell.step(zx, h, extra, w, settings);
+      const keep = opts.recurrentMask?.subarray(b * u, (b + 1) * u);
+      const out = cell.step(zx, keep ? h.map((v, k) => v * keep[k]) : h, extra, w, settings);
       h = out.h;
       extra = out.extra;
       rowCaches.push(out.cache);
@@ -174,7 +180,8 @@ export function recurrentBackward(
         for (let j = 0; j < G; j++) acc += back.dzx[j] * w.kernel[k * G + j];
         dx[(b * T + t) * F + k] = acc;
       }
-      dh = back.dhPrev;
+      const keep = opts.recurrentMask?.subarray(b * u, (b + 1) * u);
+      dh = keep ? back.dhPrev.map((v, k) => v * keep[k]) : back.dhPrev;
       dExtra = back.dExtraPrev;
     }
     dInitialState[0].set(dh, b * u);

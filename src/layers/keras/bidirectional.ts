@@ -19,7 +19,7 @@ import { RecurrentLayer } from '../recurrent.js';
 import { Layer, wholeBuffer, type BuildContext, type ForwardPass, type Gradients, type LayerConfig, type Node, type NodeRuntime, type Range, type RuntimeContext, type Shape, type Value } from './layer.js';
 import { CarriedStates } from './carried-states.js';
 import { noiseCounter } from './dropout.js';
-import { cellScope, inputDropout, RecurrentLayerNode, type InputDropout } from './recurrent.js';
+import { cellScope, recurrentDropout, RecurrentLayerNode, type RecurrentDropout } from './recurrent.js';
 import { maskingKernels } from '../../kernels/lazy.js';
 
 /** How the two directions' outputs are combined (Keras' merge_mode); null: both are outputs. */
@@ -102,14 +102,14 @@ export class BidirectionalLayer extends Layer {
   override bufferBytes(batch: number, [x]: readonly (readonly number[])[]): Record<string, number> {
     const layer = this.layer!;
     const rows = batch * (this.inner.returnSequences ? x[0] : 1);
-    return { ...layer.bufferBytes(batch, x[0]), sT: layer.stateBytes(batch), merged: rows * this.inner.units * 2 * 4 };
+    return { ...layer.bufferBytes(batch, x[0], false, this.inner.recurrentDropout > 0), sT: layer.stateBytes(batch), merged: rows * this.inner.units * 2 * 4 };
   }
 
   protected create(context: BuildContext, [x]: Shape[]): void {
     this.layer = RecurrentLayer.of(context.ctx, this.inner.cell, { ...this.inner.config, inputSize: x[1] as number, seed: context.seed, name: this.name },
       { parameters: context.store, registry: context.registry }, 2);
     // The wrapped layer's seed, when it has one, draws its dropout (as it would unwrapped).
-    if (this.inner.dropout > 0) this.noise = { counter: noiseCounter(context, this.name), seed: this.inner.seed ?? context.seed };
+    if (this.inner.dropout > 0 || this.inner.recurrentDropout > 0) this.noise = { counter: noiseCounter(context, this.name), seed: this.inner.seed ?? context.seed };
     // A stateful wrapped layer: each direction carries its own states from batch to batch, as Keras' two copies do.
     if (this.inner.stateful) {
       this.carried = new CarriedStates(`stateful Bidirectional '${this.name}'`, context.ctx, context.store, this.name, 2 * this.stateCount * this.inner.units, this.inner.batchSize);
@@ -134,7 +134,8 @@ export class BidirectionalLayer extends Layer {
     const sequences = this.inner.returnSequences;
     const mode: MergeMode = this.mergeMode ?? 'none';
     const carried = this.carried?.buffer(batch);
-    const buffers = layer.createBuffers(batch, steps, {}, x.mask && { buffer: x.mask.buffer, offset: x.mask.offset });
+    const { dropout: inputRate, recurrentDropout: recurrentRate } = this.inner;
+    const buffers = layer.createBuffers(batch, steps, {}, x.mask && { buffer: x.mask.buffer, offset: x.mask.offset }, { recurrentDropout: recurrentRate > 0 });
     const stateBytes = batch * units * 4;
     // What is merged: both directions' sequences, or their final h (direction d's h at state slot d * S).
     const mergedSteps = sequences ? steps : 1;
@@ -148,10 +149,12 @@ export class BidirectionalLayer extends Layer {
     const bytes = mergedRows * width * 4;
     let mergedValue: GPUBuffer;
     let mergedGrad: GPUBuffer;
-    // The wrapped layer's dropout: each direction draws a mask of its own (Keras' two layer copies).
-    let dropout: InputDropout | undefined;
+    // The wrapped layer's dropout: each direction draws masks of its own (Keras' two layer copies).
+    let dropout: RecurrentDropout | undefined;
     try {
-      if (this.inner.dropout > 0) dropout = inputDropout(context, `Bidirectional '${this.name}'`, this.noise, this.inner.dropout, x, [2 * node.index, 2 * node.index + 1]);
+      if (inputRate > 0 || recurrentRate > 0) {
+        dropout = recurrentDropout(context, `Bidirectional '${this.name}'`, this.noise, { input: inputRate, recurrent: recurrentRate, units }, x, [2 * node.index, 2 * node.index + 1]);
+      }
       mergedValue = context.ctx.createStorageBuffer(`${label}.merged`, bytes);
       owned.push(mergedValue);
       mergedGrad = context.ctx.createStorageBuffer(`${label}.dmerged`, bytes);
@@ -198,9 +201,10 @@ export class BidirectionalLayer extends Layer {
         const around = carried ? await this.carried!.steps(registry, label, carried, buffers.s0, buffers.sT, pass) : undefined;
         return [
           ...(around ? [around.before] : []),
-          // In training, with dropout, each direction reads its own dropped copy of x.
+          // In training, with dropout, each direction reads its own dropped copy of x (and its own recurrent mask).
           ...(dropout && pass?.training
-            ? [...(await dropout.forward(pass)), ...(await layer.forwardSteps(buffers, dropout.dropped.value, { inputPerDirection: true }))]
+            ? [...(await dropout.forward(pass, buffers.recurrentDropoutMask)),
+              ...(await layer.forwardSteps(buffers, (dropout.dropped ?? x).value, { inputPerDirection: dropout.dropped !== undefined, recurrentDropout: dropout.recurrent }))]
             : await layer.forwardSteps(buffers, x.value)),
           ...(around?.after ?? []),
           await mergeForwardStep(registry, `${label}.merge`, mode, dims, { src: source, out: { buffer: mergedValue, offset: 0 } }),
@@ -220,13 +224,14 @@ export class BidirectionalLayer extends Layer {
             { keep: sequences ? [false, false] : [0, 1].flatMap((d) => Array.from({ length: S }, (_, s) => stateGradient[d * S + s] ?? false)), outputGradients: mergedGradient }));
         }
         const dx = gradients.inbound[0];
-        const input = dropout ? dropout.dropped : x;
+        const input = dropout?.dropped ?? x;
         steps.push(...await layer.backwardSteps(buffers, input.value, dx && x.grad ? input.grad : undefined, {
           sequenceGradient: sequences && (mergedGradient[0] || mergedGradient[1]),
           stateGradient: stateGradient.some(Boolean) || (!sequences && (mergedGradient[0] || mergedGradient[1])),
-          accumulateInput: dropout ? false : (dx?.accumulate ?? false),
+          accumulateInput: dropout?.dropped ? false : (dx?.accumulate ?? false),
           accumulateInitialState: false,
-          inputPerDirection: dropout !== undefined,
+          inputPerDirection: dropout?.dropped !== undefined,
+          recurrentDropout: dropout?.recurrent,
         }));
         if (dropout && dx && x.grad) steps.push(...(await dropout.backward(dx.accumulate)));
         return steps;

@@ -10,7 +10,14 @@
 // dropout (Keras' input dropout of a recurrent layer): in training, one mask per sequence over the input
 // features, the same at every step (Keras' DropoutRNNCell), drawn as the Dropout layer draws it
 // (src/layers/keras/dropout.ts, a mask shared over time), scaled by 1 / (1 - rate); the layer runs on the
-// dropped input and its input gradient is masked the same way. recurrentDropout is not run yet.
+// dropped input and its input gradient is masked the same way.
+// recurrentDropout (Keras' recurrent_dropout): in training, one mask per sequence over the units of h,
+// the same at every step, 0 or 1 / (1 - rate), drawn on the GPU into the layer's saved buffer; the
+// recurrence multiplies the h[s-1] its cell reads by it (shaders/recurrence.wgsl). One mask serves every
+// gate, and GRU mixes the dropped h[s-1] (z h[s-1]), as TF.js' cells do (test/models/recurrent-dropout
+// checks against them with the same masks); Keras 3 draws a mask per gate and mixes the undropped h: the
+// same rate on every gate's recurrent input, with masks that are correlated here and independent there.
+// No library's draw can be matched by another's anyway.
 //
 // stateful (Keras' stateful RNN, for a fixed batch size): the final states of one batch are the initial
 // states of the next, in predict, evaluate and training alike (a warm-up leaves them as they are); the
@@ -46,7 +53,7 @@ export interface RecurrentLayerConfig extends LayerConfig, CellOptions {
   strategy?: RecurrentStrategy;
   /** Fraction of the input features dropped in training, one mask per sequence (Keras' dropout). Default 0. */
   dropout?: number;
-  /** Keras' recurrent_dropout: not supported yet (only 0). */
+  /** Fraction of the units of h dropped in training, one mask per sequence (Keras' recurrent_dropout). Default 0. */
   recurrentDropout?: number;
   /** Carry the final states of a batch over as the initial states of the next (Keras' stateful). Default false. */
   stateful?: boolean;
@@ -74,6 +81,8 @@ export class RecurrentLayerNode extends Layer {
   readonly returnState: boolean;
   /** Fraction of the input features dropped in training (Keras' dropout). */
   readonly dropout: number;
+  /** Fraction of the units of h dropped in training (Keras' recurrent_dropout). */
+  readonly recurrentDropout: number;
   private layer?: RecurrentLayer;
   private noise?: { counter: GPUBuffer; seed: number };
   /** Keeps its final states for the next batch. */
@@ -96,9 +105,8 @@ export class RecurrentLayerNode extends Layer {
     const who = `${this.className} '${this.name}'`;
     this.dropout = config.dropout ?? 0;
     checkNoiseRate(`${who} dropout`, 'dropout', this.dropout);
-    if (config.recurrentDropout !== undefined && config.recurrentDropout !== 0) {
-      throw new ShapeError(`${who}: recurrentDropout is not supported yet (dropout of the input is: the dropout option)`);
-    }
+    this.recurrentDropout = config.recurrentDropout ?? 0;
+    checkNoiseRate(`${who} recurrentDropout`, 'dropout', this.recurrentDropout);
     if (config.seed !== undefined && config.seed !== null) seedWords(who, config.seed);
     this.stateful = config.stateful ?? false;
     if (typeof this.stateful !== 'boolean') throw new ShapeError(`${who}: stateful must be a boolean, got ${JSON.stringify(config.stateful)}`);
@@ -131,7 +139,7 @@ export class RecurrentLayerNode extends Layer {
       bias_initializer: initializerConfig(c.biasInitializer),
       ...(this.cell === 'lstm' ? { unit_forget_bias: c.unitForgetBias } : {}),
       kernel_regularizer: null, recurrent_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: this.dropout, recurrent_dropout: 0,
+      kernel_constraint: null, recurrent_constraint: null, bias_constraint: null, dropout: this.dropout, recurrent_dropout: this.recurrentDropout,
       ...(this.cell === 'gru' ? { reset_after: c.resetAfter } : {}),
     };
   }
@@ -165,13 +173,13 @@ export class RecurrentLayerNode extends Layer {
 
   override bufferBytes(batch: number, [x]: readonly (readonly number[])[]): Record<string, number> {
     const layer = this.layer!;
-    return { ...layer.bufferBytes(batch, x[0]), sT: layer.stateBytes(batch) };
+    return { ...layer.bufferBytes(batch, x[0], false, this.recurrentDropout > 0), sT: layer.stateBytes(batch) };
   }
 
   protected create(context: BuildContext, [x]: Shape[]): void {
     this.layer = RecurrentLayer.of(context.ctx, this.cell, { ...this.config, inputSize: x[1] as number, seed: context.seed, name: this.name },
       { parameters: context.store, registry: context.registry });
-    if (this.dropout > 0) this.noise = { counter: noiseCounter(context, this.name), seed: context.seed };
+    if (this.dropout > 0 || this.recurrentDropout > 0) this.noise = { counter: noiseCounter(context, this.name), seed: context.seed };
     if (this.stateful) this.carried = new CarriedStates(`stateful ${this.className} '${this.name}'`, context.ctx, context.store, this.name, this.stateCount * this.units, this.batchSize);
   }
 
@@ -188,7 +196,9 @@ export class RecurrentLayerNode extends Layer {
     const layer = this.layer!;
     const [x, ...states] = inbound;
     const who = `${this.className} '${this.name}'`;
-    const dropout = this.dropout > 0 ? inputDropout(context, who, this.noise, this.dropout, x, [node.index]) : undefined;
+    const dropout = this.dropout > 0 || this.recurrentDropout > 0
+      ? recurrentDropout(context, who, this.noise, { input: this.dropout, recurrent: this.recurrentDropout, units: this.units }, x, [node.index])
+      : undefined;
     try {
       return this.recurrentRuntime(context, layer, x, states, dropout);
     } catch (error) {
@@ -197,7 +207,7 @@ export class RecurrentLayerNode extends Layer {
     }
   }
 
-  private recurrentRuntime(context: RuntimeContext, layer: RecurrentLayer, x: Value, states: readonly Value[], dropout: InputDropout | undefined): NodeRuntime {
+  private recurrentRuntime(context: RuntimeContext, layer: RecurrentLayer, x: Value, states: readonly Value[], dropout: RecurrentDropout | undefined): NodeRuntime {
     const { batch, registry } = context;
     const steps = x.shape[0];
     const stateBytes = batch * this.units * 4;
@@ -206,7 +216,7 @@ export class RecurrentLayerNode extends Layer {
     const carried = this.carried?.buffer(batch);
     const inPlace = states.length > 0 && statesInPlace(states, stateBytes);
     const shared: SharedStateBuffers = inPlace ? { s0: states[0].value.buffer, ...(states[0].grad ? { ds0: states[0].grad.buffer } : {}) } : {};
-    const buffers = layer.createBuffers(batch, steps, shared, x.mask && { buffer: x.mask.buffer, offset: x.mask.offset });
+    const buffers = layer.createBuffers(batch, steps, shared, x.mask && { buffer: x.mask.buffer, offset: x.mask.offset }, { recurrentDropout: this.recurrentDropout > 0 });
     const slice = (buffer: GPUBuffer, i: number): Range => ({ buffer, offset: i * stateBytes, size: stateBytes });
     const stateValue = (i: number): Value => ({ shape: [this.units], kind: 'float32', rows: batch, value: slice(buffers.sT, i), grad: slice(buffers.dsT, i) });
     const sequenceBytes = steps * stateBytes;
@@ -230,8 +240,12 @@ export class RecurrentLayerNode extends Layer {
         const around = carried ? await this.carried!.steps(registry, label, carried, buffers.s0, buffers.sT, pass) : undefined;
         if (around) copies.push(around.before);
         const carryOn = around?.after ?? [];
-        // In training, with dropout, the layer runs on the dropped input (and its backward reads that).
-        if (dropout && pass?.training) return [...copies, ...(await dropout.forward(pass)), ...(await layer.forwardSteps(buffers, dropout.dropped.value)), ...carryOn];
+        // In training, with dropout, the layer runs on the dropped input (and its backward reads that),
+        // with recurrent dropout on its masks.
+        if (dropout && pass?.training) {
+          return [...copies, ...(await dropout.forward(pass, buffers.recurrentDropoutMask)),
+            ...(await layer.forwardSteps(buffers, (dropout.dropped ?? x).value, { recurrentDropout: dropout.recurrent })), ...carryOn];
+        }
         return [...copies, ...(await layer.forwardSteps(buffers, x.value)), ...carryOn];
       },
       backwardSteps: async (gradients: Gradients) => {
@@ -240,11 +254,12 @@ export class RecurrentLayerNode extends Layer {
           : gradients.outputs.some(Boolean);
         const dx = gradients.inbound[0];
         const stateGrads = gradients.inbound.slice(1);
-        const input = dropout ? dropout.dropped : x;
+        const input = dropout?.dropped ?? x;
         const steps = await layer.backwardSteps(buffers, input.value, dx && x.grad ? input.grad : undefined, {
           sequenceGradient: this.returnSequences && gradients.outputs[0],
           stateGradient: stateWritten,
-          accumulateInput: dropout ? false : (dx?.accumulate ?? false),
+          accumulateInput: dropout?.dropped ? false : (dx?.accumulate ?? false),
+          recurrentDropout: dropout?.recurrent,
           accumulateInitialState: inPlace ? stateGrads.some((g) => g?.accumulate) : false,
         });
         if (dropout && dx && x.grad) steps.push(...(await dropout.backward(dx.accumulate)));
@@ -266,56 +281,61 @@ export class RecurrentLayerNode extends Layer {
   }
 }
 
-/** A recurrent layer's dropped input: one copy per stream (direction), [D, T, B, F], and its gradient. */
-export interface InputDropout {
-  readonly dropped: Value;
-  /** In a training pass: the tick, then each copy's noise. */
-  forward(pass: ForwardPass): Promise<Step[]>;
-  /** Every copy's gradient, masked, into x's gradient (the first written or added to as `accumulate` says). */
+/**
+ * A recurrent layer's dropout in training: its input copies (one per direction, [D, T, B, F], when the
+ * input rate is not 0) and its recurrent masks (one per direction, written where the layer's buffers keep
+ * them, when the recurrent rate is not 0), from one tick of the layer's counter.
+ */
+export interface RecurrentDropout {
+  /** x dropped, one copy per direction [D, T, B, F], and its gradient; absent without input dropout. */
+  readonly dropped?: Value;
+  /** Whether the recurrence runs with recurrent dropout. */
+  readonly recurrent: boolean;
+  /** In a training pass: the tick, each input copy's noise, each direction's recurrent mask into `recurrentMask` (bytes). */
+  forward(pass: ForwardPass, recurrentMask?: { buffer: GPUBuffer; offset: number }): Promise<Step[]>;
+  /** Every input copy's gradient, masked, into x's gradient (the first written or added to as `accumulate` says). */
   backward(accumulate: boolean): Promise<Step[]>;
   dispose(): void;
 }
 
 /**
- * Keras' dropout of a recurrent layer's input x [T, F]: in training, copy d is x times a mask per
- * (sample, feature) of stream `streams[d]`, the same at every step, scaled by 1 / (1 - rate).
+ * Keras' dropout of a recurrent layer in training (the steps: src/kernels/dropout.ts, loaded on first
+ * use). Input: copy d is x [T, F] times a mask per (sample, feature) of stream `streams[d]`, the same at
+ * every step, scaled by 1 / (1 - rate). Recurrent: direction d's mask per (sample, unit), 0 or
+ * 1 / (1 - rate), which the recurrence multiplies the h[s-1] of every step by.
  */
-export function inputDropout(
-  context: RuntimeContext, who: string, noise: { counter: GPUBuffer; seed: number } | undefined, rate: number, x: Value, streams: readonly number[],
-): InputDropout {
+export function recurrentDropout(
+  context: RuntimeContext, who: string, noise: { counter: GPUBuffer; seed: number } | undefined,
+  rates: { input: number; recurrent: number; units: number }, x: Value, streams: readonly number[],
+): RecurrentDropout {
   if (!noise) throw new ShapeError(`${who}: not built (build the model before asking for a runtime)`);
   const { registry, label, batch } = context;
   const owned: GPUBuffer[] = [];
   const dispose = () => owned.forEach((b) => context.ctx.destroyBuffer(b));
   try {
     const [steps, features] = x.shape;
-    const dropped = makeValue(context, 'dropped_input', [streams.length * steps, features], owned);
+    const dropped = rates.input > 0 ? makeValue(context, 'dropped_input', [streams.length * steps, features], owned) : undefined;
     const state = context.ctx.createStorageBuffer(`${label}.noise_step`, 4);
     owned.push(state);
-    const shape = { steps, batch, features };
-    const block = steps * batch * features;
-    const options = (stream: number) => ({ kind: 'dropout' as const, rate, seed: noise.seed, stream, shareOverTime: true });
-    const at = (range: Range, d = 0) => ({ buffer: range.buffer, offset: range.offset / 4 + d * block });
-    const stateRegion = { buffer: state, offset: 0 };
+    // Element regions of byte-addressed ranges.
+    const region = (range: { buffer: GPUBuffer; offset: number }) => ({ buffer: range.buffer, offset: range.offset / 4 });
+    const draws = (recurrentMask?: { buffer: GPUBuffer; offset: number }) => ({
+      counter: { buffer: noise.counter, offset: 0 }, state: { buffer: state, offset: 0 }, seed: noise.seed, streams,
+      x: region(x.value), shape: { steps, batch, features },
+      ...(dropped ? { input: { rate: rates.input, dropped: region(dropped.value) } } : {}),
+      ...(recurrentMask ? { recurrent: { rate: rates.recurrent, units: rates.units, masks: region(recurrentMask) } } : {}),
+    });
+    const recurrent = rates.recurrent > 0;
     return {
       dropped,
-      forward: async (pass) => {
-        const { dropoutStep, noiseTickStep } = await noiseKernels();
-        const steps: Step[] = [await noiseTickStep(registry, `${label}.noise_tick`, { counter: { buffer: noise.counter, offset: 0 }, state: stateRegion }, { advance: pass.advance ?? true })];
-        for (const [d, stream] of streams.entries()) {
-          steps.push(await dropoutStep(registry, `${label}.dropout_${d}`, shape, { x: at(x.value), out: at(dropped.value, d), state: stateRegion }, options(stream)));
-        }
-        return steps;
+      recurrent,
+      forward: async (pass, recurrentMask) => {
+        if (recurrent && !recurrentMask) throw new ShapeError(`${who}: recurrent dropout needs the buffers' room for its masks`);
+        return (await noiseKernels()).recurrentNoiseForwardSteps(registry, label, draws(recurrent ? recurrentMask : undefined), pass.advance ?? true);
       },
-      backward: async (accumulate) => {
-        const { dropoutStep } = await noiseKernels();
-        const steps: Step[] = [];
-        for (const [d, stream] of streams.entries()) {
-          steps.push(await dropoutStep(registry, `${label}.dropout_${d}.backward`, shape, { x: at(dropped.grad!, d), out: at(x.grad!), state: stateRegion },
-            { ...options(stream), backward: true, accumulate: accumulate || d > 0 }));
-        }
-        return steps;
-      },
+      backward: async (accumulate) => dropped
+        ? (await noiseKernels()).recurrentNoiseBackwardSteps(registry, label, draws(), { dDropped: region(dropped.grad!), dx: region(x.grad!) }, accumulate)
+        : [],
       dispose,
     };
   } catch (error) {

@@ -37,8 +37,8 @@ const CUDNN_FIXED: Record<string, Dict> = {
 
 /**
  * The webrnn layer of a recurrent class's config (read in Keras 2 terms), `wrapped` in a Bidirectional
- * or not. Its dropout is applied (in training, as Keras) unless it is Keras 1's: then it stays a
- * training-only setting.
+ * or not. Its dropout and recurrent dropout are applied (in training, as Keras) unless they are Keras 1's:
+ * then they stay training-only settings.
  */
 export function makeRecurrent(className: keyof typeof CELLS, name: string, config: Dict, read: ConfigReader, dialect: Dialect, wrapped = false): RecurrentLayerNode {
   // Keras repeats h at masked steps unless zero_output_for_mask (which Bidirectional sets on the layers it wraps, and webrnn's does).
@@ -70,8 +70,8 @@ export function makeRecurrent(className: keyof typeof CELLS, name: string, confi
     returnSequences: read.boolean('return_sequences', false),
     returnState: read.boolean('return_state', false),
     goBackwards: read.boolean('go_backwards', false),
-    // Keras 1's dropout_W drew a mask per gate: it stays a training-only setting (training-only.ts).
-    ...(dialect.kind === 'keras1' ? {} : { dropout: read.number('dropout', 0) }),
+    // Keras 1's dropout_W and dropout_U drew a mask per gate: they stay training-only settings (training-only.ts).
+    ...(dialect.kind === 'keras1' ? {} : { dropout: read.number('dropout', 0), recurrentDropout: read.number('recurrent_dropout', 0) }),
     stateful: read.boolean('stateful', false),
     ...(batchSize !== undefined ? { batchSize } : {}),
   });

@@ -1,7 +1,7 @@
 // What in a config acts only in training: dropout, recurrent_dropout, regularizers, constraints and
 // frozen layers (trainable: false) change nothing at inference, so a config with them predicts and
 // evaluates exactly as Keras does. webrnn does not apply them in training yet (but for a recurrent
-// layer's dropout, which it applies), so training such a model
+// layer's dropout and recurrent dropout, which it applies), so training such a model
 // (fit, trainOnBatch, warmUp) is refused with an error naming each of them, rather than silently
 // training another model; `ignoreTrainingOnlySettings` lifts that. The Dropout-like layers (Dropout,
 // SpatialDropout1D, GaussianDropout, GaussianNoise, AlphaDropout) are not among them: webrnn trains them
@@ -20,10 +20,10 @@ export function trainingOnlySettings(className: string, config: Dict, who: strin
   const label = (key: string) => (Object.hasOwn(origin, key) ? origin[key] : key);
   const positive = (key: string) => typeof config[key] === 'number' && (config[key] as number) > 0;
   if (!isInert(className)) {
-    // A recurrent layer's dropout is applied (src/layers/keras/recurrent.ts, in a Bidirectional too), but
-    // not Keras 1's dropout_W (a mask per gate).
-    const applied = Object.hasOwn(CELLS, className) && !Object.hasOwn(origin, 'dropout') ? ['dropout'] : [];
-    for (const key of ['dropout', 'recurrent_dropout']) if (positive(key) && !applied.includes(key)) found.push(`${label(key)} ${config[key]}`);
+    // A recurrent layer's dropout and recurrent dropout are applied (src/layers/keras/recurrent.ts, in a
+    // Bidirectional too), but not Keras 1's dropout_W and dropout_U (a mask per gate).
+    const applied = (key: string) => Object.hasOwn(CELLS, className) && !Object.hasOwn(origin, key);
+    for (const key of ['dropout', 'recurrent_dropout']) if (positive(key) && !applied(key)) found.push(`${label(key)} ${config[key]}`);
   }
   if (config.trainable === false) found.push('trainable false (a frozen layer)');
   for (const [key, value] of Object.entries(config)) {
