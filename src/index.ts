@@ -38,6 +38,7 @@ export { Embedding, type EmbeddingConfig } from './layers/embedding.js';
 export type { CellType, CellOptions } from './cells/index.js';
 export type { Activation, PointwiseActivation } from './kernels/activation.js';
 export type { RecurrentStrategy } from './kernels/recurrence.js';
+export type { SamplingOptions } from './kernels/sampling-options.js';
 export type { InitializerSpec } from './layers/initializers.js';
 
 // Models: configuration, training, decoding, saving and loading.

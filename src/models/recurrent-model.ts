@@ -5,6 +5,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { DecodeChain, DecodeOptions, DecodePlan } from '../plan/decode-plan.js';
+import type { SamplingOptions } from '../kernels/sampling-options.js';
 import type { CompileOptions, WeightOwner } from './base-model.js';
 import { featureSequences, timeMajorBatch, tokenSequences, type FeatureSequences, type SequenceSet, type TokenSequences } from './data.js';
 import { GraphModel } from './graph-model.js';
@@ -78,22 +79,25 @@ export abstract class RecurrentModel extends GraphModel {
    * Autoregressive decoding on the GPU for every sequence of `prime` at once: one submit, one readback.
    * Returns batch-major outputs ([N, steps, units] numbers, or [N, steps] token ids).
    */
-  protected async decode(prime: SequenceSet, options: Omit<DecodeOptions, 'batch' | 'primeSteps'>, signal?: AbortSignal): Promise<Float32Array | Int32Array> {
+  protected async decode(
+    prime: SequenceSet, options: Omit<DecodeOptions, 'batch' | 'primeSteps'>, signal?: AbortSignal, sampling?: SamplingOptions,
+  ): Promise<Float32Array | Int32Array> {
     this.assertLive();
     signal?.throwIfAborted();
     if (!Number.isInteger(options.outputSteps) || options.outputSteps < 1) {
       throw new ShapeError(`decode: the number of steps must be a positive integer, got ${options.outputSteps}`);
     }
-    const full: DecodeOptions = { ...options, batch: prime.count, primeSteps: prime.steps };
+    // Loaded on first use: an app that only trains does not download the decoder.
+    const { DecodePlan, samplingWords } = await import('../plan/decode-plan.js');
+    const words = sampling && samplingWords('generate sampling', sampling);
+    const full: DecodeOptions = { ...options, batch: prime.count, primeSteps: prime.steps, sampling: sampling !== undefined };
     const key = JSON.stringify(full);
     let plan = this.decodePlans.get(key);
     if (!plan) {
-      // Loaded on first use: an app that only trains does not download the decoder.
-      const { DecodePlan } = await import('../plan/decode-plan.js');
       plan = await DecodePlan.build(this.ctx, this.chain, full);
       this.decodePlans.set(key, plan);
     }
-    const result = await plan.run(timeMajorBatch(prime, Array.from({ length: prime.count }, (_, i) => i)));
+    const result = await plan.run(timeMajorBatch(prime, Array.from({ length: prime.count }, (_, i) => i)), words);
     // A submitted decode cannot be recalled: an abort during it rejects as soon as it returns.
     signal?.throwIfAborted();
     return result;

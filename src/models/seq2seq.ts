@@ -8,6 +8,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { DecodeOptions } from '../plan/decode-plan.js';
+import type { SamplingOptions } from '../kernels/sampling-options.js';
 import type { FeatureSequences, TokenSequences } from './data.js';
 import type { BranchSpec, HeadSpec } from './recurrent-spec.js';
 import { RecurrentModel, type Dataset } from './recurrent-model.js';
@@ -82,13 +83,20 @@ export class Seq2Seq extends RecurrentModel {
   }
 
   /**
-   * Greedy decoding of token sequences (addition, rotation): starts every sequence with `startToken`,
-   * feeds each step's argmax back through the decoder's Embedding, stops a sequence at `endToken` (later
-   * positions hold endToken), all on the GPU. Returns token ids [N, maxLength].
+   * Decoding of token sequences (addition, rotation): starts every sequence with `startToken`, feeds
+   * each step's token back through the decoder's Embedding, stops a sequence at `endToken` (later
+   * positions hold endToken), all on the GPU. The token is the argmax (greedy), or with `sampling` a
+   * draw from softmax(logits / temperature) cut to the topK most probable and the topP nucleus, from a
+   * seeded generator on the GPU (the same seed, the same tokens; a fresh seed per call without one).
+   * Returns token ids [N, maxLength].
    */
   async generate(
     encoderInput: FeatureSequences | TokenSequences,
-    options: { maxLength: number; startToken: number; endToken?: number; strategy?: DecodeOptions['strategy']; signal?: AbortSignal },
+    options: {
+      maxLength: number; startToken: number; endToken?: number; strategy?: DecodeOptions['strategy']; signal?: AbortSignal;
+      /** Draw the tokens instead of taking the argmax: temperature, topK, topP, seed. */
+      sampling?: Partial<SamplingOptions>;
+    },
   ): Promise<{
     /** The token ids, batch-major. */
     data: Int32Array;
@@ -106,10 +114,11 @@ export class Seq2Seq extends RecurrentModel {
     if (this.parts.head.units !== vocab) {
       throw new ShapeError(`generate: the head gives ${this.parts.head.units} logits but the decoder vocabulary has ${vocab} tokens`);
     }
+    const sampling = options.sampling && { ...options.sampling, seed: options.sampling.seed ?? Math.floor(Math.random() * 2 ** 32) };
     const source = this.parts.encoder!.sequences(encoderInput, 'generate encoder input');
     const data = (await this.decode(source, {
       outputSteps: options.maxLength, mode: 'seq2seq', startToken: options.startToken, endToken: options.endToken ?? -1, strategy: options.strategy,
-    }, options.signal)) as Int32Array;
+    }, options.signal, sampling)) as Int32Array;
     return { data, shape: [source.count, options.maxLength] };
   }
 }

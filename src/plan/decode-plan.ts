@@ -15,7 +15,9 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferRange, KernelRegistry, Step } from '../gpu/kernel-registry.js';
-import { argmaxStep, slideWindowStep } from '../kernels/decode.js';
+import { argmaxStep, sampleStep, slideWindowStep } from '../kernels/decode.js';
+
+export { samplingWords } from '../kernels/sampling-options.js';
 import { decodeLoopFits, decodeLoopStep, ROWS_PER_WORKGROUP } from '../kernels/recurrence.js';
 import { ShapeError } from '../gpu/errors.js';
 import { gatherStep } from '../kernels/embedding.js';
@@ -68,6 +70,11 @@ export interface DecodeOptions {
    * dispatches per step; 'auto' (default): 'loop' when it fits.
    */
   strategy?: 'auto' | 'loop' | 'step';
+  /**
+   * Token decoding: draw each token from the logits (temperature, top-k, top-p, seed: written at each run)
+   * instead of taking the argmax. Runs the per-step plan ('auto' picks it; 'loop' is an error).
+   */
+  sampling?: boolean;
 }
 
 /** A decoder layer's states, ping-ponged between two buffers (A, B) from step to step. */
@@ -103,6 +110,8 @@ export class DecodePlan {
   /** True when the decode loop is one dispatch and `outputs` is batch-major [batch, steps, units] / [batch, steps]. */
   readonly fused: boolean;
   readonly finished?: GPUBuffer;
+  /** With sampling: the parameters' words (samplingWords), written at each run. */
+  private readonly sampling?: GPUBuffer;
   private readonly made: Allocations;
 
   private constructor(
@@ -111,7 +120,7 @@ export class DecodePlan {
     readonly options: DecodeOptions,
     parts: {
       plan: Plan; outputs: GPUBuffer; slotStride: number; primeInput: { buffer: GPUBuffer; tokens: boolean }; finished?: GPUBuffer; fused: boolean;
-      made: Allocations;
+      made: Allocations; sampling?: GPUBuffer;
     },
   ) {
     this.plan = parts.plan;
@@ -122,6 +131,7 @@ export class DecodePlan {
     this.fused = parts.fused;
     this.finished = parts.finished;
     this.made = parts.made;
+    this.sampling = parts.sampling;
   }
 
   static async build(ctx: GpuContext, chain: DecodeChain, options: DecodeOptions): Promise<DecodePlan> {
@@ -174,7 +184,9 @@ export class DecodePlan {
     const head = chain.head;
     const layer = decoder.layers[0];
     const rows = ROWS_PER_WORKGROUP;
-    const loopFits = decoder.layers.length === 1 && decodeLoopFits(ctx.limits, layer.resolvedCell, decoder.inputFeatures, head.units);
+    const sampling = (options.sampling ?? false) && tokens;
+    const loopFits = !sampling && decoder.layers.length === 1 && decodeLoopFits(ctx.limits, layer.resolvedCell, decoder.inputFeatures, head.units);
+    if (options.strategy === 'loop' && sampling) throw new ShapeError('decode: sampling runs the per-step plan, not the one-dispatch loop; use strategy \'step\' or \'auto\'');
     if (options.strategy === 'loop' && !loopFits) {
       throw new ShapeError('decode: the one-dispatch decode loop needs a one-layer decoder that fits one workgroup; use strategy \'step\'');
     }
@@ -210,6 +222,7 @@ export class DecodePlan {
     const headBuffers = head.createBuffers(batch);
     made.head = headBuffers;
     const finished = tokens ? storage('decode.finished', batch * 4) : undefined;
+    const samplingWords = sampling ? storage('decode.sampling', 20) : undefined;
     const embeddingOut = tokens ? storage('decode.embedded', batch * decoder.inputFeatures * 4) : undefined;
 
     // 'continue': the first prediction is the head applied to the primed stack's last output (= its final h).
@@ -239,11 +252,15 @@ export class DecodePlan {
         x = layers[i].hseq;
       }
       if (tokens) {
-        // Greedy choice from the logits (argmax of softmax = argmax of logits): the head's pre-activation.
+        // Greedy choice from the logits (argmax of softmax = argmax of logits), or a draw from them: the
+        // head's pre-activation.
         const logits = headBuffers.pre;
         steps.push(...(await head.forwardSteps(headBuffers, x, headBuffers.y, `decode.head[${t}]`)));
-        steps.push(await argmaxStep(chain.registry, `decode.argmax[${t}]`, batch, head.units, options.endToken ?? -1,
-          { logits, ids: slot(t + 1), finished: finished! }));
+        steps.push(samplingWords
+          ? await sampleStep(chain.registry, `decode.sample[${t}]`, batch, head.units, options.endToken ?? -1, t,
+            { logits, ids: slot(t + 1), finished: finished!, sampling: samplingWords })
+          : await argmaxStep(chain.registry, `decode.argmax[${t}]`, batch, head.units, options.endToken ?? -1,
+            { logits, ids: slot(t + 1), finished: finished! }));
       } else {
         steps.push(...(await head.forwardSteps(headBuffers, x, slot(t + 1), `decode.head[${t}]`)));
       }
@@ -251,7 +268,7 @@ export class DecodePlan {
 
     const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps]`, steps);
     return new DecodePlan(ctx, chain, options, {
-      plan, outputs, slotStride, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, finished, made, fused: false,
+      plan, outputs, slotStride, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, finished, made, fused: false, sampling: samplingWords,
     });
   }
 
@@ -317,8 +334,10 @@ export class DecodePlan {
    * Uploads the priming batch (time-major) and the start inputs, runs the plan and reads every output
    * back, in one submit. Returns values batch-major: [batch, outputSteps, units] or [batch, outputSteps].
    */
-  async run(primeTimeMajor: Float32Array | Int32Array): Promise<Float32Array | Int32Array> {
+  async run(primeTimeMajor: Float32Array | Int32Array, sampling?: Uint32Array): Promise<Float32Array | Int32Array> {
     const { batch, outputSteps, mode } = this.options;
+    if ((sampling !== undefined) !== (this.sampling !== undefined)) throw new ShapeError('decode: a sampling plan runs with sampling words, a greedy one without');
+    if (this.sampling) this.ctx.write(this.sampling, sampling!);
     const primeBranch = mode === 'seq2seq' ? this.chain.encoder! : this.chain.decoder;
     if (primeBranch.embedding) primeBranch.embedding.writeIds(this.made.primeEmbedding!.buffers, primeTimeMajor, 'prime input');
     else this.ctx.write(this.primeInput.buffer, primeTimeMajor);
