@@ -1,4 +1,4 @@
-//! joined after: common/activations.wgsl, cells/*.wgsl
+//! joined after: common/activations.wgsl, common/random.wgsl, common/sampling.wgsl, cells/*.wgsl
 // The time loop of every recurrent cell, forward and backward through time, and the GPU decode loop.
 // Joined after shaders/common/activations.wgsl and one cell file (shaders/cells/*.wgsl), which provides:
 //   alias Gates                 f32 (one gate) or vec4<f32> (up to four gates of a unit side by side)
@@ -130,6 +130,7 @@ const FLAG_HAS_BIAS: u32 = 128u;         // decode_loop: the layer has an input 
 const FLAG_HEAD_BIAS: u32 = 256u;        // decode_loop: the head has a bias (head_bias_offset)
 const FLAG_MASKED: u32 = 512u;           // a mask of time steps (in `saved` at mask_offset)
 const FLAG_RECURRENT_DROPOUT: u32 = 1024u; // a recurrent dropout mask (in `saved` at rdrop_offset)
+const FLAG_SAMPLE: u32 = 2048u;          // decode_loop: tokens drawn from the logits, not their argmax
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> xw: array<Gates>;
@@ -468,7 +469,9 @@ fn backward_initial(@builtin(global_invocation_id) id: vec3<u32>) {
 //   zx[j] = b_in[j] + sum_f x[f] w_in[f, j];  phases as forward (zr = sum_k op_p[k] rk[k, j])
 //   y[o] = head_bias[o] + sum_k h[k] head_kernel[k, o]
 //   numbers: out[b, t, :] = y, and y is the next x (inputs == outputs);
-//   tokens: id = argmax y (the first maximum; once end_token is emitted a row keeps emitting it),
+//   tokens: id = argmax y (the first maximum), or with FLAG_SAMPLE a draw from y (common/sampling.wgsl,
+//           the numbers of (row, t), the settings in `sampling` as decode.wgsl's sample_ids reads them);
+//           once end_token is emitted a row keeps emitting it;
 //           out[b, t] = id (as f32, exact below 2^24), and table[id, :] is the next x (the first x is
 //           table[start_token]).
 // FLAG_CONTINUE (a stack continuing from its primed state): y of the primed state is output 0.
@@ -479,6 +482,10 @@ fn backward_initial(@builtin(global_invocation_id) id: vec3<u32>) {
 @group(0) @binding(16) var<storage, read> head: array<f32>;
 @group(0) @binding(17) var<storage, read> table: array<f32>;
 @group(0) @binding(18) var<storage, read_write> out: array<f32>;
+@group(0) @binding(19) var<storage, read> sampling: array<u32>;
+
+// The logits of the workgroup's row `row` (common/sampling.wgsl reads them through this).
+fn sampling_logit(row: u32, v: u32) -> f32 { return y_sh[v][row]; }
 
 override MAX_IO: u32 = 1u; // max(inputs, outputs), sizes the decode loop's workgroup memory
 var<workgroup> x_sh: array<vec4<f32>, MAX_IO>;
@@ -502,7 +509,12 @@ fn decode_emit(lane: u32, row0: u32, t: u32, steps: u32, ended: ptr<function, bo
   if (has_flag(FLAG_TOKENS)) {
     if (lane < RB) {
       var best = 0u;
-      for (var v = 1u; v < O; v++) { if (y_sh[v][lane] > y_sh[best][lane]) { best = v; } }
+      if (has_flag(FLAG_SAMPLE)) {
+        let params = SamplingParams(vec2<u32>(sampling[0], sampling[1]), sampling[2], bitcast<f32>(sampling[3]), bitcast<f32>(sampling[4]));
+        best = sample_token(lane, row0 + lane, t, O, params);
+      } else {
+        for (var v = 1u; v < O; v++) { if (y_sh[v][lane] > y_sh[best][lane]) { best = v; } }
+      }
       var id = i32(best);
       if (*ended) { id = dims.end_token; }
       if (dims.end_token >= 0 && i32(best) == dims.end_token) { *ended = true; }

@@ -46,9 +46,9 @@ export interface ResolvedCell {
   config: CellConfig;
 }
 
-/** The files of a cell's recurrence program: the activations, the cell, the shared time loop. */
+/** The files of a cell's recurrence program: the activations, the decode loop's sampler, the cell, the shared time loop. */
 export function recurrenceFiles(cell: CellDescriptor): string[] {
-  return ['common/activations.wgsl', cell.file, 'recurrence.wgsl'];
+  return ['common/activations.wgsl', 'common/random.wgsl', 'common/sampling.wgsl', cell.file, 'recurrence.wgsl'];
 }
 
 /**
@@ -144,7 +144,7 @@ type RecurrenceDims = {
 };
 
 const FLAGS = {
-  backwards0: 1, backwards1: 2, hasDhseq: 4, hasDstate: 8, accumulateDstate0: 16, tokens: 32, continuePrimed: 64, hasBias: 128, headBias: 256, masked: 512, recurrentDropout: 1024,
+  backwards0: 1, backwards1: 2, hasDhseq: 4, hasDstate: 8, accumulateDstate0: 16, tokens: 32, continuePrimed: 64, hasBias: 128, headBias: 256, masked: 512, recurrentDropout: 1024, sample: 2048,
 } as const;
 
 /** Where a layer's parameters are in its `weights` range, in Gates elements (vec4 or f32 by the cell). */
@@ -442,6 +442,8 @@ export interface DecodeLoopConfig {
   startToken: number;
   /** Token decoding: the token that ends a sequence (-1: none). */
   endToken: number;
+  /** Token decoding: draw the tokens (the settings in the `sampling` buffer) instead of their argmax. */
+  sampling?: boolean;
 }
 
 /** Whether decode_loop can run a decoder of this size on the device (one workgroup per 4 sequences). */
@@ -469,6 +471,8 @@ export interface DecodeLoopBuffers {
   table?: BufferRange;
   /** [B, steps, O] values, or [B, steps] token ids as f32. */
   out: BufferRange;
+  /** With sampling: the settings' words (samplingWords), u32 [5]. */
+  sampling?: BufferRange;
 }
 
 /** The whole decode loop of a one-layer decoder in one dispatch (decode_loop in shaders/recurrence.wgsl). */
@@ -482,7 +486,9 @@ export async function decodeLoopStep(
   const shape: RecurrenceShape = { batch: config.batch, steps: config.steps, directions: 1, backwards: [false] };
   const { offsets } = buffers;
   const flags = (config.tokens ? FLAGS.tokens : 0) | (config.continuePrimed ? FLAGS.continuePrimed : 0)
-    | (offsets.bias !== undefined ? FLAGS.hasBias : 0) | (buffers.headBiasOffset !== undefined ? FLAGS.headBias : 0);
+    | (offsets.bias !== undefined ? FLAGS.hasBias : 0) | (buffers.headBiasOffset !== undefined ? FLAGS.headBias : 0)
+    | (config.sampling ? FLAGS.sample : 0);
+  if (config.sampling && (!config.tokens || !buffers.sampling)) throw new ShapeError(`${label}: sampling draws tokens, from the settings in a sampling buffer`);
   const dims: RecurrenceDims = {
     ...baseDims(cell, shape, launch, flags, offsets),
     head_bias_offset: buffers.headBiasOffset ?? 0,
@@ -497,9 +503,11 @@ export async function decodeLoopStep(
     head: Math.max(units * O, buffers.headBiasOffset !== undefined ? buffers.headBiasOffset + O : 0),
     table: config.tokens ? O * F : 1,
     out: B * steps * (config.tokens ? 1 : O),
+    sampling: 5,
   };
   const all: Record<string, BufferRange | undefined> = {
     weights: buffers.weights, s0: buffers.s0, head: buffers.head, table: buffers.table ?? ctx.placeholder('read'), out: buffers.out,
+    sampling: buffers.sampling ?? ctx.placeholder('read'),
     // cell_resume names the cell's saved buffer, which decode_loop never reaches.
     saved: ctx.placeholder('write'),
   };

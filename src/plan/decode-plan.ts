@@ -72,7 +72,7 @@ export interface DecodeOptions {
   strategy?: 'auto' | 'loop' | 'step';
   /**
    * Token decoding: draw each token from the logits (temperature, top-k, top-p, seed: written at each run)
-   * instead of taking the argmax. Runs the per-step plan ('auto' picks it; 'loop' is an error).
+   * instead of taking the argmax, in either strategy.
    */
   sampling?: boolean;
 }
@@ -185,8 +185,7 @@ export class DecodePlan {
     const layer = decoder.layers[0];
     const rows = ROWS_PER_WORKGROUP;
     const sampling = (options.sampling ?? false) && tokens;
-    const loopFits = !sampling && decoder.layers.length === 1 && decodeLoopFits(ctx.limits, layer.resolvedCell, decoder.inputFeatures, head.units);
-    if (options.strategy === 'loop' && sampling) throw new ShapeError('decode: sampling runs the per-step plan, not the one-dispatch loop; use strategy \'step\' or \'auto\'');
+    const loopFits = decoder.layers.length === 1 && decodeLoopFits(ctx.limits, layer.resolvedCell, decoder.inputFeatures, head.units);
     if (options.strategy === 'loop' && !loopFits) {
       throw new ShapeError('decode: the one-dispatch decode loop needs a one-layer decoder that fits one workgroup; use strategy \'step\'');
     }
@@ -194,21 +193,22 @@ export class DecodePlan {
     // spans several workgroups (LSTM(75), 1,000 windows on lavapipe: 466 ms per step vs 1,153 ms loop;
     // one window: 2.0 ms either way), so 'auto' takes the loop there only for one workgroup of rows.
     const preferLoop = !ctx.adapterInfo.isFallbackAdapter || batch <= rows;
+    const samplingWords = sampling ? storage('decode.sampling', 20) : undefined;
     if (loopFits && (options.strategy === 'loop' || (options.strategy !== 'step' && preferLoop))) {
       const tokenCount = outputSteps * batch;
       const outputs = storage('decode.outputs', tokens ? tokenCount * 4 : tokenCount * head.units * 4);
       const { range, offsets } = layer.weightsRange();
       steps.push(await decodeLoopStep(chain.registry, 'decode.loop', layer.resolvedCell, {
         batch, inputs: decoder.inputFeatures, outputs: head.units, steps: outputSteps, tokens,
-        continuePrimed: mode === 'continue', startToken: options.startToken ?? 0, endToken: options.endToken ?? -1,
+        continuePrimed: mode === 'continue', startToken: options.startToken ?? 0, endToken: options.endToken ?? -1, sampling,
       }, {
         weights: range, offsets, s0: pairs[0].a, ...head.parametersRange(),
         ...(decoder.embedding ? { table: decoder.embedding.param('embeddings') } : {}),
-        out: outputs,
+        out: outputs, ...(samplingWords ? { sampling: samplingWords } : {}),
       }));
       const plan = new Plan(ctx, `decode[batch ${batch}, ${outputSteps} steps, one loop]`, steps);
       return new DecodePlan(ctx, chain, options, {
-        plan, outputs, slotStride: 0, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, made, fused: true,
+        plan, outputs, slotStride: 0, primeInput: { buffer: primeInputBuffer, tokens: primeBranch.tokens }, made, fused: true, sampling: samplingWords,
       });
     }
 
@@ -222,7 +222,6 @@ export class DecodePlan {
     const headBuffers = head.createBuffers(batch);
     made.head = headBuffers;
     const finished = tokens ? storage('decode.finished', batch * 4) : undefined;
-    const samplingWords = sampling ? storage('decode.sampling', 20) : undefined;
     const embeddingOut = tokens ? storage('decode.embedded', batch * decoder.inputFeatures * 4) : undefined;
 
     // 'continue': the first prediction is the head applied to the primed stack's last output (= its final h).

@@ -1,7 +1,8 @@
 // Seq2Seq.generate with sampling: tokens drawn on the GPU inside the decode plan (one submit, one
-// readback), from a seeded generator. topK 1 is greedy decoding exactly; the same seed gives the same
-// tokens and another seed others; the sampling parameters are written at each run, so one plan serves
-// every seed and setting. (The draws themselves: test/kernels/sampling.test.ts.)
+// readback), from a seeded generator, in the one-dispatch loop and the per-step plan alike (the same
+// tokens). topK 1 is greedy decoding exactly; the same seed gives the same tokens and another seed
+// others; the sampling parameters are written at each run, so one plan serves every seed and setting.
+// (The draws themselves: test/kernels/sampling.test.ts.)
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Seq2Seq, ShapeError } from '../../src/index.js';
@@ -30,11 +31,22 @@ describe('sampled generation', () => {
   const generate = (options: Partial<Parameters<Seq2Seq['generate']>[1]> = {}) =>
     model.generate(source, { maxLength: steps, startToken: 1, ...options }).then((r) => Array.from(r.data));
 
-  it('topK 1 is greedy decoding, with and without an end token', async () => {
+  it('topK 1 is greedy decoding, with and without an end token, in both strategies', async () => {
     for (const endToken of [undefined, 0]) {
       const greedy = await generate({ endToken, strategy: 'step' });
-      expect(await generate({ endToken, sampling: { topK: 1, seed: 5 } })).toEqual(greedy);
-      expect(await generate({ endToken, sampling: { topK: 1, temperature: 3, seed: 6 } })).toEqual(greedy);
+      for (const strategy of ['loop', 'step'] as const) {
+        expect(await generate({ endToken, strategy, sampling: { topK: 1, seed: 5 } })).toEqual(greedy);
+        expect(await generate({ endToken, strategy, sampling: { topK: 1, temperature: 3, seed: 6 } })).toEqual(greedy);
+      }
+    }
+  });
+
+  it('the one-dispatch loop draws the tokens the per-step plan draws', async () => {
+    for (const sampling of [{ seed: 21 }, { seed: 22, temperature: 0.7, topK: 5 }, { seed: 23, topP: 0.8 }]) {
+      for (const endToken of [undefined, 2]) {
+        const step = await generate({ endToken, strategy: 'step', sampling });
+        expect(await generate({ endToken, strategy: 'loop', sampling }), JSON.stringify(sampling)).toEqual(step);
+      }
     }
   });
 
@@ -49,8 +61,7 @@ describe('sampled generation', () => {
     expect(first.every((t) => Number.isInteger(t) && t >= 0 && t < V)).toBe(true);
   });
 
-  it('refuses the one-dispatch loop and bad settings, naming them', async () => {
-    await expect(generate({ sampling: { seed: 1 }, strategy: 'loop' })).rejects.toThrow(/sampling runs the per-step plan/);
+  it('refuses bad settings, naming them', async () => {
     await expect(generate({ sampling: { seed: 1, temperature: -1 } })).rejects.toThrow(ShapeError);
     await expect(generate({ sampling: { seed: 1, topP: 2 } })).rejects.toThrow(/generate sampling: topP must be a number in \(0, 1\]/);
   });
