@@ -1,7 +1,8 @@
 // The recurrence dispatches of any cell (shaders/recurrence.wgsl joined with the cell's file): forward
 // and backward through time, as one dispatch with the time loop inside ('sequence') or one elementwise
-// dispatch per step and phase with the recurrent products as matmuls between them ('step'); and the fused
-// decode loop of a one-layer decoder. Buffers are described in the shader.
+// dispatch per step and phase with the recurrent products as matmuls between them ('step'). The fused
+// decode loop of a one-layer decoder is in decode-loop.ts (loaded with the decoder). Buffers are described
+// in the shader.
 
 import type { CellConfig, CellDescriptor } from '../cells/descriptor.js';
 import type { GpuContext } from '../gpu/context.js';
@@ -136,14 +137,15 @@ export interface RecurrenceShape {
   recurrentDropout?: boolean;
 }
 
-type RecurrenceDims = {
+/** The recurrence program's dims uniform (shared with decode-loop.ts). */
+export type RecurrenceDims = {
   units: number; batch: number; steps: number; directions: number; states: number; step: number; phase: number; flags: number;
   activation: number; recurrent_activation: number; upi: number; row_groups: number; rk_offset: number; rbias_offset: number;
   w_in_offset: number; b_in_offset: number; head_bias_offset: number; inputs: number; outputs: number; start_token: number; end_token: number;
   mask_offset: number; rdrop_offset: number;
 };
 
-const FLAGS = {
+export const FLAGS = {
   backwards0: 1, backwards1: 2, hasDhseq: 4, hasDstate: 8, accumulateDstate0: 16, tokens: 32, continuePrimed: 64, hasBias: 128, headBias: 256, masked: 512, recurrentDropout: 1024, sample: 2048,
 } as const;
 
@@ -163,7 +165,7 @@ function stateCount(cell: ResolvedCell): number {
   return 1 + cell.descriptor.extraStates.length;
 }
 
-function baseDims(cell: ResolvedCell, shape: RecurrenceShape, launch: RecurrenceLaunch, flags: number, offsets: WeightOffsets): RecurrenceDims {
+export function baseDims(cell: ResolvedCell, shape: RecurrenceShape, launch: RecurrenceLaunch, flags: number, offsets: WeightOffsets): RecurrenceDims {
   const who = cell.descriptor.kerasClass;
   let direction = 0;
   shape.backwards.forEach((b, d) => {
@@ -179,14 +181,14 @@ function baseDims(cell: ResolvedCell, shape: RecurrenceShape, launch: Recurrence
   };
 }
 
-function constants(cell: ResolvedCell, launch: RecurrenceLaunch): Record<string, number | boolean> {
+export function constants(cell: ResolvedCell, launch: RecurrenceLaunch): Record<string, number | boolean> {
   return {
     U_MAX: unitsBucket(cell.config.units), WG: launch.workgroupSize, UPI: launch.unitsPerInvocation, RG: launch.rowGroups,
     ...cell.descriptor.constants(cell.config),
   };
 }
 
-function spec(cell: ResolvedCell, entry: string): KernelSpec {
+export function spec(cell: ResolvedCell, entry: string): KernelSpec {
   return { files: recurrenceFiles(cell.descriptor), entry };
 }
 
@@ -231,7 +233,7 @@ export function recurrentGradientOffset(cell: ResolvedCell, shape: RecurrenceSha
  * The bindings of `all` that an entry point uses (reflection), so the skeleton's generic set can be
  * offered to every entry and every cell: each takes what its code reads or writes.
  */
-async function usedBy(registry: KernelRegistry, cell: ResolvedCell, entry: string, all: Record<string, BufferRange | undefined>): Promise<Record<string, BufferRange>> {
+export async function usedBy(registry: KernelRegistry, cell: ResolvedCell, entry: string, all: Record<string, BufferRange | undefined>): Promise<Record<string, BufferRange>> {
   const { info } = await registry.program(recurrenceFiles(cell.descriptor));
   const names = new Set(info.entries.get(entry)?.bindings.map((b) => b.name));
   const used: Record<string, BufferRange> = {};
@@ -240,7 +242,7 @@ async function usedBy(registry: KernelRegistry, cell: ResolvedCell, entry: strin
 }
 
 /** Bytes each used binding must hold: its size for the shape, 4 for a placeholder. */
-function bytesOf(registry: KernelRegistry, floats: Record<string, number>, used: Record<string, BufferRange>): Record<string, number> {
+export function bytesOf(registry: KernelRegistry, floats: Record<string, number>, used: Record<string, BufferRange>): Record<string, number> {
   const ctx = registry.context;
   const placeholders = new Set<GPUBuffer>([ctx.placeholder('read'), ctx.placeholder('write')]);
   const out: Record<string, number> = {};
@@ -294,7 +296,7 @@ function checkShape(label: string, shape: RecurrenceShape): void {
 }
 
 /** The weight floats the recurrence needs to see in `weights` (the recurrent kernel and bias). */
-function weightFloats(cell: ResolvedCell, shape: RecurrenceShape, offsets: WeightOffsets): number {
+export function weightFloats(cell: ResolvedCell, shape: RecurrenceShape, offsets: WeightOffsets): number {
   const U = cell.config.units;
   const S = cell.descriptor.slots;
   const ends = [(offsets.rk + shape.directions * U * U) * S];
@@ -422,95 +424,4 @@ export async function recurrenceBackwardSteps(
   const initialUsed = await usedBy(registry, cell, 'backward_initial', all);
   steps.push(initial.step(`${label}.initial_state`, initialUsed, grid, { dims, bytes: bytesOf(registry, floats, initialUsed) }));
   return steps;
-}
-
-/** What the one-dispatch decode loop decodes. */
-export interface DecodeLoopConfig {
-  /** Sequences decoded together. */
-  batch: number;
-  /** Decoder input features (the embedding width for tokens). */
-  inputs: number;
-  /** Head outputs (the vocabulary for tokens). */
-  outputs: number;
-  /** Steps to decode. */
-  steps: number;
-  /** Whether it decodes tokens (argmax fed back through the embedding) rather than numbers. */
-  tokens: boolean;
-  /** The primed state's head output is output 0. */
-  continuePrimed: boolean;
-  /** Token decoding: the token that starts every sequence. */
-  startToken: number;
-  /** Token decoding: the token that ends a sequence (-1: none). */
-  endToken: number;
-  /** Token decoding: draw the tokens (the settings in the `sampling` buffer) instead of their argmax. */
-  sampling?: boolean;
-}
-
-/** Whether decode_loop can run a decoder of this size on the device (one workgroup per 4 sequences). */
-export function decodeLoopFits(limits: GPUSupportedLimits, cell: ResolvedCell, inputs: number, outputs: number): boolean {
-  const units = unitsBucket(cell.config.units);
-  const workgroup = Math.ceil(Math.max(units, outputs, inputs, ROWS_PER_WORKGROUP) / 8) * 8;
-  const phases = cell.descriptor.phases(cell.config);
-  const memory = (2 * units + units * (phases - 1) + 1 + 2 * Math.max(inputs, outputs, 1)) * 16 + 16;
-  return workgroup <= limits.maxComputeInvocationsPerWorkgroup && memory <= limits.maxComputeWorkgroupStorageSize;
-}
-
-/** The buffers of the decode loop. */
-export interface DecodeLoopBuffers {
-  /** The decoder layer's parameters and where they are. */
-  weights: BufferRange;
-  /** Where each part of the parameters is in `weights`. */
-  offsets: WeightOffsets;
-  /** The primed states [1, S, B, U]. */
-  s0: BufferRange;
-  /** The head's parameters (kernel [U, O], then its bias at `headBiasOffset` floats when it has one). */
-  head: BufferRange;
-  /** Floats from the head's kernel to its bias. */
-  headBiasOffset?: number;
-  /** Token decoding: the decoder's embedding table [V, F]. */
-  table?: BufferRange;
-  /** [B, steps, O] values, or [B, steps] token ids as f32. */
-  out: BufferRange;
-  /** With sampling: the settings' words (samplingWords), u32 [5]. */
-  sampling?: BufferRange;
-}
-
-/** The whole decode loop of a one-layer decoder in one dispatch (decode_loop in shaders/recurrence.wgsl). */
-export async function decodeLoopStep(
-  registry: KernelRegistry, label: string, cell: ResolvedCell, config: DecodeLoopConfig, buffers: DecodeLoopBuffers,
-): Promise<Step> {
-  const units = cell.config.units;
-  const workgroupSize = Math.ceil(Math.max(unitsBucket(units), config.outputs, config.inputs, ROWS_PER_WORKGROUP) / 8) * 8;
-  const launch: RecurrenceLaunch = { strategy: 'sequence', unitsPerInvocation: 1, rowGroups: 1, workgroupSize };
-  const kernel = await registry.kernel(spec(cell, 'decode_loop'), { ...constants(cell, launch), MAX_IO: Math.max(config.inputs, config.outputs, 1) });
-  const shape: RecurrenceShape = { batch: config.batch, steps: config.steps, directions: 1, backwards: [false] };
-  const { offsets } = buffers;
-  const flags = (config.tokens ? FLAGS.tokens : 0) | (config.continuePrimed ? FLAGS.continuePrimed : 0)
-    | (offsets.bias !== undefined ? FLAGS.hasBias : 0) | (buffers.headBiasOffset !== undefined ? FLAGS.headBias : 0)
-    | (config.sampling ? FLAGS.sample : 0);
-  if (config.sampling && (!config.tokens || !buffers.sampling)) throw new ShapeError(`${label}: sampling draws tokens, from the settings in a sampling buffer`);
-  const dims: RecurrenceDims = {
-    ...baseDims(cell, shape, launch, flags, offsets),
-    head_bias_offset: buffers.headBiasOffset ?? 0,
-    inputs: config.inputs, outputs: config.outputs, start_token: config.startToken, end_token: config.endToken,
-  };
-  const S = cell.descriptor.slots;
-  const { batch: B, steps, inputs: F, outputs: O } = config;
-  const ctx = registry.context;
-  const floats: Record<string, number> = {
-    ...recurrenceSizes(cell, shape),
-    weights: Math.max(weightFloats(cell, shape, offsets), (offsets.kernel + F * units) * S, offsets.bias !== undefined ? (offsets.bias + units) * S : 0),
-    head: Math.max(units * O, buffers.headBiasOffset !== undefined ? buffers.headBiasOffset + O : 0),
-    table: config.tokens ? O * F : 1,
-    out: B * steps * (config.tokens ? 1 : O),
-    sampling: 5,
-  };
-  const all: Record<string, BufferRange | undefined> = {
-    weights: buffers.weights, s0: buffers.s0, head: buffers.head, table: buffers.table ?? ctx.placeholder('read'), out: buffers.out,
-    sampling: buffers.sampling ?? ctx.placeholder('read'),
-    // cell_resume names the cell's saved buffer, which decode_loop never reaches.
-    saved: ctx.placeholder('write'),
-  };
-  const used = await usedBy(registry, cell, 'decode_loop', all);
-  return kernel.step(label, used, [Math.ceil(B / ROWS_PER_WORKGROUP)], { dims, bytes: bytesOf(registry, floats, used) });
 }

@@ -18,7 +18,8 @@ import type { BufferRange, KernelRegistry, Step } from '../gpu/kernel-registry.j
 import { argmaxStep, sampleStep, slideWindowStep } from '../kernels/decode.js';
 
 export { samplingWords } from '../kernels/sampling-options.js';
-import { decodeLoopFits, decodeLoopStep, ROWS_PER_WORKGROUP } from '../kernels/recurrence.js';
+import { decodeLoopFits, decodeLoopStep } from '../kernels/decode-loop.js';
+import { ROWS_PER_WORKGROUP } from '../kernels/recurrence.js';
 import { ShapeError } from '../gpu/errors.js';
 import { gatherStep } from '../kernels/embedding.js';
 import type { Dense, DenseBuffers } from '../layers/dense.js';

@@ -117,9 +117,10 @@ describe('kernel registry', () => {
   const standalone = bundledShaderFiles.filter((f) => !f.includes('/'));
   /** Every program the library dispatches: each top-level shader, the activation and dropout kernels after their preludes, each cell's recurrence. */
   const libraryPrograms = (): string[][] => [
-    ...standalone.filter((f) => f !== 'recurrence.wgsl' && f !== 'activation.wgsl' && f !== 'dropout.wgsl').map((f) => [f]),
+    ...standalone.filter((f) => f !== 'recurrence.wgsl' && f !== 'activation.wgsl' && f !== 'dropout.wgsl' && f !== 'decode.wgsl').map((f) => [f]),
     ['common/activations.wgsl', 'activation.wgsl'],
     ['common/random.wgsl', 'dropout.wgsl'],
+    ['common/random.wgsl', 'common/sampling.wgsl', 'decode.wgsl'],
     ...Object.values(CELLS).map((cell) => recurrenceFiles(cell)),
   ];
 

@@ -5,8 +5,9 @@
 // zip) are reported apart. The WGSL ships minified with its reflection as tables made at build time, so
 // no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 143.3 kB minified, 45.4 kB gzip (143.0 /
-// 45.3 before sampled token decoding, its settings checked in the lazily loaded decoder: 0.2 kB; 141.9 /
+// The budget is what the package weighs today, to catch growth: 142.3 kB minified, 45.0 kB gzip (143.6 /
+// 45.4 before the one-dispatch decode loop's builder moved out of the core into the decoder's chunk, with
+// its sampling; 143.0 / 45.3 before sampled token decoding, its settings checked in the lazily loaded decoder: 0.2 kB; 141.9 /
 // 45.0 before recurrent dropout inside the recurrence kernels, whose room, flags and step-strategy
 // operand are in the core recurrent layer: 1.1 kB, its noise steps loaded on first use; 132.2 /
 // 41.1 before masks of padded steps (a value's mask through every graph run and loss), sequences of
@@ -35,7 +36,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 143_300, gzip: 45_400 };
+const BUDGET = { minified: 142_300, gzip: 45_000 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {
