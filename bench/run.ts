@@ -3,7 +3,8 @@
 // fresh process with a warm-up; medians, min-max and ratios are printed and written to bench/results/.
 //   -- --json            one JSON document on stdout instead of tables
 //   -- --quick           one round, fewer repeats (a smoke run)
-//   -- --no-swiftshader  skip the SwiftShader section; -- --no-kernels skip the kernel section
+//   -- --no-swiftshader  skip the SwiftShader section; -- --no-kernels skip the kernel section;
+//   -- --no-beam skip the beam search section
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'no-swiftshader': { type: 'boolean', default: false },
     'no-kernels': { type: 'boolean', default: false },
+    'no-beam': { type: 'boolean', default: false },
   },
 });
 const log = (...args: unknown[]) => {
@@ -162,7 +164,20 @@ if (!values['no-swiftshader'] && existsSync(SWIFTSHADER_ICD)) {
 
 const kernels = values['no-kernels'] ? [] : ['auto', ...(existsSync(SWIFTSHADER_ICD) && !values['no-swiftshader'] ? ['swiftshader'] : [])].map(kernelSection);
 
-const report = { machine, results, swiftshader, kernels };
+// Beam search against greedy decoding: 1,000 questions in one call each way (webrnn only: neither
+// TF.js nor the seeds decode with beams on the GPU).
+function beamSection() {
+  const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'bench/beam.ts', '--repeats', values.quick ? '1' : '3'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop()!);
+  const greedy = out.results[0].msMedian;
+  log(`\n== beam search, ${out.questions} addition questions of ${out.steps} tokens in one call (${out.adapter})`);
+  table(out.results.map((r: { decode: string; msMedian: number; submitsPerCall: number; readbacksPerCall: number }) => ({
+    decode: r.decode, 'ms median': round(r.msMedian), 'x greedy (per-step)': round(r.msMedian / greedy), submits: r.submitsPerCall, readbacks: r.readbacksPerCall,
+  })));
+  return out;
+}
+const beam = values['no-beam'] ? null : beamSection();
+
+const report = { machine, results, swiftshader, kernels, beam };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json', JSON.stringify(report, null, 2) + '\n');
 if (values.json) console.log(JSON.stringify(report));

@@ -38,6 +38,7 @@ export * from './kernels/activation.js';
 export * from './kernels/embedding.js';
 export * from './kernels/loss.js';
 export * from './kernels/decode.js';
+export * from './kernels/beam.js';
 
 // Cells, parameters, layer buffers and weight layouts.
 export * from './cells/index.js';
@@ -62,6 +63,7 @@ export { Graph } from './models/graph.js';
 export { GraphRun, type LossWrite } from './plan/graph-run.js';
 export { GraphTraining, type LossSpec, type MetricSpec } from './plan/graph-training.js';
 export { DecodePlan, type DecodeOptions, type DecodeChain, type DecodeBranch } from './plan/decode-plan.js';
+export { BeamPlan, type BeamOptions, type BeamResult } from './plan/beam-plan.js';
 export { copyStep } from './plan/plan.js';
 export * from './kernels/columns.js';
 export * from './kernels/bidirectional.js';

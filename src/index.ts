@@ -39,6 +39,7 @@ export type { CellType, CellOptions } from './cells/index.js';
 export type { Activation, PointwiseActivation } from './kernels/activation.js';
 export type { RecurrentStrategy } from './kernels/recurrence.js';
 export type { SamplingOptions } from './kernels/sampling-options.js';
+export type { GenerateOptions, GenerateResult } from './plan/beam-plan.js';
 export type { InitializerSpec } from './layers/initializers.js';
 
 // Models: configuration, training, decoding, saving and loading.

@@ -53,6 +53,7 @@ export const COMMAND_OPTIONS: Record<CommandName, Record<string, OptionSpec>> = 
     weights: { type: 'string', value: 'PATH', description: 'with --model an architecture JSON (Keras model.to_json()): the weights file (save_weights .h5, .weights.h5, or a model file)' },
     input: { type: 'string', value: 'FILE', description: 'a JSON file { "shape": [...], "data": [...] } (a list for several inputs): print the outputs in that form' },
     out: { type: 'string', value: 'DIR', description: 'where to write the plot (default: the model directory)' },
+    'beam-width': { type: 'string', value: 'N', description: 'addition, rotate: decode by beam search with N beams per question (1 to 16; default: greedy)' },
     json: { type: 'boolean', description: 'print the result as one JSON object on stdout' },
     adapter: { type: 'string', value: 'lavapipe|swiftshader|PATH', description: 'WebGPU adapter in Node (as for train)' },
     help: { type: 'boolean', short: 'h', description: 'show this help' },

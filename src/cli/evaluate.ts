@@ -67,9 +67,9 @@ export async function scoreCharacters(model: Seq2Seq, task: CharacterTask): Prom
   return compareAnswers(predictions, task.answers, task.targetLength - 1);
 }
 
-/** Decoded answers for encoded questions [N, sourceLength]. */
-export async function generateAnswers(model: Seq2Seq, vocabulary: Vocabulary, source: number[][], maxLength: number): Promise<string[]> {
-  const { data } = await model.generate(source, { maxLength, startToken: vocabulary.startId, endToken: vocabulary.endId });
+/** Decoded answers for encoded questions [N, sourceLength]: greedy, or the best of a beam search of `beamWidth` beams. */
+export async function generateAnswers(model: Seq2Seq, vocabulary: Vocabulary, source: number[][], maxLength: number, beamWidth?: number): Promise<string[]> {
+  const { data } = await model.generate(source, { maxLength, startToken: vocabulary.startId, endToken: vocabulary.endId, beamWidth });
   return source.map((_, i) => vocabulary.decode(data.subarray(i * maxLength, (i + 1) * maxLength)));
 }
 

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { requestGpu, type GpuContext } from '../index.js';
-import { COMMAND_OPTIONS, parseCommand, stringOption, UsageError, type CommandName } from './args.js';
+import { COMMAND_OPTIONS, intOption, parseCommand, stringOption, UsageError, type CommandName } from './args.js';
 import { experiments } from './experiments.js';
 import { commandHelp, mainHelp } from './help.js';
 import { convertFile, predictFile, summaryOf } from './model-file.js';
@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
     if (dir === undefined) throw new UsageError('--model DIR is required (a directory written by webrnn train)', command);
     let ctx: GpuContext | undefined;
     try {
-      const result = await predict(async () => (ctx = await gpu(adapter)), dir, positionals, stringOption(values, 'out') ?? dir);
+      const result = await predict(async () => (ctx = await gpu(adapter)), dir, positionals, stringOption(values, 'out') ?? dir, intOption(values, 'beam-width', 1, 16));
       await write(process.stdout, values.json ? `${JSON.stringify(result.json)}\n` : `${result.text}\n`);
     } finally {
       ctx?.destroy();

@@ -38,11 +38,12 @@ export async function loadTrained(ctx: GpuContext, dir: string): Promise<Seq2Seq
 }
 
 /** Checks the inputs against the saved task first, then asks `gpu` for a context and decodes. */
-export async function predict(gpu: () => Promise<GpuContext>, dir: string, inputs: string[], out = dir): Promise<PredictResult> {
+export async function predict(gpu: () => Promise<GpuContext>, dir: string, inputs: string[], out = dir, beamWidth?: number): Promise<PredictResult> {
   const { settings } = readTaskFile(dir);
   const task = taskOf(settings);
   const data = buildData(settings);
   checkInputs(settings, inputs, data.kind === 'function' ? data.windows.count : undefined);
+  if (beamWidth !== undefined && data.kind !== 'characters') throw new UsageError(`${settings.task}: --beam-width decodes tokens (addition, rotate); this task decodes numbers`, 'predict');
   const model = await loadTrained(await gpu(), dir);
   try {
     mkdirSync(out, { recursive: true });
@@ -89,14 +90,14 @@ export async function predict(gpu: () => Promise<GpuContext>, dir: string, input
       const ids = vocabulary.encode(q, test.sourceLength);
       return settings.reverse ? ids.reverse() : ids;
     });
-    const answers = await generateAnswers(model as Seq2Seq, vocabulary, source, test.targetLength);
+    const answers = await generateAnswers(model as Seq2Seq, vocabulary, source, test.targetLength, beamWidth);
     const scores = compareAnswers(answers, expected, test.targetLength - 1);
     const width = Math.max(...questions.map((q) => q.length));
     const lines = questions.map((q, i) => `${q.padStart(width)} -> ${answers[i].padEnd(test.targetLength - 1)}  ${answers[i] === expected[i] ? 'ok' : `wrong (${expected[i]})`}`);
-    lines.push(`exact match ${formatPercent(scores.exactMatch)} of ${questions.length}`);
+    lines.push(`exact match ${formatPercent(scores.exactMatch)} of ${questions.length}${beamWidth ? `, beam search of width ${beamWidth}` : ', greedy decoding'}`);
     return {
       text: lines.join('\n'),
-      json: { task: settings.task, predictions: questions.map((q, i) => ({ question: q, answer: answers[i], expected: expected[i], correct: answers[i] === expected[i] })), exact_match: scores.exactMatch },
+      json: { task: settings.task, predictions: questions.map((q, i) => ({ question: q, answer: answers[i], expected: expected[i], correct: answers[i] === expected[i] })), exact_match: scores.exactMatch, beam_width: beamWidth ?? null },
     };
   } finally {
     model.dispose();

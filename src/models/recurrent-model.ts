@@ -4,6 +4,7 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
+import type { BeamPlan, BeamRequest, GenerateResult } from '../plan/beam-plan.js';
 import type { DecodeChain, DecodeOptions, DecodePlan } from '../plan/decode-plan.js';
 import type { SamplingOptions } from '../kernels/sampling-options.js';
 import type { CompileOptions, WeightOwner } from './base-model.js';
@@ -13,11 +14,14 @@ import { recurrentGraph, type NetworkSpec, type RecurrentGraph } from './recurre
 
 export type { CompileOptions, EpochLogs, FitCallbacks, FitOptions, Checkpoint, History, Dataset } from './base-model.js';
 
+/** Every sample of a set, in order. */
+const allRows = (set: SequenceSet) => Array.from({ length: set.count }, (_, i) => i);
+
 export abstract class RecurrentModel extends GraphModel {
   /** The graph's branches and head. */
   readonly parts: RecurrentGraph;
   private loss: { name: 'mse' | 'sparse_categorical_crossentropy'; maskToken?: number } | null = null;
-  private readonly decodePlans = new Map<string, DecodePlan>();
+  private readonly decodePlans = new Map<string, DecodePlan | BeamPlan>();
 
   protected constructor(ctx: GpuContext, spec: NetworkSpec, label: string) {
     const parts = recurrentGraph(spec);
@@ -91,16 +95,32 @@ export abstract class RecurrentModel extends GraphModel {
     const { DecodePlan, samplingWords } = await import('../plan/decode-plan.js');
     const words = sampling && samplingWords('generate sampling', sampling);
     const full: DecodeOptions = { ...options, batch: prime.count, primeSteps: prime.steps, sampling: sampling !== undefined };
-    const key = JSON.stringify(full);
-    let plan = this.decodePlans.get(key);
+    return this.runCached(JSON.stringify(full), () => DecodePlan.build(this.ctx, this.chain, full), (plan) => plan.run(timeMajorBatch(prime, allRows(prime)), words), signal);
+  }
+
+  /** Runs the cached plan of `key` (built on first use); a submitted plan cannot be recalled, so an abort during it rejects as soon as it returns. */
+  private async runCached<P extends DecodePlan | BeamPlan, R>(key: string, build: () => Promise<P>, run: (plan: P) => Promise<R>, signal?: AbortSignal): Promise<R> {
+    let plan = this.decodePlans.get(key) as P | undefined;
     if (!plan) {
-      plan = await DecodePlan.build(this.ctx, this.chain, full);
+      plan = await build();
       this.decodePlans.set(key, plan);
     }
-    const result = await plan.run(timeMajorBatch(prime, Array.from({ length: prime.count }, (_, i) => i)), words);
-    // A submitted decode cannot be recalled: an abort during it rejects as soon as it returns.
+    const result = await run(plan);
     signal?.throwIfAborted();
     return result;
+  }
+
+  /**
+   * Beam search on the GPU for every question of `prime` at once (src/plan/beam-plan.ts): one submit,
+   * one readback. Returns each question's best hypothesis and all its beams, best first.
+   */
+  protected async beamSearch(prime: SequenceSet, request: BeamRequest): Promise<GenerateResult> {
+    this.assertLive();
+    request.signal?.throwIfAborted();
+    // Loaded on first use, like the decoder.
+    const { BeamPlan, beamOptions } = await import('../plan/beam-plan.js');
+    const options = beamOptions(prime.count, prime.steps, request, this.parts.head.activation);
+    return this.runCached(JSON.stringify({ beam: options }), () => BeamPlan.build(this.ctx, this.chain, options), (plan) => plan.generate(timeMajorBatch(prime, allRows(prime))), request.signal);
   }
 
   /** Dispatches in the decode plan of a call (tests, benchmarks). */

@@ -8,7 +8,7 @@
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
 import type { DecodeOptions } from '../plan/decode-plan.js';
-import type { SamplingOptions } from '../kernels/sampling-options.js';
+import type { GenerateOptions, GenerateResult } from '../plan/beam-plan.js';
 import type { FeatureSequences, TokenSequences } from './data.js';
 import type { BranchSpec, HeadSpec } from './recurrent-spec.js';
 import { RecurrentModel, type Dataset } from './recurrent-model.js';
@@ -88,21 +88,13 @@ export class Seq2Seq extends RecurrentModel {
    * positions hold endToken), all on the GPU. The token is the argmax (greedy), or with `sampling` a
    * draw from softmax(logits / temperature) cut to the topK most probable and the topP nucleus, from a
    * seeded generator on the GPU (the same seed, the same tokens; a fresh seed per call without one).
-   * Returns token ids [N, maxLength].
+   * With `beamWidth`, a beam search on the GPU instead (shaders/beam.wgsl): each question keeps its
+   * `beamWidth` best hypotheses by summed log-probability, divided by ((5 + length) / 6)^lengthPenalty
+   * (GNMT; default 0, the plain sum), ties to the lower (beam, token); a hypothesis that emits endToken is
+   * finished and competes with its score as it stands. Width 1 is greedy decoding. Returns token ids
+   * [N, maxLength] (the best hypothesis), and with a beam search every beam in `beams`.
    */
-  async generate(
-    encoderInput: FeatureSequences | TokenSequences,
-    options: {
-      maxLength: number; startToken: number; endToken?: number; strategy?: DecodeOptions['strategy']; signal?: AbortSignal;
-      /** Draw the tokens instead of taking the argmax: temperature, topK, topP, seed. */
-      sampling?: Partial<SamplingOptions>;
-    },
-  ): Promise<{
-    /** The token ids, batch-major. */
-    data: Int32Array;
-    /** [N, maxLength]. */
-    shape: [number, number];
-  }> {
+  async generate(encoderInput: FeatureSequences | TokenSequences, options: GenerateOptions): Promise<GenerateResult> {
     const decoder = this.parts.decoder;
     if (!decoder.tokens) throw new ShapeError('generate: this decoder takes numbers; use predict()');
     const vocab = decoder.vocabSize!;
@@ -114,8 +106,9 @@ export class Seq2Seq extends RecurrentModel {
     if (this.parts.head.units !== vocab) {
       throw new ShapeError(`generate: the head gives ${this.parts.head.units} logits but the decoder vocabulary has ${vocab} tokens`);
     }
-    const sampling = options.sampling && { ...options.sampling, seed: options.sampling.seed ?? Math.floor(Math.random() * 2 ** 32) };
     const source = this.parts.encoder!.sequences(encoderInput, 'generate encoder input');
+    if (options.beamWidth !== undefined || options.lengthPenalty !== undefined) return this.beamSearch(source, options);
+    const sampling = options.sampling && { ...options.sampling, seed: options.sampling.seed ?? Math.floor(Math.random() * 2 ** 32) };
     const data = (await this.decode(source, {
       outputSteps: options.maxLength, mode: 'seq2seq', startToken: options.startToken, endToken: options.endToken ?? -1, strategy: options.strategy,
     }, options.signal, sampling)) as Int32Array;

@@ -85,7 +85,7 @@ interface StatePair {
 }
 
 /** The GPU memory a decode plan holds, released together by dispose() or by a build that fails. */
-interface Allocations {
+export interface Allocations {
   owned: GPUBuffer[];
   recurrent: { branch: DecodeBranch; index: number; buffers: RecurrentBuffers }[];
   head?: DenseBuffers;
@@ -93,7 +93,41 @@ interface Allocations {
   primeEmbedding?: { branch: DecodeBranch; buffers: ReturnType<NonNullable<DecodeBranch['embedding']>['createBuffers']> };
 }
 
-function release(ctx: GpuContext, chain: DecodeChain, made: Allocations): void {
+/** A storage buffer the allocations own (released with them). */
+export function ownedStorage(ctx: GpuContext, made: Allocations): (label: string, bytes: number) => GPUBuffer {
+  return (label, bytes) => {
+    const buffer = ctx.createStorageBuffer(label, bytes);
+    made.owned.push(buffer);
+    return buffer;
+  };
+}
+
+/**
+ * A priming branch over its whole input of `batch` sequences of `steps` steps (the encoder of a seq2seq,
+ * or a stack over its window), its layer i's final states into `finalStates[i]`. Returns the steps and
+ * the buffer the input is written to (its Embedding's ids, or the time-major features).
+ */
+export async function primeBranchSteps(
+  ctx: GpuContext, branch: DecodeBranch, batch: number, steps: number, finalStates: readonly GPUBuffer[], made: Allocations,
+): Promise<{ steps: Step[]; input: GPUBuffer }> {
+  const rows = batch * steps;
+  const embedding = branch.embedding?.createBuffers(rows);
+  if (embedding) made.primeEmbedding = { branch, buffers: embedding };
+  const input = embedding ? embedding.ids : ownedStorage(ctx, made)('decode.prime_input', rows * branch.inputFeatures * 4);
+  const out: Step[] = embedding ? [...(await branch.embedding!.forwardSteps(embedding))] : [];
+  let x: BufferRange = embedding ? embedding.out : input;
+  for (let i = 0; i < branch.layers.length; i++) {
+    const layer = branch.layers[i];
+    const buffers = layer.createBuffers(batch, steps, { sT: finalStates[i] });
+    made.recurrent.push({ branch, index: i, buffers });
+    out.push(...(await layer.forwardSteps(buffers, x)));
+    x = buffers.hseq;
+  }
+  return { steps: out, input };
+}
+
+/** Releases what a decode plan holds. */
+export function release(ctx: GpuContext, chain: DecodeChain, made: Allocations): void {
   for (const { branch, index, buffers } of made.recurrent) branch.layers[index].destroyBuffers(buffers);
   if (made.primeEmbedding) made.primeEmbedding.branch.embedding!.destroyBuffers(made.primeEmbedding.buffers);
   if (made.head) chain.head.destroyBuffers(made.head);
@@ -154,12 +188,7 @@ export class DecodePlan {
     const primeBranch = mode === 'seq2seq' ? chain.encoder! : decoder;
     const tokens = decoder.tokens;
     const { recurrent } = made;
-    const storage = (label: string, bytes: number) => {
-      const buffer = ctx.createStorageBuffer(label, bytes);
-      made.owned.push(buffer);
-      return buffer;
-    };
-    const steps: Step[] = [];
+    const storage = ownedStorage(ctx, made);
 
     // State pairs: A is where priming leaves the state, B the other half of the ping-pong.
     const pairs: StatePair[] = decoder.layers.map((layer, i) => ({
@@ -168,19 +197,7 @@ export class DecodePlan {
     }));
 
     // Prime: the branch over the whole input, final states into A.
-    const primeRows = batch * primeSteps;
-    const primeEmbedding = primeBranch.embedding?.createBuffers(primeRows);
-    if (primeEmbedding) made.primeEmbedding = { branch: primeBranch, buffers: primeEmbedding };
-    const primeInputBuffer = primeEmbedding ? primeEmbedding.ids : storage('decode.prime_input', primeRows * primeBranch.inputFeatures * 4);
-    if (primeBranch.embedding) steps.push(...(await primeBranch.embedding.forwardSteps(primeEmbedding!)));
-    let input: BufferRange = primeEmbedding ? primeEmbedding.out : primeInputBuffer;
-    for (let i = 0; i < primeBranch.layers.length; i++) {
-      const layer = primeBranch.layers[i];
-      const buffers = layer.createBuffers(batch, primeSteps, { sT: pairs[i].a });
-      recurrent.push({ branch: primeBranch, index: i, buffers });
-      steps.push(...(await layer.forwardSteps(buffers, input)));
-      input = buffers.hseq;
-    }
+    const { steps, input: primeInputBuffer } = await primeBranchSteps(ctx, primeBranch, batch, primeSteps, pairs.map((p) => p.a), made);
 
     const head = chain.head;
     const layer = decoder.layers[0];
@@ -283,11 +300,7 @@ export class DecodePlan {
     if (stack.tokens || head.units !== stack.inputFeatures) {
       throw new ShapeError(`decode: window mode feeds the head's ${head.units} outputs back as the ${stack.inputFeatures} input features of a numeric stack`);
     }
-    const storage = (label: string, bytes: number) => {
-      const buffer = ctx.createStorageBuffer(label, bytes);
-      made.owned.push(buffer);
-      return buffer;
-    };
+    const storage = ownedStorage(ctx, made);
     const windowBytes = primeSteps * batch * stack.inputFeatures * 4;
     const windows = [storage('decode.window_a', windowBytes), storage('decode.window_b', windowBytes)];
     // Fresh state buffers that nothing writes: every window starts from a zero state.

@@ -198,6 +198,20 @@ describe('webrnn command line', () => {
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/a question is a\+b with 1-1 digit numbers/);
     });
+
+    it('predict --beam-width decodes by beam search; width 1 answers as greedy decoding', async () => {
+      const questions = ['3+4', '9+9', '0+7', '5+2'];
+      const greedy = json(await webrnn(['predict', '--model', out, '--json', ...questions]));
+      const one = json(await webrnn(['predict', '--model', out, '--json', '--beam-width', '1', ...questions]));
+      expect(one.predictions).toEqual(greedy.predictions);
+      expect([greedy.beam_width, one.beam_width]).toEqual([null, 1]);
+      const four = await webrnn(['predict', '--model', out, '--beam-width', '4', ...questions]);
+      expect(four.code, four.stderr).toBe(0);
+      expect(four.stdout).toMatch(/exact match .* of 4, beam search of width 4/);
+      const bad = await webrnn(['predict', '--model', out, '--beam-width', '17', '3+4']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--beam-width must be an integer in \[1, 16\], got '17'/);
+    });
   });
 
   it('rotate (length 4, shift 1, LSTM(32), 2,000 strings) learns: test exact match >= 80% after 15 epochs', async () => {

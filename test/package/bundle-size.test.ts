@@ -5,7 +5,9 @@
 // zip) are reported apart. The WGSL ships minified with its reflection as tables made at build time, so
 // no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 142.3 kB minified, 45.0 kB gzip (143.6 /
+// The budget is what the package weighs today, to catch growth: 142.9 kB minified, 45.2 kB gzip (142.2 /
+// 44.9 before beam search, whose entry in Seq2Seq.generate and the shader's loader are in the core: 0.6 kB,
+// its plan, kernels and option checks loaded on first use; 143.6 /
 // 45.4 before the one-dispatch decode loop's builder moved out of the core into the decoder's chunk, with
 // its sampling; 143.0 / 45.3 before sampled token decoding, its settings checked in the lazily loaded decoder: 0.2 kB; 141.9 /
 // 45.0 before recurrent dropout inside the recurrence kernels, whose room, flags and step-strategy
@@ -36,7 +38,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 142_300, gzip: 45_000 };
+const BUDGET = { minified: 142_900, gzip: 45_200 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {
