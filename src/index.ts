@@ -67,7 +67,7 @@ export type { FeatureSequences, TokenSequences } from './models/data.js';
 export { linspace, translationWindows, nextStepWindows, type WindowOptions, type TranslationWindows, type FlatSequences } from './tasks/windows.js';
 
 // Keras-style models (src/models/model.ts, sequential.ts) — exported here by the models work.
-export { Model, GraphModel, type ModelConfig, type ModelData, type ArrayResult, type ClassResult } from './models/model.js';
+export { Model, GraphModel, type ModelConfig, type ModelData, type ArrayResult, type ClassResult, type TextGenerationOptions } from './models/model.js';
 export { Sequential, type SequentialConfig } from './models/sequential.js';
 export { BaseModel, type LossName, type LossOption, type LossAlias, type LossWithOptions } from './models/base-model.js';
 export type { ArrayData } from './models/data.js';

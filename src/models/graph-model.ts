@@ -14,6 +14,8 @@ import type { ParameterStore } from '../layers/parameters.js';
 import { GraphTraining, sparseTarget, type LossSpec, type MetricSpec } from '../plan/graph-training.js';
 import { BaseModel, METRIC_SLOT, type CompileOptions, type Dataset, type LossName, type LossOption, type TrainingPlans, type WeightOwner } from './base-model.js';
 import { timeMajorBatch, type SequenceSet } from './data.js';
+import type { SamplingOptions } from '../kernels/sampling-options.js';
+import type { DecodeChain, DecodeOptions } from '../plan/decode-plan.js';
 import { Graph } from './graph.js';
 
 /** A functional model: its input tensors (from input()) and the output tensors they lead to. */
@@ -52,6 +54,15 @@ const ACCURACY_BY_NAME: Record<string, AccuracyKind> = {
 /** Deferred construction (Sequential builds its graph when first used). */
 export const DEFERRED = Symbol('deferred graph');
 
+/** A plan a model keeps for its decoding calls (greedy, sampled, beam search). */
+interface DecodingPlan {
+  readonly plan: { readonly dispatchCount: number };
+  dispose(): void;
+}
+
+/** Every sample of a set, in order. */
+export const allRows = (set: SequenceSet) => Array.from({ length: set.count }, (_, i) => i);
+
 /**
  * A model over a graph of layers: training, evaluation, limits and summary. Model adds predict(); Seq2Seq
  * and SequenceModel, which predict by decoding, build on this directly.
@@ -63,6 +74,7 @@ export abstract class GraphModel extends BaseModel {
   private graphBuilt: Graph | null = null;
   private losses: LossSpec[] | null = null;
   private metricSpecs: MetricSpec[] = [];
+  private readonly decodePlans = new Map<string, DecodingPlan>();
 
   constructor(gpu: GpuContext, config: ModelConfig | { [DEFERRED]: { name: string; seed?: number; layers: readonly Layer[] } }) {
     const deferred = DEFERRED in config ? config[DEFERRED] : undefined;
@@ -95,6 +107,52 @@ export abstract class GraphModel extends BaseModel {
   /** Whether the graph (and so every weight) exists. */
   protected get hasGraph(): boolean {
     return this.graphBuilt !== null;
+  }
+
+  /**
+   * Autoregressive decoding with `chain`'s layers on the GPU for every sequence of `prime` at once:
+   * one submit, one readback.
+   * Returns batch-major outputs ([N, steps, units] numbers, or [N, steps] token ids).
+   */
+  protected async decode(
+    chain: DecodeChain, prime: SequenceSet, options: Omit<DecodeOptions, 'batch' | 'primeSteps'>, signal?: AbortSignal, sampling?: SamplingOptions,
+  ): Promise<Float32Array | Int32Array> {
+    this.assertLive();
+    signal?.throwIfAborted();
+    if (!Number.isInteger(options.outputSteps) || options.outputSteps < 1) {
+      throw new ShapeError(`decode: the number of steps must be a positive integer, got ${options.outputSteps}`);
+    }
+    // Loaded on first use: an app that only trains does not download the decoder.
+    const { DecodePlan, samplingWords } = await import('../plan/decode-plan.js');
+    const words = sampling && samplingWords('generate sampling', sampling);
+    const full: DecodeOptions = { ...options, batch: prime.count, primeSteps: prime.steps, sampling: sampling !== undefined };
+    return this.runCached(JSON.stringify(full), () => DecodePlan.build(this.ctx, chain, full), (plan) => plan.run(timeMajorBatch(prime, allRows(prime)), words), signal);
+  }
+
+  /**
+   * Runs the cached decoding plan of `key` (built on first use; released with the model). A submitted
+   * plan cannot be recalled, so an abort during it rejects as soon as it returns.
+   */
+  protected async runCached<P extends DecodingPlan, R>(key: string, build: () => Promise<P>, run: (plan: P) => Promise<R>, signal?: AbortSignal): Promise<R> {
+    let plan = this.decodePlans.get(key) as P | undefined;
+    if (!plan) {
+      plan = await build();
+      this.decodePlans.set(key, plan);
+    }
+    const result = await run(plan);
+    signal?.throwIfAborted();
+    return result;
+  }
+
+  /** Dispatches in the decode plan of each call made so far (tests, benchmarks). */
+  decodePlanDispatches(): number[] {
+    return [...this.decodePlans.values()].map((p) => p.plan.dispatchCount);
+  }
+
+  protected override releaseExtras(): void {
+    // Also runs when the graph fails to build, inside the base constructor, before this class's fields exist.
+    for (const plan of this.decodePlans?.values() ?? []) plan.dispose();
+    this.decodePlans?.clear();
   }
 
   /** Builds every layer of the graph into the store (layers already built keep their weights). */

@@ -16,7 +16,10 @@ import type { InputLayer } from '../layers/keras/input.js';
 import { timeToBatchMajor } from '../layers/layout.js';
 import { GraphTraining, sparseTarget } from '../plan/graph-training.js';
 import { refuseTraining, type BaseModel, type Dataset } from './base-model.js';
-import { sampleSet, timeMajorBatch, type ArrayData, type SequenceSet } from './data.js';
+import { sampleSet, timeMajorBatch, tokenSequences, type ArrayData, type SequenceSet, type TokenSequences } from './data.js';
+import type { SamplingOptions } from '../kernels/sampling-options.js';
+import type { DecodeOptions } from '../plan/decode-plan.js';
+import type { GenerationChain } from './text-generation.js';
 import { GraphModel } from './graph-model.js';
 
 export { GraphModel, DEFERRED, type ModelConfig, type LargestBuffer, type BufferLimits } from './graph-model.js';
@@ -37,12 +40,27 @@ export interface ClassResult {
   shape: number[];
 }
 
+/** What Model.generate takes besides the prompts. */
+export interface TextGenerationOptions {
+  /** Tokens to generate after each prompt. */
+  steps: number;
+  /** The token that ends a text (later positions hold it); none by default. */
+  endToken?: number;
+  /** Draw the tokens instead of taking the argmax: temperature, topK, topP, seed. */
+  sampling?: Partial<SamplingOptions>;
+  /** The one-dispatch loop (one recurrent layer that fits a workgroup), a plan of steps, or 'auto' (default). */
+  strategy?: DecodeOptions['strategy'];
+  /** Rejects the call when aborted (a submitted decode finishes first). */
+  signal?: AbortSignal;
+}
+
 /** Several inputs (or targets): a list in model order, or an object by input (output) layer name. */
 export type ModelData = ArrayData | ArrayData[] | Record<string, ArrayData>;
 
 /** Keras' functional Model: layers applied to input tensors, from inputs to outputs. */
 export class Model extends GraphModel {
   private readonly predictPlans = new Map<string, GraphTraining>();
+  private generation?: GenerationChain;
 
   /** Samples of every input, in input order. */
   private inputSets(x: unknown, what: string): SequenceSet[] {
@@ -88,6 +106,35 @@ export class Model extends GraphModel {
       return set;
     });
     return { inputs, targets };
+  }
+
+  /**
+   * Text generation from a language model (input -> [Embedding] -> recurrent layers -> Dense over the
+   * vocabulary, dropout layers between; a model without an Embedding reads one-hot vectors): the prompts
+   * (token ids [N, T], one-hot models too) prime the recurrent layers, then `steps` tokens are generated,
+   * each fed back as the next input: the argmax of the logits, or with `sampling` a draw from
+   * softmax(logits / temperature) cut to topK and the topP nucleus from a seeded generator (the same
+   * seed, the same text; a fresh seed per call without one). A row that emits `endToken` keeps emitting
+   * it. All on the GPU, one submit and one readback per call. Returns the generated ids [N, steps].
+   */
+  async generate(prompt: TokenSequences, options: TextGenerationOptions): Promise<{
+    /** The generated token ids, batch-major. */
+    data: Int32Array;
+    /** [N, steps]. */
+    shape: [number, number];
+  }> {
+    this.assertLive();
+    const { generationChain } = await import('./text-generation.js');
+    const who = `Model '${this.name}'`;
+    this.generation ??= generationChain(this.ctx, this.registry, this.graph, who);
+    const { chain, vocabulary, maskZero } = this.generation;
+    const set = tokenSequences(prompt, 'generate prompt', vocabulary);
+    if (maskZero && set.data.includes(0)) throw new ShapeError('generate prompt: holds id 0, the padding of a maskZero Embedding; give prompts of one length without padding');
+    const endToken = options.endToken ?? -1;
+    if (!Number.isInteger(endToken) || endToken < -1 || endToken >= vocabulary) throw new ShapeError(`generate: endToken ${endToken} is out of range [0, ${vocabulary})`);
+    const sampling = options.sampling && { ...options.sampling, seed: options.sampling.seed ?? Math.floor(Math.random() * 2 ** 32) };
+    const data = (await this.decode(chain, set, { outputSteps: options.steps, mode: 'continue', endToken, strategy: options.strategy }, options.signal, sampling)) as Int32Array;
+    return { data, shape: [set.count, options.steps] };
   }
 
   /**
@@ -167,9 +214,12 @@ export class Model extends GraphModel {
   }
 
   protected override releaseExtras(): void {
+    super.releaseExtras();
     // Also runs when the graph fails to build, inside the base constructor, before this class's fields exist.
     for (const plan of this.predictPlans?.values() ?? []) plan.dispose();
     this.predictPlans?.clear();
+    this.generation?.oneHot?.dispose();
+    if (this.generation) this.generation = undefined;
   }
 }
 

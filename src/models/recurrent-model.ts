@@ -4,24 +4,19 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import { ShapeError } from '../gpu/errors.js';
-import type { BeamPlan, BeamRequest, GenerateResult } from '../plan/beam-plan.js';
-import type { DecodeChain, DecodeOptions, DecodePlan } from '../plan/decode-plan.js';
-import type { SamplingOptions } from '../kernels/sampling-options.js';
+import type { BeamRequest, GenerateResult } from '../plan/beam-plan.js';
+import type { DecodeChain } from '../plan/decode-plan.js';
 import type { CompileOptions, WeightOwner } from './base-model.js';
 import { featureSequences, timeMajorBatch, tokenSequences, type FeatureSequences, type SequenceSet, type TokenSequences } from './data.js';
-import { GraphModel } from './graph-model.js';
+import { allRows, GraphModel } from './graph-model.js';
 import { recurrentGraph, type NetworkSpec, type RecurrentGraph } from './recurrent-spec.js';
 
 export type { CompileOptions, EpochLogs, FitCallbacks, FitOptions, Checkpoint, History, Dataset } from './base-model.js';
-
-/** Every sample of a set, in order. */
-const allRows = (set: SequenceSet) => Array.from({ length: set.count }, (_, i) => i);
 
 export abstract class RecurrentModel extends GraphModel {
   /** The graph's branches and head. */
   readonly parts: RecurrentGraph;
   private loss: { name: 'mse' | 'sparse_categorical_crossentropy'; maskToken?: number } | null = null;
-  private readonly decodePlans = new Map<string, DecodePlan | BeamPlan>();
 
   protected constructor(ctx: GpuContext, spec: NetworkSpec, label: string) {
     const parts = recurrentGraph(spec);
@@ -74,40 +69,9 @@ export abstract class RecurrentModel extends GraphModel {
   }
 
   /** The built layers a decode runs. */
-  private get chain(): DecodeChain {
+  protected get chain(): DecodeChain {
     const { encoder, decoder, head } = this.parts;
     return { encoder: encoder?.decodeBranch(), decoder: decoder.decodeBranch(), head: head.weightLayer!, registry: this.registry };
-  }
-
-  /**
-   * Autoregressive decoding on the GPU for every sequence of `prime` at once: one submit, one readback.
-   * Returns batch-major outputs ([N, steps, units] numbers, or [N, steps] token ids).
-   */
-  protected async decode(
-    prime: SequenceSet, options: Omit<DecodeOptions, 'batch' | 'primeSteps'>, signal?: AbortSignal, sampling?: SamplingOptions,
-  ): Promise<Float32Array | Int32Array> {
-    this.assertLive();
-    signal?.throwIfAborted();
-    if (!Number.isInteger(options.outputSteps) || options.outputSteps < 1) {
-      throw new ShapeError(`decode: the number of steps must be a positive integer, got ${options.outputSteps}`);
-    }
-    // Loaded on first use: an app that only trains does not download the decoder.
-    const { DecodePlan, samplingWords } = await import('../plan/decode-plan.js');
-    const words = sampling && samplingWords('generate sampling', sampling);
-    const full: DecodeOptions = { ...options, batch: prime.count, primeSteps: prime.steps, sampling: sampling !== undefined };
-    return this.runCached(JSON.stringify(full), () => DecodePlan.build(this.ctx, this.chain, full), (plan) => plan.run(timeMajorBatch(prime, allRows(prime)), words), signal);
-  }
-
-  /** Runs the cached plan of `key` (built on first use); a submitted plan cannot be recalled, so an abort during it rejects as soon as it returns. */
-  private async runCached<P extends DecodePlan | BeamPlan, R>(key: string, build: () => Promise<P>, run: (plan: P) => Promise<R>, signal?: AbortSignal): Promise<R> {
-    let plan = this.decodePlans.get(key) as P | undefined;
-    if (!plan) {
-      plan = await build();
-      this.decodePlans.set(key, plan);
-    }
-    const result = await run(plan);
-    signal?.throwIfAborted();
-    return result;
   }
 
   /**
@@ -121,17 +85,5 @@ export abstract class RecurrentModel extends GraphModel {
     const { BeamPlan, beamOptions } = await import('../plan/beam-plan.js');
     const options = beamOptions(prime.count, prime.steps, request, this.parts.head.activation);
     return this.runCached(JSON.stringify({ beam: options }), () => BeamPlan.build(this.ctx, this.chain, options), (plan) => plan.generate(timeMajorBatch(prime, allRows(prime))), request.signal);
-  }
-
-  /** Dispatches in the decode plan of a call (tests, benchmarks). */
-  decodePlanDispatches(): number[] {
-    return [...this.decodePlans.values()].map((p) => p.plan.dispatchCount);
-  }
-
-  protected override releaseExtras(): void {
-    super.releaseExtras();
-    // Also runs when the graph fails to build, inside the base constructor, before this class's fields exist.
-    for (const plan of this.decodePlans?.values() ?? []) plan.dispose();
-    this.decodePlans?.clear();
   }
 }

@@ -242,8 +242,24 @@ export class DecodePlan {
     const finished = tokens ? storage('decode.finished', batch * 4) : undefined;
     const embeddingOut = tokens ? storage('decode.embedded', batch * decoder.inputFeatures * 4) : undefined;
 
+    // Tokens: the argmax of the head's logits (its pre-activation), or a draw from them, for output
+    // `position` into `ids`; a row that emitted the end token keeps emitting it.
+    const chooseToken = async (label: string, position: number, ids: BufferRange) => samplingWords
+      ? await sampleStep(chain.registry, `decode.sample[${label}]`, batch, head.units, options.endToken ?? -1, position,
+        { logits: headBuffers.pre, ids, finished: finished!, sampling: samplingWords })
+      : await argmaxStep(chain.registry, `decode.argmax[${label}]`, batch, head.units, options.endToken ?? -1,
+        { logits: headBuffers.pre, ids, finished: finished! });
+
     // 'continue': the first prediction is the head applied to the primed stack's last output (= its final h).
-    if (mode === 'continue') steps.push(...(await head.forwardSteps(headBuffers, pairs[pairs.length - 1].a, slot(0), 'decode.head[prime]')));
+    if (mode === 'continue') {
+      const primed = pairs[pairs.length - 1].a;
+      if (tokens) {
+        steps.push(...(await head.forwardSteps(headBuffers, primed, headBuffers.y, 'decode.head[prime]')));
+        steps.push(await chooseToken('prime', 0, slot(0)));
+      } else {
+        steps.push(...(await head.forwardSteps(headBuffers, primed, slot(0), 'decode.head[prime]')));
+      }
+    }
 
     const stepBuffers = [0, 1].map((parity) =>
       decoder.layers.map((layer, i) => {
@@ -269,15 +285,11 @@ export class DecodePlan {
         x = layers[i].hseq;
       }
       if (tokens) {
-        // Greedy choice from the logits (argmax of softmax = argmax of logits), or a draw from them: the
-        // head's pre-activation.
-        const logits = headBuffers.pre;
+        // Greedy choice from the logits (argmax of softmax = argmax of logits), or a draw from them. The
+        // draw's numbers are those of the output's index (slot t + 1 is output t, or t + 1 when continuing),
+        // as the one-dispatch loop numbers them.
         steps.push(...(await head.forwardSteps(headBuffers, x, headBuffers.y, `decode.head[${t}]`)));
-        steps.push(samplingWords
-          ? await sampleStep(chain.registry, `decode.sample[${t}]`, batch, head.units, options.endToken ?? -1, t,
-            { logits, ids: slot(t + 1), finished: finished!, sampling: samplingWords })
-          : await argmaxStep(chain.registry, `decode.argmax[${t}]`, batch, head.units, options.endToken ?? -1,
-            { logits, ids: slot(t + 1), finished: finished! }));
+        steps.push(await chooseToken(String(t), mode === 'continue' ? t + 1 : t, slot(t + 1)));
       } else {
         steps.push(...(await head.forwardSteps(headBuffers, x, slot(t + 1), `decode.head[${t}]`)));
       }

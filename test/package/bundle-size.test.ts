@@ -6,8 +6,9 @@
 // no WGSL parser is bundled.
 //
 // The budget is what the package weighs today, to catch growth: 142.9 kB minified, 45.2 kB gzip (142.2 /
-// 44.9 before beam search, whose entry in Seq2Seq.generate and the shader's loader are in the core: 0.6 kB,
-// its plan, kernels and option checks loaded on first use; 143.6 /
+// 44.9 before beam search and text generation from Keras-style models, whose entries (Seq2Seq.generate's
+// beamWidth, Model.generate) and the beam shader's loader are in the core: 0.7 kB, their plans, kernels,
+// option checks and the layer chain's analysis loaded on first use; 143.6 /
 // 45.4 before the one-dispatch decode loop's builder moved out of the core into the decoder's chunk, with
 // its sampling; 143.0 / 45.3 before sampled token decoding, its settings checked in the lazily loaded decoder: 0.2 kB; 141.9 /
 // 45.0 before recurrent dropout inside the recurrence kernels, whose room, flags and step-strategy
