@@ -39,6 +39,7 @@ export * from './kernels/embedding.js';
 export * from './kernels/loss.js';
 export * from './kernels/decode.js';
 export * from './kernels/beam.js';
+export * from './kernels/attention.js';
 
 // Cells, parameters, layer buffers and weight layouts.
 export * from './cells/index.js';
