@@ -6,3 +6,6 @@ export const maskingKernels = () => import('./masking.js');
 
 /** The noise kernels (src/kernels/dropout.ts): loaded when a training plan first draws noise. */
 export const noiseKernels = () => import('./dropout.js');
+
+/** The attention kernels (src/kernels/attention.ts): loaded with the first model that attends. */
+export const attentionKernels = () => import('./attention.js');

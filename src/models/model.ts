@@ -16,7 +16,7 @@ import type { InputLayer } from '../layers/keras/input.js';
 import { timeToBatchMajor } from '../layers/layout.js';
 import { GraphTraining, sparseTarget } from '../plan/graph-training.js';
 import { refuseTraining, type BaseModel, type Dataset } from './base-model.js';
-import { sampleSet, timeMajorBatch, tokenSequences, type ArrayData, type SequenceSet, type TokenSequences } from './data.js';
+import { sampleSet, timeMajorBatch, type ArrayData, type SequenceSet, type TokenSequences } from './data.js';
 import type { SamplingOptions } from '../kernels/sampling-options.js';
 import type { DecodeOptions } from '../plan/decode-plan.js';
 import type { GenerationChain } from './text-generation.js';
@@ -124,16 +124,10 @@ export class Model extends GraphModel {
     shape: [number, number];
   }> {
     this.assertLive();
-    const { generationChain } = await import('./text-generation.js');
-    const who = `Model '${this.name}'`;
-    this.generation ??= generationChain(this.ctx, this.registry, this.graph, who);
-    const { chain, vocabulary, maskZero } = this.generation;
-    const set = tokenSequences(prompt, 'generate prompt', vocabulary);
-    if (maskZero && set.data.includes(0)) throw new ShapeError('generate prompt: holds id 0, the padding of a maskZero Embedding; give prompts of one length without padding');
-    const endToken = options.endToken ?? -1;
-    if (!Number.isInteger(endToken) || endToken < -1 || endToken >= vocabulary) throw new ShapeError(`generate: endToken ${endToken} is out of range [0, ${vocabulary})`);
-    const sampling = options.sampling && { ...options.sampling, seed: options.sampling.seed ?? Math.floor(Math.random() * 2 ** 32) };
-    const data = (await this.decode(chain, set, { outputSteps: options.steps, mode: 'continue', endToken, strategy: options.strategy }, options.signal, sampling)) as Int32Array;
+    const { generationChain, generationRequest } = await import('./text-generation.js');
+    this.generation ??= generationChain(this.ctx, this.registry, this.graph, `Model '${this.name}'`);
+    const { set, decode, sampling } = generationRequest(this.generation, prompt, options);
+    const data = (await this.decode(this.generation.chain, set, decode, options.signal, sampling)) as Int32Array;
     return { data, shape: [set.count, options.steps] };
   }
 

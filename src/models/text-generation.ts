@@ -15,8 +15,11 @@ import { InputLayer } from '../layers/keras/input.js';
 import type { Layer } from '../layers/keras/layer.js';
 import { RecurrentLayerNode } from '../layers/keras/recurrent.js';
 import { Embedding } from '../layers/embedding.js';
-import type { DecodeChain } from '../plan/decode-plan.js';
+import type { SamplingOptions } from '../kernels/sampling-options.js';
+import type { DecodeChain, DecodeOptions } from '../plan/decode-plan.js';
+import { tokenSequences, type SequenceSet, type TokenSequences } from './data.js';
 import type { Graph } from './graph.js';
+import type { TextGenerationOptions } from './model.js';
 
 /** A language model's decode chain, its vocabulary, and the identity table it made (one-hot input). */
 export interface GenerationChain {
@@ -76,4 +79,17 @@ export function generationChain(ctx: GpuContext, registry: KernelRegistry, graph
     maskZero: embedding?.maskZero ?? false,
     oneHot,
   };
+}
+
+/** The prompts as a set and the decode's options, checked against the model's vocabulary. */
+export function generationRequest(generation: GenerationChain, prompt: TokenSequences, options: TextGenerationOptions): {
+  set: SequenceSet; decode: Omit<DecodeOptions, 'batch' | 'primeSteps'>; sampling?: SamplingOptions;
+} {
+  const { vocabulary, maskZero } = generation;
+  const set = tokenSequences(prompt, 'generate prompt', vocabulary);
+  if (maskZero && set.data.includes(0)) throw new ShapeError('generate prompt: holds id 0, the padding of a maskZero Embedding; give prompts of one length without padding');
+  const endToken = options.endToken ?? -1;
+  if (!Number.isInteger(endToken) || endToken < -1 || endToken >= vocabulary) throw new ShapeError(`generate: endToken ${endToken} is out of range [0, ${vocabulary})`);
+  const sampling = options.sampling && { ...options.sampling, seed: options.sampling.seed ?? Math.floor(Math.random() * 2 ** 32) };
+  return { set, decode: { outputSteps: options.steps, mode: 'continue', endToken, strategy: options.strategy }, sampling };
 }

@@ -5,7 +5,9 @@
 // zip) are reported apart. The WGSL ships minified with its reflection as tables made at build time, so
 // no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 142.9 kB minified, 45.2 kB gzip (142.2 /
+// The budget is what the package weighs today, to catch growth: 143.0 kB minified, 45.2 kB gzip (142.9 /
+// 45.2 before the Attention and AdditiveAttention layers, whose classes the `layers` factories keep in
+// every bundle: 0.1 kB, their kernels loaded with the first model that attends; 142.2 /
 // 44.9 before beam search and text generation from Keras-style models, whose entries (Seq2Seq.generate's
 // beamWidth, Model.generate) and the beam shader's loader are in the core: 0.7 kB, their plans, kernels,
 // option checks and the layer chain's analysis loaded on first use; 143.6 /
@@ -39,7 +41,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 142_900, gzip: 45_200 };
+const BUDGET = { minified: 143_000, gzip: 45_200 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {

@@ -16,6 +16,7 @@ import { MaskingLayer, type MaskingLayerConfig } from './masking.js';
 import { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 import { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
 import { LayerNormalizationLayer, type LayerNormalizationConfig } from './layer-norm.js';
+import { AdditiveAttentionLayer, AttentionLayer, type AdditiveAttentionLayerConfig, type AttentionLayerConfig } from './attention.js';
 import { FlattenLayer, GlobalPooling1DLayer, type GlobalPooling1DConfig } from './pooling.js';
 import { Pooling1DLayer, type Pooling1DConfig } from './pooling1d.js';
 import { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type TimeDistributedConfig } from './repeat.js';
@@ -36,6 +37,7 @@ export { MaskingLayer, type MaskingLayerConfig } from './masking.js';
 export { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 export { RecurrentLayerNode, type RecurrentLayerConfig } from './recurrent.js';
 export { LayerNormalizationLayer, type LayerNormalizationConfig } from './layer-norm.js';
+export { AdditiveAttentionLayer, AttentionLayer, type AdditiveAttentionLayerConfig, type AttentionLayerConfig } from './attention.js';
 export { FlattenLayer, GlobalPooling1DLayer, type GlobalPooling1DConfig } from './pooling.js';
 export { Pooling1DLayer, type Pooling1DConfig } from './pooling1d.js';
 export { RepeatVectorLayer, TimeDistributedLayer, type RepeatVectorConfig, type TimeDistributedConfig } from './repeat.js';
@@ -78,6 +80,10 @@ export const layers = {
   flatten: (config: LayerConfig = {}) => new FlattenLayer(config),
   /** Normalization of each row over the last axis, scaled and shifted (Keras' LayerNormalization). */
   layerNormalization: (config: LayerNormalizationConfig = {}) => new LayerNormalizationLayer(config),
+  /** Keras' Attention over [query, value] or [query, value, key]: dot-product (Luong) scores, or scoreMode 'concat'; useScale. */
+  attention: (config: AttentionLayerConfig = {}) => new AttentionLayer(config),
+  /** Keras' AdditiveAttention (Bahdanau) over [query, value] or [query, value, key]: scores sum scale tanh(q + k). */
+  additiveAttention: (config: AdditiveAttentionLayerConfig = {}) => new AdditiveAttentionLayer(config),
   /** Concatenation along the last axis. */
   concatenate: (config: ConcatenateConfig = {}) => new Concatenate(config),
   /** Elementwise sum. */

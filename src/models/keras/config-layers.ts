@@ -18,6 +18,7 @@ import { InputLayer } from '../../layers/keras/input.js';
 import type { Layer, Shape, ValueKind } from '../../layers/keras/layer.js';
 import { MaskingLayer } from '../../layers/keras/masking.js';
 import { Add, Concatenate } from '../../layers/keras/merge.js';
+import { AdditiveAttentionLayer, AttentionLayer } from '../../layers/keras/attention.js';
 import { ConfigReader } from './config-reader.js';
 import { innerTrainingOnly, makeBidirectional, makeRecurrent } from './config-recurrent.js';
 import { LayerNormalizationLayer } from '../../layers/keras/layer-norm.js';
@@ -193,6 +194,14 @@ export function makeLayer(entry: LayerEntry, dialect: Dialect, options: FromConf
       }
       case 'Add':
         return { layer: new Add({ name }), trainingOnly };
+      // tf.keras 2.x wrote causal into the config (Keras 3 takes use_causal_mask at the call: parseCalls).
+      case 'Attention':
+        return {
+          layer: new AttentionLayer({ name, useScale: read.boolean('use_scale', false), scoreMode: read.choice('score_mode', ['dot', 'concat'], 'dot'), useCausalMask: read.boolean('causal', false) }),
+          trainingOnly,
+        };
+      case 'AdditiveAttention':
+        return { layer: new AdditiveAttentionLayer({ name, useScale: read.boolean('use_scale', true), useCausalMask: read.boolean('causal', false) }), trainingOnly };
       default: {
         // The dropout and noise classes: rate (GaussianNoise: stddev), noise_shape, seed.
         const amount = className === 'GaussianNoise' ? read.number('stddev', 0) : read.number('rate', 0);

@@ -87,6 +87,9 @@ export function parseCalls(entry: LayerEntry, masks: ReadonlySet<string> = new S
       throw new ShapeError(`fromConfig: ${what}: an explicit mask tensor (mask=...) is not supported; the mask of an Embedding with mask_zero or of a Masking layer reaches the layers after it by itself`);
     }
     if (kwargs.constants !== undefined && kwargs.constants !== null) throw new ShapeError(`fromConfig: ${what}: RNN constants are not supported`);
+    // Attention's call options: what they ask for is not what a plain call computes.
+    if (kwargs.return_attention_scores === true) throw new ShapeError(`fromConfig: ${what}: return_attention_scores is not supported (the call's second output)`);
+    if (kwargs.use_causal_mask === true) throw new ShapeError(`fromConfig: ${what}: use_causal_mask at the call is not supported; a causal mask is read from the layer's config (causal: true)`);
     if (inputs.length === 0) throw new ShapeError(`fromConfig: ${what}: names no input tensor`);
     // A recurrent call given as [x, h, c]: the initial states follow the input.
     if (recurrent && states.length === 0 && inputs.length > 1) return { inputs: inputs.slice(0, 1), states: inputs.slice(1) };

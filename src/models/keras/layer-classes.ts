@@ -9,7 +9,7 @@ import { KERAS1_CLASSES } from './keras1-config.js';
  * Layers whose every setting webrnn honours (and the inert ones below). CuDNNLSTM and CuDNNGRU (tf.keras
  * 1.x / Keras 2.x) are the LSTM and GRU(reset_after) they compute.
  */
-export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'RepeatVector', 'TimeDistributed', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Conv1D', 'MaxPooling1D', 'AveragePooling1D', 'Flatten', 'LayerNormalization', 'Concatenate', 'Add', 'Masking'] as const;
+export const LAYER_CLASSES = ['InputLayer', 'Dense', 'Activation', 'Embedding', 'LSTM', 'GRU', 'SimpleRNN', 'CuDNNLSTM', 'CuDNNGRU', 'Bidirectional', 'RepeatVector', 'TimeDistributed', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Conv1D', 'MaxPooling1D', 'AveragePooling1D', 'Flatten', 'LayerNormalization', 'Concatenate', 'Add', 'Masking', 'Attention', 'AdditiveAttention'] as const;
 /** Dropout and noise: identities at inference, their noise in training, as Keras (src/layers/keras/dropout.ts). */
 export const INERT_CLASSES = NOISE_LAYER_CLASSES;
 /** The list of what webrnn reads, for error messages (Keras 1's classes are read as Keras 2's: keras1-config.ts). */

@@ -32,6 +32,8 @@ const KEYS: Record<string, readonly string[]> = {
   Activation: ['activation'],
   Concatenate: ['axis'],
   Add: [],
+  Attention: ['use_scale', 'score_mode', 'dropout', 'seed'],
+  AdditiveAttention: ['use_scale', 'dropout', 'seed'],
   Masking: ['mask_value'],
   Dropout: ['rate', 'seed', 'noise_shape'],
   SpatialDropout1D: ['rate', 'seed'],
