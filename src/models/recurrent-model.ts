@@ -46,9 +46,10 @@ export abstract class RecurrentModel extends GraphModel {
    * head: the order these models have always listed (and saved) them in.
    */
   protected override get weightOwners(): WeightOwner[] {
-    const { encoder, decoder, head } = this.parts;
+    const { encoder, decoder, head, attention } = this.parts;
     const layers = [encoder, decoder].flatMap((branch) => (branch ? [...(branch.embedding ? [branch.embedding] : []), ...branch.layers] : []));
-    return [...layers, head].map((layer) => ({ name: layer.name, layer: layer.weightLayer! }));
+    // The attention's learned scale (Bahdanau), after the head: the order configs without it keep.
+    return [...layers, head, ...(attention?.weightLayer?.weights.length ? [attention] : [])].map((layer) => ({ name: layer.name, layer: layer.weightLayer! }));
   }
 
   /** The targets y for `count` samples of `steps` steps: numbers for mse, token ids for cross-entropy. */
@@ -70,8 +71,8 @@ export abstract class RecurrentModel extends GraphModel {
 
   /** The built layers a decode runs. */
   protected get chain(): DecodeChain {
-    const { encoder, decoder, head } = this.parts;
-    return { encoder: encoder?.decodeBranch(), decoder: decoder.decodeBranch(), head: head.weightLayer!, registry: this.registry };
+    const { encoder, decoder, head, attention } = this.parts;
+    return { encoder: encoder?.decodeBranch(), decoder: decoder.decodeBranch(), head: head.weightLayer!, registry: this.registry, ...(attention ? { attention } : {}) };
   }
 
   /**

@@ -3,6 +3,9 @@
 //   encoder (Seq2Seq):  input -> Embedding? -> recurrent layer 0 .. N-1 (each hands on its final states)
 //   decoder:            input -> Embedding? -> recurrent layer 0 .. N-1 (layer i starts from encoder
 //                       layer i's states) -> Dense head at every step
+//   attention (Seq2Seq, optional): the decoder's last output attends over the encoder's last output
+//                       sequence (Luong: dot-product scores; Bahdanau: additive scores), and the head
+//                       reads [context, decoder output] (Luong's concatenation)
 //
 // A SequenceModel is the decoder alone (a zero initial state). Layer names and seeds are fixed by their
 // place, so a configuration always makes the same weights and names.
@@ -11,7 +14,9 @@ import { ShapeError } from '../gpu/errors.js';
 import { cellByName, type CellType } from '../cells/index.js';
 import type { Activation, PointwiseActivation } from '../kernels/activation.js';
 import type { RecurrentStrategy } from '../kernels/recurrence.js';
+import { AdditiveAttentionLayer, AttentionLayer } from '../layers/keras/attention.js';
 import { DenseLayer } from '../layers/keras/dense.js';
+import { Concatenate } from '../layers/keras/merge.js';
 import { EmbeddingLayer } from '../layers/keras/embedding.js';
 import { input } from '../layers/keras/input.js';
 import type { SymbolicTensor } from '../layers/keras/layer.js';
@@ -71,9 +76,14 @@ export interface NetworkSpec {
   decoder: BranchSpec;
   /** The Dense head at every decoder step. */
   head: HeadSpec;
+  /** Seq2Seq: attention of each decoder step over the encoder's outputs. Default 'none'. */
+  attention?: AttentionKind;
   /** Seed of every initializer. Default 0. */
   seed?: number;
 }
+
+/** 'luong': dot-product scores (Keras' Attention); 'bahdanau': additive scores (AdditiveAttention); 'none'. */
+export type AttentionKind = 'none' | 'luong' | 'bahdanau';
 
 /** One branch of the graph, with what decoding and the data checks need of it. */
 export class BranchGraph {
@@ -149,6 +159,8 @@ export interface RecurrentGraph {
   readonly encoder?: BranchGraph;
   readonly decoder: BranchGraph;
   readonly head: DenseLayer;
+  /** The attention layer the decoder's output queries the encoder's outputs with. */
+  readonly attention?: AttentionLayer | AdditiveAttentionLayer;
   readonly inputs: SymbolicTensor[];
   readonly output: SymbolicTensor;
 }
@@ -160,8 +172,16 @@ export function recurrentGraph(spec: NetworkSpec): RecurrentGraph {
   const decoder = new BranchGraph(spec.decoder, encoder ? 'decoder' : 'rnn', seed + 2000, encoder?.states);
   expectPositiveInteger('head.units', spec.head?.units ?? NaN);
   const head = new DenseLayer({ units: spec.head.units, activation: spec.head.activation, seed: seed + 3000, name: 'head' });
-  const output = head.apply(decoder.output) as SymbolicTensor;
-  return { encoder, decoder, head, inputs: [...(encoder ? [encoder.input] : []), decoder.input], output };
+  const kind = spec.attention ?? 'none';
+  if (kind !== 'none' && kind !== 'luong' && kind !== 'bahdanau') throw new ShapeError(`seq2seq: attention must be 'none', 'luong' or 'bahdanau', got '${String(kind)}'`);
+  if (kind !== 'none' && !encoder) throw new ShapeError('attention: needs an encoder to attend over (a Seq2Seq)');
+  const attention = kind === 'none' ? undefined
+    : kind === 'luong' ? new AttentionLayer({ name: 'attention' }) : new AdditiveAttentionLayer({ name: 'attention', seed: seed + 4000 });
+  const headInput = attention
+    ? (new Concatenate({ name: 'attention_concat' }).apply([attention.apply([decoder.output, encoder!.output]) as SymbolicTensor, decoder.output]) as SymbolicTensor)
+    : decoder.output;
+  const output = head.apply(headInput) as SymbolicTensor;
+  return { encoder, decoder, head, attention, inputs: [...(encoder ? [encoder.input] : []), decoder.input], output };
 }
 
 function checkBridge(encoder: BranchGraph, decoder: BranchSpec): void {

@@ -10,7 +10,7 @@ import { ShapeError } from '../gpu/errors.js';
 import type { DecodeOptions } from '../plan/decode-plan.js';
 import type { GenerateOptions, GenerateResult } from '../plan/beam-plan.js';
 import type { FeatureSequences, TokenSequences } from './data.js';
-import type { BranchSpec, HeadSpec } from './recurrent-spec.js';
+import type { AttentionKind, BranchSpec, HeadSpec } from './recurrent-spec.js';
 import { RecurrentModel, type Dataset } from './recurrent-model.js';
 
 /** A Seq2Seq model: its encoder, its decoder (layer i starts from encoder layer i's final state) and its head. */
@@ -21,6 +21,12 @@ export interface Seq2SeqConfig {
   decoder: BranchSpec;
   /** The Dense layer applied at every decoder step. */
   head: HeadSpec;
+  /**
+   * Attention of each decoder step over the encoder's outputs, its context concatenated with the decoder
+   * output before the head (Luong): 'luong' (dot-product scores), 'bahdanau' (additive scores, a learned
+   * vector) or 'none' (default: the encoder's final states alone carry the source).
+   */
+  attention?: AttentionKind;
   /** Seed of every initializer. Default 0. */
   seed?: number;
 }
@@ -40,7 +46,7 @@ export class Seq2Seq extends RecurrentModel {
 
   /** A new model on `ctx`, its weights initialized as Keras does (seeded by `config.seed`). */
   constructor(ctx: GpuContext, config: Seq2SeqConfig) {
-    super(ctx, { encoder: config.encoder, decoder: config.decoder, head: config.head, seed: config.seed }, 'seq2seq');
+    super(ctx, { encoder: config.encoder, decoder: config.decoder, head: config.head, attention: config.attention, seed: config.seed }, 'seq2seq');
     this.config = config;
   }
 

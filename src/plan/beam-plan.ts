@@ -15,7 +15,7 @@ import { ShapeError } from '../gpu/errors.js';
 import type { BufferRange } from '../gpu/kernel-registry.js';
 import { BEAM_BYTES, backtrackStep, beamSelectStep, gatherRowsStep, MAX_BEAM_WIDTH, type BeamShape } from '../kernels/beam.js';
 import { gatherStep } from '../kernels/embedding.js';
-import { ownedStorage, primeBranchSteps, release, type Allocations, type DecodeChain, type DecodeOptions } from './decode-plan.js';
+import { attentionStepBuilder, ownedStorage, primeBranchSteps, release, type Allocations, type DecodeChain, type DecodeOptions } from './decode-plan.js';
 import { Plan } from './plan.js';
 
 /** What Seq2Seq.generate takes. */
@@ -150,6 +150,16 @@ export class BeamPlan {
       steps.push(await gatherRowsStep(registry, `beam.spread[${i}]`, shape, 0, { ...layout[i], rowsIn: Q }, { state_in: primed[i], state_out: states[i].a, sources: spread }));
     }
 
+    // With attention: the encoder's last output sequence [Ts, Q, U] spread to the beams, [Ts, B, U].
+    const units = decoder.layers.at(-1)!.units;
+    let encoded: GPUBuffer | undefined;
+    if (chain.attention) {
+      encoded = storage('beam.encoded', primeSteps * B * units * 4);
+      const sequence = made.recurrent.filter((r) => r.branch === chain.encoder).at(-1)!.buffers.hseq;
+      steps.push(await gatherRowsStep(registry, 'beam.spread_encoded', shape, 0, { states: primeSteps, rowsIn: Q, units }, { state_in: sequence, state_out: encoded, sources: spread }));
+    }
+    const attend = chain.attention ? await attentionStepBuilder(ctx, chain, B, primeSteps, units, made) : undefined;
+
     const tokens = storage('beam.tokens', slotBytes * (T + 1));
     const slot = (t: number) => ({ buffer: tokens, offset: t * slotBytes, size: B * 4 });
     const beams = storage('beam.beams', B * BEAM_BYTES);
@@ -169,6 +179,10 @@ export class BeamPlan {
       for (let i = 0; i < decoder.layers.length; i++) {
         steps.push(...(await decoder.layers[i].forwardSteps(layerBuffers[i], x)));
         x = layerBuffers[i].hseq;
+      }
+      if (attend) {
+        steps.push(...(await attend.steps(`beam[${t}]`, x as GPUBuffer, encoded!)));
+        x = attend.joined;
       }
       steps.push(...(await head.forwardSteps(headBuffers, x, headBuffers.y, `beam.head[${t}]`)));
       steps.push(await beamSelectStep(registry, `beam.select[${t}]`, shape, t, { logits: headBuffers.pre, beams, parents, tokens }));

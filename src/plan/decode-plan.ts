@@ -15,6 +15,8 @@
 
 import type { GpuContext } from '../gpu/context.js';
 import type { BufferRange, KernelRegistry, Step } from '../gpu/kernel-registry.js';
+import { attentionForwardStep, type AttentionParameters } from '../kernels/attention.js';
+import { copyColumnsStep } from '../kernels/columns.js';
 import { argmaxStep, sampleStep, slideWindowStep } from '../kernels/decode.js';
 
 export { samplingWords } from '../kernels/sampling-options.js';
@@ -46,6 +48,40 @@ export interface DecodeChain {
   readonly decoder: DecodeBranch;
   readonly head: Dense;
   readonly registry: KernelRegistry;
+  /**
+   * Attention of the decoder's last output over the encoder's last output sequence: the head reads
+   * [context, decoder output] (a Seq2Seq's attention layer).
+   */
+  readonly attention?: DecodeAttention;
+}
+
+/** What a decode needs of an attention layer. */
+export interface DecodeAttention {
+  readonly score: 'dot' | 'concat';
+  kernelParameters(ctx: GpuContext): AttentionParameters;
+}
+
+/**
+ * One decoder step's attention: the context of `query` [B, U] over `encoded` [T, B, U] (the encoder's
+ * last output sequence), then [context, query] into a [B, 2U] buffer for the head. Returns its steps
+ * and that buffer; its buffers are owned by `made`.
+ */
+export async function attentionStepBuilder(ctx: GpuContext, chain: DecodeChain, batch: number, encodedSteps: number, units: number, made: Allocations) {
+  const attention = chain.attention!;
+  const storage = ownedStorage(ctx, made);
+  const context = storage('decode.attention.context', batch * units * 4);
+  const weights = storage('decode.attention.weights', batch * encodedSteps * 4);
+  const joined = storage('decode.attention.joined', batch * 2 * units * 4);
+  const parameters = attention.kernelParameters(ctx);
+  const shape = { batch, querySteps: 1, valueSteps: encodedSteps, dim: units, valueDim: units, score: attention.score, causal: false };
+  return {
+    joined,
+    steps: async (label: string, query: GPUBuffer, encoded: GPUBuffer): Promise<Step[]> => [
+      await attentionForwardStep(chain.registry, `${label}.attention`, shape, { query: { buffer: query, offset: 0 }, value: { buffer: encoded, offset: 0 } }, parameters, { out: context, weights }),
+      await copyColumnsStep(chain.registry, `${label}.context`, batch, units, { buffer: context, stride: units, column: 0 }, { buffer: joined, stride: 2 * units, column: 0 }),
+      await copyColumnsStep(chain.registry, `${label}.output`, batch, units, { buffer: query, stride: units, column: 0 }, { buffer: joined, stride: 2 * units, column: units }),
+    ],
+  };
 }
 
 /** What a decode plan decodes: the batch, the priming sequence's length, the outputs, the mode and the strategy. */
@@ -203,9 +239,9 @@ export class DecodePlan {
     const layer = decoder.layers[0];
     const rows = ROWS_PER_WORKGROUP;
     const sampling = (options.sampling ?? false) && tokens;
-    const loopFits = decoder.layers.length === 1 && decodeLoopFits(ctx.limits, layer.resolvedCell, decoder.inputFeatures, head.units);
+    const loopFits = decoder.layers.length === 1 && !chain.attention && decodeLoopFits(ctx.limits, layer.resolvedCell, decoder.inputFeatures, head.units);
     if (options.strategy === 'loop' && !loopFits) {
-      throw new ShapeError('decode: the one-dispatch decode loop needs a one-layer decoder that fits one workgroup; use strategy \'step\'');
+      throw new ShapeError(`decode: the one-dispatch decode loop needs a one-layer decoder that fits one workgroup${chain.attention ? ', without attention' : ''}; use strategy 'step'`);
     }
     // On CPU drivers the per-step plan's vec4 matmuls beat the loop's scalar gate loads once a batch
     // spans several workgroups (LSTM(75), 1,000 windows on lavapipe: 466 ms per step vs 1,153 ms loop;
@@ -261,6 +297,10 @@ export class DecodePlan {
       }
     }
 
+    // With attention, the head reads [context, decoder output]; the context attends over the encoder's last output sequence.
+    const encoded = chain.attention ? made.recurrent.filter((r) => r.branch === primeBranch).at(-1)!.buffers.hseq : undefined;
+    const attend = chain.attention ? await attentionStepBuilder(ctx, chain, batch, primeSteps, decoder.layers.at(-1)!.units, made) : undefined;
+
     const stepBuffers = [0, 1].map((parity) =>
       decoder.layers.map((layer, i) => {
         const [from, to] = parity === 0 ? [pairs[i].a, pairs[i].b] : [pairs[i].b, pairs[i].a];
@@ -283,6 +323,10 @@ export class DecodePlan {
       for (let i = 0; i < decoder.layers.length; i++) {
         steps.push(...(await decoder.layers[i].forwardSteps(layers[i], x)));
         x = layers[i].hseq;
+      }
+      if (attend) {
+        steps.push(...(await attend.steps(`decode[${t}]`, x as GPUBuffer, encoded!)));
+        x = attend.joined;
       }
       if (tokens) {
         // Greedy choice from the logits (argmax of softmax = argmax of logits), or a draw from them. The

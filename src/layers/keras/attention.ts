@@ -4,6 +4,7 @@
 // output at padded query steps and is the output's mask (Keras' compute_mask). The math and its
 // gradients are shaders/attention.wgsl.
 
+import type { GpuContext } from '../../gpu/context.js';
 import { ShapeError } from '../../gpu/errors.js';
 import type { AttentionParameters, AttentionShape } from '../../kernels/attention.js';
 import { attentionKernels } from '../../kernels/lazy.js';
@@ -38,7 +39,6 @@ abstract class BaseAttention extends Layer {
   /** Whether query step i attends to value steps <= i only. */
   readonly useCausalMask: boolean;
   protected weightsLayer?: AttentionWeights;
-  protected abstract readonly score: 'dot' | 'concat';
 
   protected constructor(className: string, config: AttentionLayerConfig | AdditiveAttentionLayerConfig, useScaleDefault: boolean) {
     super(className, config);
@@ -79,6 +79,18 @@ abstract class BaseAttention extends Layer {
     return query.mask;
   }
 
+  /** Where the kernels find the learned weights (none: the read placeholder) and their gradients. */
+  kernelParameters(ctx: GpuContext): AttentionParameters {
+    const layer = this.weightsLayer;
+    if (!layer) throw new ShapeError(`${this.className} '${this.name}': not built (build the model first)`);
+    const param = (name: string) => ({ value: layer.param(name, 'value'), gradient: layer.param(name, 'gradient') });
+    const first = layer.weights[0] ? param(layer.weights[0].name) : undefined;
+    return { params: first?.value.buffer ?? ctx.placeholder('read'), ...(first ? { dparams: first.gradient.buffer } : {}), ...this.parameterOffsets(param) };
+  }
+
+  /** The scores the kernels compute. */
+  abstract readonly score: 'dot' | 'concat';
+
   /** Where the learned weights are (element offsets of the store's buffers). */
   protected abstract parameterOffsets(param: (name: string) => { value: Range; gradient: Range }): Omit<AttentionParameters, 'params' | 'dparams'>;
 
@@ -97,12 +109,7 @@ abstract class BaseAttention extends Layer {
     const dscores = context.ctx.createStorageBuffer(`${context.label}.dscores`, bytes);
     owned.push(weights, dscores);
     const layer = this.weightsLayer!;
-    const param = (name: string) => ({ value: layer.param(name, 'value'), gradient: layer.param(name, 'gradient') });
-    const offsets = this.parameterOffsets(param);
-    const anyParam = layer.weights[0] ? param(layer.weights[0].name) : undefined;
-    const parameters: AttentionParameters = {
-      params: anyParam?.value.buffer ?? context.ctx.placeholder('read'), ...(anyParam ? { dparams: anyParam.gradient.buffer } : {}), ...offsets,
-    };
+    const parameters = this.kernelParameters(context.ctx);
     const region = (r: Range) => ({ buffer: r.buffer, offset: r.offset / 4 });
     const inputs = {
       query: region(query.value), value: region(value.value), ...(key ? { key: region(key.value) } : {}),
@@ -136,7 +143,7 @@ export class AttentionLayer extends BaseAttention {
   readonly className = 'Attention';
   /** 'dot' or 'concat' scores. */
   readonly scoreMode: 'dot' | 'concat';
-  protected get score(): 'dot' | 'concat' {
+  get score(): 'dot' | 'concat' {
     return this.scoreMode;
   }
 
@@ -168,7 +175,7 @@ export class AttentionLayer extends BaseAttention {
 /** Keras' AdditiveAttention (Bahdanau): scores sum_d scale[d] tanh(q[d] + k[d]). */
 export class AdditiveAttentionLayer extends BaseAttention {
   readonly className = 'AdditiveAttention';
-  protected readonly score = 'concat';
+  readonly score = 'concat';
 
   constructor(config: AdditiveAttentionLayerConfig = {}) {
     super('AdditiveAttention', config, true);
