@@ -91,6 +91,26 @@ export const EXPERIMENTS: readonly Experiment[] = [
     id: 'rotate', title: 'rotation, length 5, shift 2 (seed 001)', args: ['rotate'],
     metric: 'exact_match', target: { metric: 'exact_match', op: '>=', value: 0.99, source: 'the seed experiment' },
   },
+  {
+    id: 'dates-attention', title: 'date formats -> ISO, Luong attention, 2,000 held-out dates', args: ['dates'],
+    quickArgs: ['dates', '--train-size', '5000', '--epochs', '6'],
+    metric: 'exact_match', target: { metric: 'exact_match', op: '>=', value: 0.995, source: 'TensorFlow.js\' date-conversion-attention example' },
+  },
+  {
+    id: 'dates-plain', title: 'date formats -> ISO, no attention (the same budget)', args: ['dates', '--attention', 'none'],
+    quickArgs: ['dates', '--attention', 'none', '--train-size', '5000', '--epochs', '6'],
+    metric: 'exact_match',
+  },
+  {
+    id: 'reverse-attention', title: 'reversal of 30 letters, Luong attention', args: ['reverse'],
+    quickArgs: ['reverse', '--length', '12', '--train-size', '4000', '--epochs', '6'],
+    metric: 'exact_match', target: { metric: 'exact_match', op: '>=', value: 0.99, source: 'attention solves reversal by position' },
+  },
+  {
+    id: 'reverse-plain', title: 'reversal of 30 letters, no attention (the same budget)', args: ['reverse', '--attention', 'none'],
+    quickArgs: ['reverse', '--attention', 'none', '--length', '12', '--train-size', '4000', '--epochs', '6'],
+    metric: 'exact_match',
+  },
 ];
 
 export interface ExperimentOptions {

@@ -35,6 +35,8 @@ Examples:
   webrnn train sin-cos --cell rnn              seed 002: SimpleRNN(10), 80 epochs, validation split 0.2
   webrnn train addition --reverse --json       seed 001 with reversed input; metrics as JSON on stdout
   webrnn predict --model webrnn-out/addition 12+34 7+8
+  webrnn train dates                           dates in 8 formats -> ISO, with attention
+  webrnn predict --model webrnn-out/dates --beam-width 4 "Sat, 13 Nov 2021"
 
 Run 'webrnn train --help' for every task and option.
 Exit status: 0 done, 1 failed while running (e.g. no WebGPU adapter), 2 bad command line.
@@ -49,10 +51,10 @@ export function commandHelp(command: CommandName): string {
 Trains the task's model with its seed's configuration (options override it), with a progress bar on
 stderr, then prints the metrics, saves the model (model.json, weights.bin) with task.json, and writes
 SVG plots into --out: loss.svg, and prediction.svg (function tasks), closed-loop.svg (damped) or
-accuracy.svg (addition, rotate; exact match and per-position accuracy on the test set after each epoch).
+accuracy.svg (addition, rotate, reverse, dates; exact match and per-position accuracy on the test set after each epoch).
 
 Metrics: function tasks: greedy decode MSE over every window (the decoder fed its own outputs);
-damped: closed-loop MSE over the generated steps; addition, rotate: exact-match, per-position and
+damped: closed-loop MSE over the generated steps; character tasks: exact-match, per-position and
 character accuracy on the test questions.
 
 Tasks:
@@ -103,6 +105,7 @@ Loads a model written by 'webrnn train' and decodes with it:
                            greedy-decoded curve of each window against the correct one
   damped                   input: steps to generate in closed loop (default: the rest of the series)
   addition, rotate         input: questions ('12+34', '12345'); default: ten test questions
+  reverse, dates           input: questions ('abc...', 'Sat, 13 Nov 2021'); default: ten test questions
 
 Options:
 ${optionHelp('predict')}

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, type GpuContext, type ModelManifest, type Seq2Seq, type SequenceModel } from '../index.js';
 import { UsageError } from './args.js';
+import { DATE_FORMATS, parseDateQuestion } from '../tasks/characters.js';
 import { closedLoop, compareAnswers, decodeWindows, generateAnswers, meanSquaredError } from './evaluate.js';
 import { closedLoopChart, predictionChart, writeSvg } from './plots.js';
 import { formatNumber, formatPercent } from './progress.js';
@@ -114,6 +115,12 @@ function checkInputs(settings: TrainSettings, inputs: string[], windows?: number
     if (inputs.length > 1 || (inputs.length === 1 && (!/^\d+$/.test(inputs[0]) || Number(inputs[0]) < 1 || Number(inputs[0]) > 100_000))) {
       throw new UsageError(`${settings.task}: the input is one number of steps to generate (1-100000), got '${inputs.join(' ')}'`, 'predict');
     }
+  } else if (settings.task === 'reverse') {
+    for (const input of inputs) if (!new RegExp(`^[a-z]{${settings.length}}$`).test(input)) throw new UsageError(`reverse: a question is ${settings.length} lowercase letters; got '${input}'`, 'predict');
+  } else if (settings.task === 'dates') {
+    for (const input of inputs) {
+      if (parseDateQuestion(input) === undefined) throw new UsageError(`dates: a question is a date of 1950-2049 written as ${DATE_FORMATS.map((f) => `'${f(new Date(Date.UTC(2021, 10, 13)))}'`).join(', ')}; got '${input}'`, 'predict');
+    }
   } else {
     const pattern = settings.task === 'addition' ? new RegExp(`^\\d{1,${settings.digits}}\\+\\d{1,${settings.digits}}$`) : new RegExp(`^\\d{${settings.length}}$`);
     const form = settings.task === 'addition' ? `a+b with 1-${settings.digits} digit numbers, e.g. '${'4'.repeat(settings.digits!)}+7'` : `${settings.length} digits, e.g. '${'1234567890'.slice(0, settings.length)}'`;
@@ -126,6 +133,8 @@ function answerOf(settings: TrainSettings, question: string): string {
     const [a, b] = question.split('+').map(Number);
     return String(a + b);
   }
+  if (settings.task === 'reverse') return [...question].reverse().join('');
+  if (settings.task === 'dates') return parseDateQuestion(question)!;
   const length = question.length;
   const s = ((settings.shift! % length) + length) % length;
   return question.slice(length - s) + question.slice(0, length - s);

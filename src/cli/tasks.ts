@@ -9,10 +9,11 @@ import {
   linspace, nextStepWindows, Seq2Seq, SequenceModel, translationWindows,
   type CellType, type FlatSequences, type GpuContext, type OptimizerName, type TranslationWindows,
 } from '../index.js';
-import { additionTask, rotationTask, type CharacterTask, type Vocabulary } from '../tasks/characters.js';
+import type { AttentionKind } from '../models/recurrent-spec.js';
+import { additionTask, datesTask, reversalTask, rotationTask, type CharacterTask, type Vocabulary } from '../tasks/characters.js';
 import { choiceOption, intOption, numberOption, UsageError, type OptionValues } from './args.js';
 
-export type TaskName = 'sin-cos' | 'exp-sin' | 'sqrt' | 'damped' | 'addition' | 'rotate';
+export type TaskName = 'sin-cos' | 'exp-sin' | 'sqrt' | 'damped' | 'addition' | 'rotate' | 'reverse' | 'dates';
 export type TaskKind = 'function' | 'next-step' | 'characters';
 export type CellName = 'lstm' | 'gru' | 'rnn';
 export type LrSchedule = 'constant' | 'cosine';
@@ -20,6 +21,7 @@ export type LrSchedule = 'constant' | 'cosine';
 export const CELLS: readonly CellName[] = ['lstm', 'gru', 'rnn'];
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
 export const LR_SCHEDULES: readonly LrSchedule[] = ['constant', 'cosine'];
+export const ATTENTION_KINDS: readonly AttentionKind[] = ['none', 'luong', 'bahdanau'];
 
 /** Everything a training run needs; written to task.json so `predict` can rebuild the data. */
 export interface TrainSettings {
@@ -51,6 +53,8 @@ export interface TrainSettings {
   trainSize?: number;
   testSize?: number;
   embedding?: number;
+  /** Character tasks: the decoder's attention over the encoder's outputs. */
+  attention?: AttentionKind;
 }
 
 type Defaults = Omit<TrainSettings, 'task' | 'cell' | 'lrSchedule'> & { lrSchedule?: LrSchedule };
@@ -77,7 +81,7 @@ export const COMMON_TRAIN_OPTIONS = [
 ] as const;
 
 const PI = Math.PI;
-const characterOptions = ['reverse', 'train-size', 'test-size', 'embedding'] as const;
+const characterOptions = ['reverse', 'train-size', 'test-size', 'embedding', 'attention'] as const;
 
 /** Training / test sizes: the seed's 5,000 / 500 when there are enough distinct questions, else 80% / 20% of them. */
 function characterSizes(possible: number, train: number, test: number): { trainSize: number; testSize: number } {
@@ -194,6 +198,35 @@ export const TASKS: readonly TaskDefinition[] = [
       };
     },
   },
+  {
+    name: 'reverse',
+    kind: 'characters',
+    summary: "reverse letter strings: 'abcde' -> 'edcba' (length 30), token seq2seq with attention",
+    help: [
+      'strings of 30 lowercase letters, 10,000 training / 1,000 test, embedding 32, LSTM(128), batch 64, 12 epochs,',
+      'adam at 0.005, cosine decay, gradients clipped to norm 1; --attention luong (default), bahdanau or none',
+    ],
+    options: ['length', 'train-size', 'test-size', 'embedding', 'attention'],
+    defaults: (_cell, values) => ({
+      units: 128, epochs: 12, batch: 64, optimizer: 'adam', lr: 0.005, lrSchedule: 'cosine', clipNorm: 1, validationSplit: 0, seed: 0,
+      length: intOption(values, 'length', 1, 64) ?? 30, embedding: 32, attention: 'luong', trainSize: 10_000, testSize: 1_000,
+    }),
+  },
+  {
+    name: 'dates',
+    kind: 'characters',
+    summary: "date formats -> ISO: 'Sat, 13 Nov 2021', '11/13/21', 'November 13, 2021' -> '2021-11-13', token seq2seq with attention",
+    help: [
+      'dates of 1950-2049 in 8 formats, 20,000 training / 2,000 test (no question in both), embedding 32, LSTM(64),',
+      'batch 64, 10 epochs, adam at 0.005, cosine decay, gradients clipped to norm 1; --attention luong (default),',
+      'bahdanau or none',
+    ],
+    options: ['train-size', 'test-size', 'embedding', 'attention'],
+    defaults: () => ({
+      units: 64, epochs: 10, batch: 64, optimizer: 'adam', lr: 0.005, lrSchedule: 'cosine', clipNorm: 1, validationSplit: 0, seed: 0,
+      embedding: 32, attention: 'luong', trainSize: 20_000, testSize: 2_000,
+    }),
+  },
 ];
 
 export const TASK_NAMES = TASKS.map((t) => t.name);
@@ -238,10 +271,11 @@ export function resolveSettings(taskName: string | undefined, values: OptionValu
   set('trainSize', intOption(values, 'train-size', 1));
   set('testSize', intOption(values, 'test-size', 1));
   set('embedding', intOption(values, 'embedding', 1, 1024));
+  set('attention', choiceOption(values, 'attention', ATTENTION_KINDS));
   if (values.reverse) settings.reverse = true;
 
   if (task.kind === 'characters') {
-    const possible = task.name === 'addition' ? 10 ** (2 * settings.digits!) : 10 ** settings.length!;
+    const possible = task.name === 'addition' ? 10 ** (2 * settings.digits!) : task.name === 'reverse' ? 26 ** settings.length! : task.name === 'dates' ? 36_524 * 8 : 10 ** settings.length!;
     if (settings.trainSize! + settings.testSize! > possible) {
       throw new UsageError(`${task.name}: --train-size ${settings.trainSize} + --test-size ${settings.testSize} is more than the ${possible} distinct questions`, 'train');
     }
@@ -291,9 +325,12 @@ export function buildData(settings: TrainSettings): TaskData {
     const windows = nextStepWindows(series, settings.steps!);
     return { kind: 'next-step', grid, series, x: windows.x, y: windows.y, count: windows.count, steps: settings.steps! };
   }
-  const make = (count: number, seed: number, exclude?: ReadonlySet<string>) => settings.task === 'addition'
-    ? additionTask({ digits: settings.digits!, count, reverse: settings.reverse, seed, exclude })
-    : rotationTask({ length: settings.length!, shift: settings.shift!, count, reverse: settings.reverse, seed, exclude });
+  const make = (count: number, seed: number, exclude?: ReadonlySet<string>) => {
+    if (settings.task === 'addition') return additionTask({ digits: settings.digits!, count, reverse: settings.reverse, seed, exclude });
+    if (settings.task === 'reverse') return reversalTask({ length: settings.length!, count, seed, exclude });
+    if (settings.task === 'dates') return datesTask({ count, seed, exclude });
+    return rotationTask({ length: settings.length!, shift: settings.shift!, count, reverse: settings.reverse, seed, exclude });
+  };
   const train = make(settings.trainSize!, settings.seed * 2 + 1);
   const test = make(settings.testSize!, settings.seed * 2 + 2, new Set(train.questions));
   return { kind: 'characters', train, test, vocabulary: train.vocabulary };
@@ -309,7 +346,7 @@ export function buildModel(ctx: GpuContext, settings: TrainSettings, data: TaskD
   if (data.kind === 'next-step') return new SequenceModel(ctx, { inputSize: 1, layers, head: { units: 1 }, seed: settings.seed });
   const vocabSize = data.vocabulary.size;
   const branch = { vocabSize, embeddingDim: settings.embedding!, layers };
-  return new Seq2Seq(ctx, { encoder: branch, decoder: branch, head: { units: vocabSize, activation: 'softmax' }, seed: settings.seed });
+  return new Seq2Seq(ctx, { encoder: branch, decoder: branch, head: { units: vocabSize, activation: 'softmax' }, attention: settings.attention ?? 'none', seed: settings.seed });
 }
 
 /** Loss and optimizer of a run. */
@@ -331,6 +368,9 @@ export function describeSettings(settings: TrainSettings): string {
   if (task.kind === 'next-step') parts.push(`${settings.points} points, ${settings.steps}-step windows`);
   if (settings.task === 'addition') parts.push(`${settings.digits}-digit`, `${settings.trainSize} train / ${settings.testSize} test`, `embedding ${settings.embedding}`);
   if (settings.task === 'rotate') parts.push(`length ${settings.length}, shift ${settings.shift}`, `${settings.trainSize} train / ${settings.testSize} test`, `embedding ${settings.embedding}`);
+  if (settings.task === 'reverse') parts.push(`length ${settings.length}`, `${settings.trainSize} train / ${settings.testSize} test`, `embedding ${settings.embedding}`);
+  if (settings.task === 'dates') parts.push(`${settings.trainSize} train / ${settings.testSize} test`, `embedding ${settings.embedding}`);
+  if (settings.attention && settings.attention !== 'none') parts.push(`${settings.attention} attention`);
   if (settings.reverse) parts.push('reversed input');
   parts.push(`batch ${settings.batch}`, `${settings.epochs} epochs`, `${settings.optimizer}${settings.lr !== undefined ? ` lr ${settings.lr}` : ''}${settings.lrSchedule === 'cosine' ? ' (cosine decay)' : ''}`);
   if (settings.clipNorm !== undefined) parts.push(`clip norm ${settings.clipNorm}`);

@@ -150,3 +150,93 @@ export function rotationTask(options: RotationOptions): CharacterTask {
   }
   return build(vocabulary, questions, answers, length, length, options.reverse ?? false);
 }
+
+export interface ReversalOptions {
+  length: number;
+  count: number;
+  seed?: number;
+  exclude?: ReadonlySet<string>;
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/** Strings of `length` lowercase letters reversed ('abc' -> 'cba'); unique questions. */
+export function reversalTask(options: ReversalOptions): CharacterTask {
+  const { length, count } = options;
+  const vocabulary = new Vocabulary(LETTERS);
+  const random = seededRandom(options.seed ?? 0);
+  if (count > 26 ** length - (options.exclude?.size ?? 0)) throw new RangeError(`reversalTask: not enough distinct strings of length ${length}`);
+  const seen = new Set<string>(options.exclude ?? []);
+  const questions: string[] = [];
+  while (questions.length < count) {
+    let q = '';
+    for (let i = 0; i < length; i++) q += LETTERS[Math.floor(random() * 26)];
+    if (seen.has(q)) continue;
+    seen.add(q);
+    questions.push(q);
+  }
+  return build(vocabulary, questions, questions.map((q) => [...q].reverse().join('')), length, length, false);
+}
+
+export interface DateOptions {
+  count: number;
+  seed?: number;
+  exclude?: ReadonlySet<string>;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** The ways a date is written (the date-conversion-attention example's kinds), for a UTC date. */
+export const DATE_FORMATS: readonly ((d: Date) => string)[] = [
+  (d) => `${DAYS[d.getUTCDay()].slice(0, 3)}, ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()].slice(0, 3)} ${d.getUTCFullYear()}`, // Sat, 13 Nov 2021
+  (d) => `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${pad2(d.getUTCFullYear() % 100)}`, // 11/13/21
+  (d) => `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}`, // November 13, 2021
+  (d) => `${pad2(d.getUTCMonth() + 1)}/${pad2(d.getUTCDate())}/${d.getUTCFullYear()}`, // 11/13/2021
+  (d) => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`, // 13 November 2021
+  (d) => `${pad2(d.getUTCDate())}.${pad2(d.getUTCMonth() + 1)}.${d.getUTCFullYear()}`, // 13.11.2021
+  (d) => `${MONTHS[d.getUTCMonth()].slice(0, 3).toUpperCase()} ${pad2(d.getUTCDate())}, ${pad2(d.getUTCFullYear() % 100)}`, // NOV 13, 21
+  (d) => `${DAYS[d.getUTCDay()]}, ${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}`, // Saturday, November 13, 2021
+];
+
+/** The ISO form of a date, the task's answer: '2021-11-13'. */
+export const isoDate = (d: Date) => `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+
+/** The first and last day dates are drawn from (two-digit years read as 1950-2049). */
+const FIRST_DAY = Date.UTC(1950, 0, 1);
+const LAST_DAY = Date.UTC(2049, 11, 31);
+const DAY = 86_400_000;
+
+/** The date a question (in any of DATE_FORMATS) writes, as its ISO form; undefined when it is none of them. */
+export function parseDateQuestion(question: string): string | undefined {
+  for (let t = FIRST_DAY; t <= LAST_DAY; t += DAY) {
+    const d = new Date(t);
+    if (DATE_FORMATS.some((f) => f(d) === question)) return isoDate(d);
+  }
+  return undefined;
+}
+
+const DATE_CHARACTERS = [...new Set([...MONTHS, ...DAYS].join('') + MONTHS.join('').toUpperCase() + '0123456789-/,. ')].join('');
+
+/** Dates between 1950 and 2049 in one of DATE_FORMATS -> 'YYYY-MM-DD'; unique questions. */
+export function datesTask(options: DateOptions): CharacterTask {
+  // Its own padding, start and end tokens: spaces and dots are part of the questions.
+  const vocabulary = new Vocabulary(DATE_CHARACTERS, '#', '^', '$');
+  const random = seededRandom(options.seed ?? 0);
+  const days = (LAST_DAY - FIRST_DAY) / DAY + 1;
+  if (options.count > days * DATE_FORMATS.length - (options.exclude?.size ?? 0)) throw new RangeError('datesTask: not enough distinct dates');
+  const seen = new Set<string>(options.exclude ?? []);
+  const questions: string[] = [];
+  const answers: string[] = [];
+  while (questions.length < options.count) {
+    const d = new Date(FIRST_DAY + Math.floor(random() * days) * DAY);
+    const question = DATE_FORMATS[Math.floor(random() * DATE_FORMATS.length)](d);
+    if (seen.has(question)) continue;
+    seen.add(question);
+    questions.push(question);
+    answers.push(isoDate(d));
+  }
+  const longest = Math.max(...[new Date(Date.UTC(2021, 8, 29))].flatMap((d) => DATE_FORMATS.map((f) => f(d).length)));
+  return build(vocabulary, questions, answers, longest, 10, false);
+}

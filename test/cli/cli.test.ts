@@ -63,7 +63,7 @@ describe('webrnn command line', () => {
   it('--help documents every command, task and option', async () => {
     const main = await webrnn(['--help']);
     expect(main.code).toBe(0);
-    for (const task of ['sin-cos', 'exp-sin', 'sqrt', 'damped', 'addition', 'rotate']) expect(main.stdout).toContain(task);
+    for (const task of ['sin-cos', 'exp-sin', 'sqrt', 'damped', 'addition', 'rotate', 'reverse', 'dates']) expect(main.stdout).toContain(task);
     for (const command of ['train', 'predict', 'experiments']) expect(main.stdout).toContain(`webrnn ${command}`);
 
     const train = await webrnn(['train', '--help']);
@@ -160,6 +160,34 @@ describe('webrnn command line', () => {
       const bad = await webrnn(['predict', '--model', out, '76']);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/window index in \[0, 75\]/);
+    });
+  });
+
+  describe('dates with attention, a tiny run', () => {
+    let out: string;
+    let result: Record<string, any>;
+
+    beforeAll(async () => {
+      out = join(work, 'dates');
+      result = json(await webrnn(['train', 'dates', '--train-size', '300', '--test-size', '40', '--epochs', '1', '--units', '16', '--embedding', '8', '--json', '--out', out]));
+    });
+
+    it('trains a Luong-attention seq2seq by default and reports exact match on held-out dates', () => {
+      expect(result.settings).toMatchObject({ task: 'dates', attention: 'luong', trainSize: 300, testSize: 40, units: 16 });
+      expect(result.metrics.test_size).toBe(40);
+      expect(result.metrics.exact_match).toBeGreaterThanOrEqual(0);
+      expect(result.metrics.per_position).toHaveLength(10); // 'YYYY-MM-DD'
+    });
+
+    it('predict answers dates in any of the formats, and names the formats for anything else', async () => {
+      const run = json(await webrnn(['predict', '--model', out, '--json', 'Sat, 13 Nov 2021', '11/13/21']));
+      expect(run.predictions.map((p: { expected: string }) => p.expected)).toEqual(['2021-11-13', '2021-11-13']);
+      const bad = await webrnn(['predict', '--model', out, '13th of November']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/dates: a question is a date of 1950-2049 written as 'Sat, 13 Nov 2021', '11\/13\/21'/);
+      const none = await webrnn(['train', 'reverse', '--attention', 'sideways']);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/--attention must be one of none, luong, bahdanau/);
     });
   });
 

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { linspace, nextStepWindows, translationWindows } from '../../src/index.js';
-import { Vocabulary, additionTask, rotationTask } from '../../src/tasks/characters.js';
+import { DATE_FORMATS, Vocabulary, additionTask, datesTask, parseDateQuestion, reversalTask, rotationTask } from '../../src/tasks/characters.js';
 
 describe('task data', () => {
   it('sin -> cos windows as seed 000: 76 windows of 24, decoder input = target shifted right with a leading 0', () => {
@@ -58,5 +58,38 @@ describe('task data', () => {
     task.questions.forEach((q, i) => expect(task.answers[i]).toBe(q.slice(5) + q.slice(0, 5)));
     const five = rotationTask({ length: 5, shift: 2, count: 10, seed: 1 });
     expect(five.answers[0]).toBe(five.questions[0].slice(3) + five.questions[0].slice(0, 3));
+  });
+
+  it("reversal of letter strings: 'abc' -> 'cba', unique, a test set apart from training", () => {
+    const train = reversalTask({ length: 30, count: 200, seed: 1 });
+    const test = reversalTask({ length: 30, count: 50, seed: 2, exclude: new Set(train.questions) });
+    expect(train.questions.every((q) => /^[a-z]{30}$/.test(q))).toBe(true);
+    train.questions.forEach((q, i) => expect(train.answers[i]).toBe([...q].reverse().join('')));
+    expect(new Set(train.questions).size).toBe(200);
+    expect(test.questions.some((q) => train.questions.includes(q))).toBe(false);
+    expect(train.sourceLength).toBe(30);
+    expect(train.targetLength).toBe(31);
+  });
+
+  it('dates in 8 formats -> ISO, as the date-conversion-attention example', () => {
+    const d = new Date(Date.UTC(2021, 10, 13));
+    expect(DATE_FORMATS.map((f) => f(d))).toEqual([
+      'Sat, 13 Nov 2021', '11/13/21', 'November 13, 2021', '11/13/2021', '13 November 2021', '13.11.2021', 'NOV 13, 21', 'Saturday, November 13, 2021',
+    ]);
+    const task = datesTask({ count: 300, seed: 4 });
+    // Every answer is the date its question writes: parsed back independently of how it was made.
+    task.questions.forEach((q, i) => {
+      expect(task.answers[i]).toMatch(/^(19[5-9]\d|20[0-4]\d)-\d\d-\d\d$/);
+      if (i < 40) expect(parseDateQuestion(q), q).toBe(task.answers[i]);
+    });
+    expect(parseDateQuestion('Sat, 13 Nov 2021')).toBe('2021-11-13');
+    expect(parseDateQuestion('1/1/50')).toBe('1950-01-01');
+    expect(parseDateQuestion('1/1/49')).toBe('2049-01-01');
+    expect(parseDateQuestion('Fri, 13 Nov 2021')).toBeUndefined(); // the 13th was a Saturday
+    expect(task.sourceLength).toBe(29);
+    expect(task.targetLength).toBe(11);
+    // Spaces and dots are characters of the questions: padding, start and end are other tokens.
+    expect(task.vocabulary.decode(task.vocabulary.encode('13.11.2021 ', 12))).toBe('13.11.2021 ');
+    expect(new Set(task.questions).size).toBe(300);
   });
 });
