@@ -69,8 +69,14 @@ export async function scoreCharacters(model: Seq2Seq, task: CharacterTask): Prom
 
 /** Decoded answers for encoded questions [N, sourceLength]: greedy, or the best of a beam search of `beamWidth` beams. */
 export async function generateAnswers(model: Seq2Seq, vocabulary: Vocabulary, source: number[][], maxLength: number, beamWidth?: number): Promise<string[]> {
-  const { data } = await model.generate(source, { maxLength, startToken: vocabulary.startId, endToken: vocabulary.endId, beamWidth });
-  return source.map((_, i) => vocabulary.decode(data.subarray(i * maxLength, (i + 1) * maxLength)));
+  return (await generateWithAttention(model, vocabulary, source, maxLength, beamWidth)).answers;
+}
+
+/** As generateAnswers, and with a greedy decode of a model with attention each answer's weights [maxLength, sourceLength]. */
+export async function generateWithAttention(model: Seq2Seq, vocabulary: Vocabulary, source: number[][], maxLength: number, beamWidth?: number): Promise<{ answers: string[]; attention?: Float32Array }> {
+  const returnAttention = beamWidth === undefined && (model.config.attention ?? 'none') !== 'none';
+  const { data, attention } = await model.generate(source, { maxLength, startToken: vocabulary.startId, endToken: vocabulary.endId, beamWidth, ...(returnAttention ? { returnAttention } : {}) });
+  return { answers: source.map((_, i) => vocabulary.decode(data.subarray(i * maxLength, (i + 1) * maxLength))), attention: attention?.data };
 }
 
 export function compareAnswers(predictions: string[], answers: string[], positions: number): CharacterScores {

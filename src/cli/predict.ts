@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { loadModel, type GpuContext, type ModelManifest, type Seq2Seq, type SequenceModel } from '../index.js';
 import { UsageError } from './args.js';
 import { DATE_FORMATS, parseDateQuestion } from '../tasks/characters.js';
-import { closedLoop, compareAnswers, decodeWindows, generateAnswers, meanSquaredError } from './evaluate.js';
+import { closedLoop, compareAnswers, decodeWindows, generateWithAttention, meanSquaredError } from './evaluate.js';
+import { heatmap } from '../plot/heatmap.js';
 import { closedLoopChart, predictionChart, writeSvg } from './plots.js';
 import { formatNumber, formatPercent } from './progress.js';
 import { buildData, cellLabel, taskOf, type TrainSettings } from './tasks.js';
@@ -91,14 +92,30 @@ export async function predict(gpu: () => Promise<GpuContext>, dir: string, input
       const ids = vocabulary.encode(q, test.sourceLength);
       return settings.reverse ? ids.reverse() : ids;
     });
-    const answers = await generateAnswers(model as Seq2Seq, vocabulary, source, test.targetLength, beamWidth);
+    const { answers, attention } = await generateWithAttention(model as Seq2Seq, vocabulary, source, test.targetLength, beamWidth);
     const scores = compareAnswers(answers, expected, test.targetLength - 1);
     const width = Math.max(...questions.map((q) => q.length));
     const lines = questions.map((q, i) => `${q.padStart(width)} -> ${answers[i].padEnd(test.targetLength - 1)}  ${answers[i] === expected[i] ? 'ok' : `wrong (${expected[i]})`}`);
     lines.push(`exact match ${formatPercent(scores.exactMatch)} of ${questions.length}${beamWidth ? `, beam search of width ${beamWidth}` : ', greedy decoding'}`);
+    // The first question's alignment: which source characters each answer character attended to.
+    let plot: string | undefined;
+    if (attention) {
+      const T = test.targetLength;
+      const S = test.sourceLength;
+      const answerRows = [...answers[0], vocabulary.end].slice(0, T);
+      const sourceChars = source[0].map((id) => vocabulary.tokens[id]);
+      plot = writeSvg(out, 'attention.svg', heatmap({
+        title: `${settings.task}: attention of each answer character over '${questions[0]}'`, rows: answerRows, columns: sourceChars,
+        values: attention.subarray(0, answerRows.length * S), rowLabel: 'answer', columnLabel: 'question (encoder input)',
+      }));
+      lines.push(`attention plot: ${join(out, plot)}`);
+    }
     return {
       text: lines.join('\n'),
-      json: { task: settings.task, predictions: questions.map((q, i) => ({ question: q, answer: answers[i], expected: expected[i], correct: answers[i] === expected[i] })), exact_match: scores.exactMatch, beam_width: beamWidth ?? null },
+      json: {
+        task: settings.task, predictions: questions.map((q, i) => ({ question: q, answer: answers[i], expected: expected[i], correct: answers[i] === expected[i] })),
+        exact_match: scores.exactMatch, beam_width: beamWidth ?? null, ...(plot ? { attention_plot: join(out, plot) } : {}),
+      },
     };
   } finally {
     model.dispose();

@@ -15,7 +15,7 @@ import { GraphTraining, sparseTarget, type LossSpec, type MetricSpec } from '../
 import { BaseModel, METRIC_SLOT, type CompileOptions, type Dataset, type LossName, type LossOption, type TrainingPlans, type WeightOwner } from './base-model.js';
 import { timeMajorBatch, type SequenceSet } from './data.js';
 import type { SamplingOptions } from '../kernels/sampling-options.js';
-import type { DecodeChain, DecodeOptions } from '../plan/decode-plan.js';
+import type { DecodeChain, DecodeOptions, DecodeResult } from '../plan/decode-plan.js';
 import { Graph } from './graph.js';
 
 /** A functional model: its input tensors (from input()) and the output tensors they lead to. */
@@ -116,7 +116,7 @@ export abstract class GraphModel extends BaseModel {
    */
   protected async decode(
     chain: DecodeChain, prime: SequenceSet, options: Omit<DecodeOptions, 'batch' | 'primeSteps'>, signal?: AbortSignal, sampling?: SamplingOptions,
-  ): Promise<Float32Array | Int32Array> {
+  ): Promise<DecodeResult> {
     this.assertLive();
     signal?.throwIfAborted();
     if (!Number.isInteger(options.outputSteps) || options.outputSteps < 1) {

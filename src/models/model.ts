@@ -127,7 +127,7 @@ export class Model extends GraphModel {
     const { generationChain, generationRequest } = await import('./text-generation.js');
     this.generation ??= generationChain(this.ctx, this.registry, this.graph, `Model '${this.name}'`);
     const { set, decode, sampling } = generationRequest(this.generation, prompt, options);
-    const data = (await this.decode(this.generation.chain, set, decode, options.signal, sampling)) as Int32Array;
+    const data = (await this.decode(this.generation.chain, set, decode, options.signal, sampling)).data as Int32Array;
     return { data, shape: [set.count, options.steps] };
   }
 

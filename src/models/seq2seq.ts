@@ -84,7 +84,7 @@ export class Seq2Seq extends RecurrentModel {
       throw new ShapeError(`predict: the head gives ${this.parts.head.units} values per step but the decoder takes ${decoder.inputFeatures}; they must match to feed outputs back`);
     }
     const source = this.parts.encoder!.sequences(encoderInput, 'predict encoder input');
-    const data = (await this.decode(this.chain, source, { outputSteps: options?.steps, mode: 'seq2seq', strategy: options.strategy }, options.signal)) as Float32Array;
+    const data = (await this.decode(this.chain, source, { outputSteps: options?.steps, mode: 'seq2seq', strategy: options.strategy }, options.signal)).data as Float32Array;
     return { data, shape: [source.count, options.steps, this.parts.head.units] };
   }
 
@@ -115,9 +115,12 @@ export class Seq2Seq extends RecurrentModel {
     const source = this.parts.encoder!.sequences(encoderInput, 'generate encoder input');
     if (options.beamWidth !== undefined || options.lengthPenalty !== undefined) return this.beamSearch(source, options);
     const sampling = options.sampling && { ...options.sampling, seed: options.sampling.seed ?? Math.floor(Math.random() * 2 ** 32) };
-    const data = (await this.decode(this.chain, source, {
+    const result = await this.decode(this.chain, source, {
       outputSteps: options.maxLength, mode: 'seq2seq', startToken: options.startToken, endToken: options.endToken ?? -1, strategy: options.strategy,
-    }, options.signal, sampling)) as Int32Array;
-    return { data, shape: [source.count, options.maxLength] };
+      ...(options.returnAttention ? { returnAttention: true } : {}),
+    }, options.signal, sampling);
+    const shape: [number, number] = [source.count, options.maxLength];
+    if (!result.attention) return { data: result.data as Int32Array, shape };
+    return { data: result.data as Int32Array, shape, attention: { data: result.attention, shape: [...shape, source.steps] } };
   }
 }

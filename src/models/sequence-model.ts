@@ -75,7 +75,7 @@ export class SequenceModel extends RecurrentModel {
       throw new ShapeError("generate: strategy 'loop' decodes by carrying the state; mode 'window' re-reads each window instead");
     }
     const set = decoder.sequences(prime, 'generate prime');
-    const data = (await this.decode(this.chain, set, { outputSteps: options?.steps, mode, strategy: options.strategy }, options.signal)) as Float32Array;
+    const data = (await this.decode(this.chain, set, { outputSteps: options?.steps, mode, strategy: options.strategy }, options.signal)).data as Float32Array;
     return { data, shape: [set.count, options.steps, this.parts.head.units] };
   }
 }

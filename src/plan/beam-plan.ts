@@ -36,6 +36,8 @@ export interface GenerateOptions {
   beamWidth?: number;
   /** Beam search: GNMT's length penalty alpha (>= 0, default 0: hypotheses rank by their summed log-probability). */
   lengthPenalty?: number;
+  /** With attention, greedy or sampled: read back each step's attention weights over the source steps too. */
+  returnAttention?: boolean;
 }
 
 /** What Seq2Seq.generate returns. */
@@ -44,6 +46,13 @@ export interface GenerateResult {
   data: Int32Array;
   /** [N, maxLength]. */
   shape: [number, number];
+  /** With returnAttention: each step's attention weights over the source steps [N, maxLength, source steps] (the alignment). */
+  attention?: {
+    /** Batch-major weights, each step's summing to 1 over the source steps. */
+    data: Float32Array;
+    /** [N, maxLength, source steps]. */
+    shape: [number, number, number];
+  };
   /** With beamWidth: every beam of every question, best first. */
   beams?: {
     /** Token ids [N, beamWidth, maxLength]; after a hypothesis' end token, the end token. */
@@ -63,6 +72,7 @@ export type BeamRequest = GenerateOptions;
 /** A beam plan's options from generate's, checked (the head's activation: log-softmax needs logits). */
 export function beamOptions(questions: number, primeSteps: number, request: BeamRequest, headActivation: string): BeamOptions {
   if (request.sampling) throw new ShapeError('generate: beamWidth searches for the most probable tokens, sampling draws them; pass one of them');
+  if (request.returnAttention) throw new ShapeError('generate: returnAttention comes with greedy or sampled decoding, not with a beam search');
   if (request.strategy === 'loop') throw new ShapeError("generate: a beam search runs as a plan of steps; strategy 'loop' decodes greedily or by sampling");
   if (headActivation !== 'softmax' && headActivation !== 'linear') {
     throw new ShapeError(`generate: beam search scores tokens by the log-softmax of the head's logits; this head's activation is '${headActivation}', not 'softmax' or 'linear'`);

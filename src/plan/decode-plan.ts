@@ -27,7 +27,7 @@ import { gatherStep } from '../kernels/embedding.js';
 import type { Dense, DenseBuffers } from '../layers/dense.js';
 import type { Embedding } from '../layers/embedding.js';
 import type { RecurrentBuffers, RecurrentLayer } from '../layers/recurrent.js';
-import { Plan } from './plan.js';
+import { copyStep, Plan } from './plan.js';
 
 /** A chain of layers a decode runs: optional Embedding, then recurrent layers, over its input. */
 export interface DecodeBranch {
@@ -76,6 +76,7 @@ export async function attentionStepBuilder(ctx: GpuContext, chain: DecodeChain, 
   const shape = { batch, querySteps: 1, valueSteps: encodedSteps, dim: units, valueDim: units, score: attention.score, causal: false };
   return {
     joined,
+    weights,
     steps: async (label: string, query: GPUBuffer, encoded: GPUBuffer): Promise<Step[]> => [
       await attentionForwardStep(chain.registry, `${label}.attention`, shape, { query: { buffer: query, offset: 0 }, value: { buffer: encoded, offset: 0 } }, parameters, { out: context, weights }),
       await copyColumnsStep(chain.registry, `${label}.context`, batch, units, { buffer: context, stride: units, column: 0 }, { buffer: joined, stride: 2 * units, column: 0 }),
@@ -112,6 +113,14 @@ export interface DecodeOptions {
    * instead of taking the argmax, in either strategy.
    */
   sampling?: boolean;
+  /** With attention: read back each step's attention weights over the encoder's steps too (same readback). */
+  returnAttention?: boolean;
+}
+
+/** A decode's outputs, and with returnAttention each step's attention weights, batch-major [batch, steps, encoder steps]. */
+export interface DecodeResult {
+  data: Float32Array | Int32Array;
+  attention?: Float32Array;
 }
 
 /** A decoder layer's states, ping-ponged between two buffers (A, B) from step to step. */
@@ -220,6 +229,7 @@ export class DecodePlan {
   /** 'seq2seq' and 'continue': prime, then the decode loop (one dispatch) or a few dispatches per step. */
   private static async buildDecode(ctx: GpuContext, chain: DecodeChain, options: DecodeOptions, made: Allocations): Promise<DecodePlan> {
     const { batch, primeSteps, outputSteps, mode } = options;
+    if (options.returnAttention && !chain.attention) throw new ShapeError('generate: returnAttention needs a model with attention');
     const decoder = chain.decoder;
     const primeBranch = mode === 'seq2seq' ? chain.encoder! : decoder;
     const tokens = decoder.tokens;
@@ -271,7 +281,10 @@ export class DecodePlan {
     const alignment = ctx.limits.minStorageBufferOffsetAlignment;
     const slotStride = Math.ceil((slotValues * 4) / alignment) * alignment;
     const slotCount = outputSteps + 1;
-    const outputs = storage('decode.outputs', slotStride * slotCount);
+    // With returnAttention, each step's weights [B, Ts] follow the slots in the same buffer (one readback).
+    const attentionAt = slotStride * slotCount;
+    const attentionBytes = chain.attention && options.returnAttention ? outputSteps * batch * primeSteps * 4 : 0;
+    const outputs = storage('decode.outputs', attentionAt + attentionBytes);
     const slot = (s: number) => ({ buffer: outputs, offset: s * slotStride, size: slotValues * 4 });
     const headBuffers = head.createBuffers(batch);
     made.head = headBuffers;
@@ -326,6 +339,7 @@ export class DecodePlan {
       }
       if (attend) {
         steps.push(...(await attend.steps(`decode[${t}]`, x as GPUBuffer, encoded!)));
+        if (attentionBytes > 0) steps.push(copyStep(`decode.attention_weights[${t}]`, attend.weights, 0, outputs, attentionAt + t * batch * primeSteps * 4, batch * primeSteps * 4));
         x = attend.joined;
       }
       if (tokens) {
@@ -403,7 +417,7 @@ export class DecodePlan {
    * Uploads the priming batch (time-major) and the start inputs, runs the plan and reads every output
    * back, in one submit. Returns values batch-major: [batch, outputSteps, units] or [batch, outputSteps].
    */
-  async run(primeTimeMajor: Float32Array | Int32Array, sampling?: Uint32Array): Promise<Float32Array | Int32Array> {
+  async run(primeTimeMajor: Float32Array | Int32Array, sampling?: Uint32Array): Promise<DecodeResult> {
     const { batch, outputSteps, mode } = this.options;
     if ((sampling !== undefined) !== (this.sampling !== undefined)) throw new ShapeError('decode: a sampling plan runs with sampling words, a greedy one without');
     if (this.sampling) this.ctx.write(this.sampling, sampling!);
@@ -413,7 +427,7 @@ export class DecodePlan {
     if (this.fused) {
       const bytes = await this.plan.runAndRead(this.outputs, batch * outputSteps * (this.tokens ? 1 : this.chain.head.units) * 4);
       // The loop writes token ids as f32 (exact below 2^24).
-      return this.tokens ? Int32Array.from(new Float32Array(bytes)) : new Float32Array(bytes);
+      return { data: this.tokens ? Int32Array.from(new Float32Array(bytes)) : new Float32Array(bytes) };
     }
     if (mode === 'seq2seq') {
       const start = this.tokens ? new Int32Array(batch).fill(this.options.startToken ?? 0) : new Float32Array(batch * this.chain.head.units);
@@ -421,7 +435,10 @@ export class DecodePlan {
     }
     if (this.finished) this.ctx.write(this.finished, new Uint32Array(batch));
     const first = this.firstOutputSlot;
-    const bytes = await this.plan.runAndRead(this.outputs, this.slotStride * (first + outputSteps));
+    const attentionAt = this.slotStride * (outputSteps + 1);
+    const withAttention = this.options.returnAttention === true && this.chain.attention !== undefined;
+    const encoderSteps = this.options.primeSteps;
+    const bytes = await this.plan.runAndRead(this.outputs, withAttention ? this.outputs.size : this.slotStride * (first + outputSteps));
     const width = this.tokens ? 1 : this.chain.head.units;
     const out = this.tokens ? new Int32Array(batch * outputSteps) : new Float32Array(batch * outputSteps * width);
     for (let s = 0; s < outputSteps; s++) {
@@ -432,7 +449,13 @@ export class DecodePlan {
         for (let f = 0; f < width; f++) out[(b * outputSteps + s) * width + f] = slot[b * width + f];
       }
     }
-    return out;
+    if (!withAttention) return { data: out };
+    const steps = new Float32Array(bytes, attentionAt, outputSteps * batch * encoderSteps); // [steps, B, Ts]
+    const attention = new Float32Array(batch * outputSteps * encoderSteps);
+    for (let s = 0; s < outputSteps; s++) {
+      for (let b = 0; b < batch; b++) attention.set(steps.subarray((s * batch + b) * encoderSteps, (s * batch + b + 1) * encoderSteps), (b * outputSteps + s) * encoderSteps);
+    }
+    return { data: out, attention };
   }
 
   dispose(): void {

@@ -182,6 +182,9 @@ describe('webrnn command line', () => {
     it('predict answers dates in any of the formats, and names the formats for anything else', async () => {
       const run = json(await webrnn(['predict', '--model', out, '--json', 'Sat, 13 Nov 2021', '11/13/21']));
       expect(run.predictions.map((p: { expected: string }) => p.expected)).toEqual(['2021-11-13', '2021-11-13']);
+      // The first question's alignment, as an SVG heatmap: a cell per (answer character, question character).
+      expect(run.attention_plot).toBe(join(out, 'attention.svg'));
+      expect((readFileSync(run.attention_plot, 'utf8').match(/<rect x=/g) ?? []).length).toBe(11 * 29);
       const bad = await webrnn(['predict', '--model', out, '13th of November']);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/dates: a question is a date of 1950-2049 written as 'Sat, 13 Nov 2021', '11\/13\/21'/);

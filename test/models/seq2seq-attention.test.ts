@@ -81,6 +81,15 @@ describe('Seq2Seq with attention', () => {
     });
     expect(decided).toBeGreaterThanOrEqual(0.75 * B);
     await expect(m.generate(src, { maxLength: T, startToken: START, strategy: 'loop' })).rejects.toThrow(/without attention; use strategy 'step'/);
+    // The attention weights of the decode, read back with it: TF.js' softmax of the dot products, step by step.
+    const withWeights = await m.generate(src, { maxLength: T, startToken: START, returnAttention: true });
+    expect(Array.from(withWeights.data)).toEqual(Array.from(greedy.data));
+    expect(withWeights.attention!.shape).toEqual([B, T, Ts]);
+    const scoresModel = tf.model({ inputs: [sourceIn, targetIn], outputs: scores });
+    const decoderInputs = src.map((_, b) => [START, ...Array.from(greedy.data.subarray(b * T, b * T + T - 1))]);
+    const tfWeights = (scoresModel.predict([tf.tensor2d(src, [B, Ts]), tf.tensor2d(decoderInputs, [B, T])]) as tf.Tensor).dataSync();
+    const got = withWeights.attention!.data;
+    for (let n = 0; n < got.length; n++) expect(Math.abs(got[n] - tfWeights[n]), `weight ${n}`).toBeLessThan(1e-5);
   });
 
   it('bahdanau: trains (its learned scale too), decodes greedily as beam width 1, samples reproducibly, and beam search finds higher scores', async () => {
