@@ -5,7 +5,11 @@
 // zip) are reported apart. The WGSL ships minified with its reflection as tables made at build time, so
 // no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 143.0 kB minified, 45.2 kB gzip (142.9 /
+// The budget is what the package weighs today, to catch growth: 151.6 kB minified, 48.7 kB gzip (143.0 /
+// 45.2 before Seq2Seq's attention option: its graph is built in the constructor, so every app that makes
+// a Seq2Seq (this example) now carries the Attention, AdditiveAttention and Concatenate layer classes:
+// 8.5 kB, the largest part of them their runtimes (measured by reverting: 7.4 kB from the spec's imports,
+// 2.4 kB of it Concatenate); loading a layer's runtime on first use would take them out; 142.9 /
 // 45.2 before the Attention and AdditiveAttention layers, whose classes the `layers` factories keep in
 // every bundle: 0.1 kB, their kernels loaded with the first model that attends; 142.2 /
 // 44.9 before beam search and text generation from Keras-style models, whose entries (Seq2Seq.generate's
@@ -41,7 +45,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 143_000, gzip: 45_200 };
+const BUDGET = { minified: 151_600, gzip: 48_700 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {
