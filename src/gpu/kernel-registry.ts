@@ -320,6 +320,18 @@ export class KernelRegistry {
     return this.pipelines.size;
   }
 
+  /**
+   * The entries of `all` that `spec`'s entry point binds (reflection): a kernel family can offer one
+   * generic set of buffers to each of its entry points, and each takes what its code reads or writes.
+   */
+  async usedBindings<T>(spec: KernelSpec, all: Record<string, T | undefined>): Promise<Record<string, T>> {
+    const { info } = await this.program(spec.files);
+    const names = new Set(info.entries.get(spec.entry)?.bindings.map((b) => b.name));
+    const used: Record<string, T> = {};
+    for (const [name, value] of Object.entries(all)) if (value !== undefined && names.has(name)) used[name] = value;
+    return used;
+  }
+
   /** Compiles and reflects a program (cached). */
   program(files: readonly string[]): Promise<CompiledProgram> {
     const key = programKey(files);

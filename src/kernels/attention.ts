@@ -74,7 +74,7 @@ interface Prepared {
   bytes: Record<string, number>;
 }
 
-function prepare(label: string, shape: AttentionShape, inputs: AttentionInputs, parameters: AttentionParameters, extra: Partial<AttentionDims> = {}): Prepared {
+function prepare(label: string, shape: AttentionShape, inputs: AttentionInputs, parameters: AttentionParameters): Prepared {
   checkShape(label, shape);
   const { batch: B, querySteps: Tq, valueSteps: Tv, dim: D, valueDim: E } = shape;
   const query = checkRegion(label, 'query', inputs.query, Tq * B * D);
@@ -96,7 +96,7 @@ function prepare(label: string, shape: AttentionShape, inputs: AttentionInputs, 
       batch: B, tq: Tq, tv: Tv, dim: D, value_dim: E, flags,
       query_offset: inputs.query.offset, key_offset: (inputs.key ?? inputs.value).offset, value_offset: inputs.value.offset,
       q_mask_offset: inputs.queryMask?.offset ?? 0, v_mask_offset: inputs.valueMask?.offset ?? 0,
-      c_offset: parameters.c ?? 0, a_offset: parameters.a ?? 0, w_offset: parameters.w ?? 0, dquery_offset: 0, dkey_offset: 0, dvalue_offset: 0, ...extra,
+      c_offset: parameters.c ?? 0, a_offset: parameters.a ?? 0, w_offset: parameters.w ?? 0, dquery_offset: 0, dkey_offset: 0, dvalue_offset: 0,
     },
     buffers: {
       query: query.range, key: key.range, value: value.range, params: parameters.params,
@@ -109,17 +109,9 @@ function prepare(label: string, shape: AttentionShape, inputs: AttentionInputs, 
 /** Binds what an entry reads or writes: masks it does not have are placeholders. */
 async function step(registry: KernelRegistry, label: string, entry: string, p: Prepared, own: Record<string, GPUBuffer>, grid: [number, number, number]): Promise<Step> {
   const kernel = await registry.kernel<AttentionDims>(spec(entry));
-  const { info } = await registry.program(FILES);
-  const used = new Set(info.entries.get(entry)?.bindings.map((b) => b.name));
   const read = registry.context.placeholder('read');
-  const all: Record<string, GPUBuffer | Tensor> = { q_mask: read, v_mask: read, ...p.buffers, ...own };
-  const buffers: Record<string, GPUBuffer | Tensor> = {};
-  const bytes: Record<string, number> = {};
-  for (const [name, buffer] of Object.entries(all)) {
-    if (!used.has(name)) continue;
-    buffers[name] = buffer;
-    bytes[name] = p.bytes[name] ?? (buffer as GPUBuffer).size;
-  }
+  const buffers = await registry.usedBindings<GPUBuffer | Tensor>(spec(entry), { q_mask: read, v_mask: read, ...p.buffers, ...own });
+  const bytes = Object.fromEntries(Object.entries(buffers).map(([name, buffer]) => [name, p.bytes[name] ?? (buffer as GPUBuffer).size]));
   return kernel.step(label, buffers, grid, { dims: p.dims, bytes });
 }
 

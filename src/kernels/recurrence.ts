@@ -234,11 +234,7 @@ export function recurrentGradientOffset(cell: ResolvedCell, shape: RecurrenceSha
  * offered to every entry and every cell: each takes what its code reads or writes.
  */
 export async function usedBy(registry: KernelRegistry, cell: ResolvedCell, entry: string, all: Record<string, BufferRange | undefined>): Promise<Record<string, BufferRange>> {
-  const { info } = await registry.program(recurrenceFiles(cell.descriptor));
-  const names = new Set(info.entries.get(entry)?.bindings.map((b) => b.name));
-  const used: Record<string, BufferRange> = {};
-  for (const [name, range] of Object.entries(all)) if (range !== undefined && names.has(name)) used[name] = range;
-  return used;
+  return registry.usedBindings(spec(cell, entry), all);
 }
 
 /** Bytes each used binding must hold: its size for the shape, 4 for a placeholder. */
