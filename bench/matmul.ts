@@ -1,9 +1,10 @@
 // Matmul throughput on one adapter: GFLOP/s at 1024^3 (all transpose variants) and at the shapes the
-// recurrent layers use. Run by bench/run.ts once per driver; prints one JSON line.
+// recurrent layers use, for every matmul kernel the device can run (the one it gets first), the kernels
+// interleaved round by round so they see the same machine. Run by bench/run.ts once per driver; prints one
+// JSON line.
 
 import { parseArgs } from 'node:util';
-import { requestGpu, KernelRegistry, Tensor, Plan, matmulStep } from 'webrnn/advanced';
-import { time } from './timing.js';
+import { requestGpu, KernelRegistry, Tensor, Plan, matmulKernels, matmulStep } from 'webrnn/advanced';
 
 const { values } = parseArgs({ options: { adapter: { type: 'string', default: 'auto' }, quick: { type: 'boolean', default: false } } });
 
@@ -20,6 +21,7 @@ const cases: { name: string; M: number; K: number; N: number; transA?: boolean; 
   { name: 'input grad 240x300x75 transB', M: 240, K: 300, N: 75, transB: true, reps: 20 },
 ];
 
+const kernelNames = matmulKernels(gpu);
 const results = [];
 for (const c of values.quick ? cases.slice(0, 1) : cases) {
   const a = Tensor.zeros(gpu, [c.M * c.K], { label: 'a' });
@@ -27,16 +29,28 @@ for (const c of values.quick ? cases.slice(0, 1) : cases) {
   const out = Tensor.zeros(gpu, [c.M * c.N], { label: 'c' });
   a.write(new Float32Array(c.M * c.K).fill(0.5));
   b.write(new Float32Array(c.K * c.N).fill(0.25));
-  const step = await matmulStep(kernels, c.name, { M: c.M, K: c.K, N: c.N, transA: c.transA, transB: c.transB }, { a, b, c: out });
   // `reps` dispatches in one submit, so small shapes are not dominated by the submit and readback.
-  const plan = new Plan(gpu, c.name, Array.from({ length: c.reps }, () => step));
-  const timing = await time(async () => {
-    plan.run();
-    await gpu.finish();
-  }, 5, 1);
-  plan.dispose();
-  const gflops = (2 * c.M * c.N * c.K * c.reps) / (timing.msMedian * 1e6);
-  results.push({ case: c.name, M: c.M, K: c.K, N: c.N, gflops: Number(gflops.toFixed(2)), ...timing });
+  const plans = await Promise.all(kernelNames.map(async (kernel) => {
+    const step = await matmulStep(kernels, c.name, { M: c.M, K: c.K, N: c.N, transA: c.transA, transB: c.transB }, { a, b, c: out }, kernel);
+    return new Plan(gpu, `${c.name} ${kernel}`, Array.from({ length: c.reps }, () => step));
+  }));
+  const samples = plans.map(() => [] as number[]);
+  for (let round = 0; round < 6; round++) {
+    for (const [i, plan] of plans.entries()) {
+      const start = performance.now();
+      plan.run();
+      await gpu.finish();
+      if (round > 0) samples[i].push(performance.now() - start); // round 0 warms up
+    }
+  }
+  const byKernel = Object.fromEntries(kernelNames.map((kernel, i) => {
+    const sorted = samples[i].sort((x, y) => x - y);
+    const msMedian = sorted[sorted.length >> 1];
+    return [kernel, { gflops: Number(((2 * c.M * c.N * c.K * c.reps) / (msMedian * 1e6)).toFixed(2)), msMedian, msMin: sorted[0], msMax: sorted.at(-1)!, runs: sorted.length }];
+  }));
+  // The kernel the device gets first is the case's headline figure.
+  results.push({ case: c.name, M: c.M, K: c.K, N: c.N, kernel: kernelNames[0], ...byKernel[kernelNames[0]], kernels: byKernel });
+  for (const plan of plans) plan.dispose();
   for (const t of [a, b, out]) t.dispose();
 }
 console.log(JSON.stringify({ adapter: gpu.adapterInfo.description || gpu.adapterInfo.device, results }));

@@ -87,6 +87,8 @@ export async function openDevice(
 ): Promise<GpuContext> {
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({ label: options.label ?? 'webrnn', requiredLimits });
+  // Subgroups: the faster matmul kernel shuffles among a subgroup's lanes (src/kernels/matmul.ts).
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('subgroups') ? ['subgroups' as GPUFeatureName] : [];
+  const device = await adapter.requestDevice({ label: options.label ?? 'webrnn', requiredLimits, requiredFeatures });
   return new GpuContext(adapter, device, info, keepAlive);
 }

@@ -64,6 +64,8 @@ export class GpuContext {
   readonly limits: GPUSupportedLimits;
   /** The device's features. */
   readonly features: ReadonlySet<string>;
+  /** The fewest lanes a subgroup of this adapter has, where the adapter says (kernels with subgroup operations need it). */
+  readonly subgroupMinSize?: number;
 
   private readonly counters: GpuCounters = {
     buffersCreated: 0,
@@ -94,6 +96,8 @@ export class GpuContext {
     this.adapterInfo = adapterInfo;
     this.limits = device.limits;
     this.features = new Set(device.features as unknown as Iterable<string>);
+    const subgroupMinSize = (adapter.info as GPUAdapterInfo | undefined)?.subgroupMinSize;
+    if (typeof subgroupMinSize === 'number') this.subgroupMinSize = subgroupMinSize;
     this.keepAlive = keepAlive;
     void device.lost.then((info) => {
       this.lostInfo = { reason: String(info.reason), message: info.message };

@@ -1,9 +1,10 @@
-// shaders/matmul.wgsl against the float64 reference: every transpose variant, bias, accumulate, the fused
-// column sum, strides, offsets and batches, on shapes that are not multiples of the tile (8 x 64); and one
-// pipeline for all of them.
+// Both matmul kernels (shaders/matmul.wgsl everywhere, shaders/matmul-subgroups.wgsl where the device has
+// subgroups of >= 8 lanes, as lavapipe does) against the float64 reference: every transpose variant,
+// bias, accumulate, the fused column sum, strides, offsets and batches, on shapes that are not multiples
+// of the tiles (8 x 64, 32 x 64); and one pipeline per kernel for all of them.
 
-import { beforeAll, describe, expect, it } from 'vitest';
-import { Plan, Tensor, matmulStep } from '../../src/advanced.js';
+import { describe, expect, it } from 'vitest';
+import { Plan, Tensor, matmulKernels, matmulStep as runOn, type MatmulShape, type MatmulBuffers } from '../../src/advanced.js';
 import { gpu } from '../helpers/gpu.js';
 import { expectClose } from '../helpers/compare.js';
 import { matmul } from '../reference/matmul.js';
@@ -24,11 +25,10 @@ const SHAPES: [number, number, number][] = [
 ];
 const isSwiftShader = process.env.WEBRNN_ADAPTER === 'swiftshader';
 
-describe('matmul kernel', () => {
-  let env: Awaited<ReturnType<typeof gpu>>;
-  beforeAll(async () => {
-    env = await gpu();
-  });
+const env = await gpu();
+
+describe.each(matmulKernels(env.ctx))('the %s matmul kernel', (kernel) => {
+  const matmulStep = (registry: typeof env.registry, label: string, shape: MatmulShape, buffers: MatmulBuffers) => runOn(registry, label, shape, buffers, kernel);
 
   for (const [M, K, N] of SHAPES) {
     for (const transA of [false, true]) {
@@ -157,5 +157,18 @@ describe('matmul kernel', () => {
     expect(env.ctx.stats().pipelinesCreated - before).toBeLessThanOrEqual(1);
     t.dispose();
     out.dispose();
+  });
+});
+
+describe('the matmul kernel a device gets', () => {
+  it('is the subgroup kernel exactly where the device has subgroups of at least 8 lanes; naming one it lacks is an error', async () => {
+    const withSubgroups = env.ctx.features.has('subgroups') && (env.ctx.subgroupMinSize ?? 0) >= 8;
+    expect(matmulKernels(env.ctx)).toEqual(withSubgroups ? ['subgroups', 'portable'] : ['portable']);
+    if (/llvmpipe/.test(env.ctx.adapterInfo.description)) expect(withSubgroups, 'lavapipe has 8-lane subgroups').toBe(true);
+    if (!withSubgroups) {
+      const t = Tensor.zeros(env.ctx, [4]);
+      await expect(runOn(env.registry, 'm', { M: 1, K: 1, N: 1 }, { a: t, b: t, c: t }, 'subgroups')).rejects.toThrow(/'subgroups' matmul kernel needs subgroups of at least 8 lanes/);
+      t.dispose();
+    }
   });
 });
