@@ -3,8 +3,10 @@
 // interleaved round by round so they see the same machine. Run by bench/run.ts once per driver; prints one
 // JSON line.
 
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { requestGpu, KernelRegistry, Tensor, Plan, matmulKernels, matmulStep } from 'webrnn/advanced';
+import { reflectWgsl } from 'webrnn/reflect';
 
 const { values } = parseArgs({ options: { adapter: { type: 'string', default: 'auto' }, quick: { type: 'boolean', default: false } } });
 
@@ -53,5 +55,58 @@ for (const c of values.quick ? cases.slice(0, 1) : cases) {
   for (const plan of plans) plan.dispose();
   for (const t of [a, b, out]) t.dispose();
 }
-console.log(JSON.stringify({ adapter: gpu.adapterInfo.description || gpu.adapterInfo.device, results }));
+// Two reference points for the 1024^3 figure. The driver's ceiling: what a kernel reaches that only
+// multiplies and adds (32 independent accumulators per invocation, no memory access in its loop, the
+// same workgroup size and as many FMAs as a 1024^3 product), so no matmul on this driver can beat it.
+// And the CPU's own sgemm (numpy over OpenBLAS) in the same run, when python3 with numpy is installed
+// (Debian: apt-get install python3-numpy; skipped otherwise).
+const ACCUMULATORS = 32;
+const FMA_ONLY = `
+struct Dims { K: u32, scale: f32 }
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read_write> sink: array<f32>;
+@compute @workgroup_size(8)
+fn fma_only(@builtin(global_invocation_id) id: vec3<u32>) {
+  var acc: array<f32, ${ACCUMULATORS}>;
+  for (var i = 0u; i < ${ACCUMULATORS}u; i++) { acc[i] = f32(i); }
+  let x = f32(id.x) * dims.scale;
+  for (var k = 0u; k < dims.K; k++) {
+    let y = f32(k) * dims.scale;
+    for (var i = 0u; i < ${ACCUMULATORS}u; i++) { acc[i] = fma(x, y, acc[i]); }
+  }
+  var total = 0.0;
+  for (var i = 0u; i < ${ACCUMULATORS}u; i++) { total += acc[i]; }
+  if (total == 12345.0) { sink[0] = total; } // never true; keeps the loop from being optimized away
+}`;
+async function fmaCeiling(): Promise<{ gflops: number; msMedian: number }> {
+  const own = new KernelRegistry(gpu, { sources: { 'fma-only.wgsl': FMA_ONLY }, reflect: reflectWgsl });
+  const sink = Tensor.zeros(gpu, [4], { label: 'sink' });
+  const n = 1024;
+  const invocations = (n * n) / ACCUMULATORS;
+  const kernel = await own.kernel({ files: ['fma-only.wgsl'], entry: 'fma_only' });
+  const step = kernel.step('fma-only', { sink }, [invocations / 8, 1, 1], { dims: { K: n, scale: 1e-3 }, bytes: { sink: 16 } });
+  const plan = new Plan(gpu, 'fma-only', [step]);
+  const samples: number[] = [];
+  for (let round = 0; round < 6; round++) {
+    const start = performance.now();
+    plan.run();
+    await gpu.finish();
+    if (round > 0) samples.push(performance.now() - start);
+  }
+  plan.dispose();
+  sink.dispose();
+  const msMedian = samples.sort((x, y) => x - y)[samples.length >> 1];
+  return { gflops: Number(((2 * n * n * n) / (msMedian * 1e6)).toFixed(2)), msMedian };
+}
+function numpySgemm(): { gflops: number } | { skipped: string } {
+  const script = 'import numpy as np, time\na = np.random.rand(1024, 1024).astype(np.float32)\nb = a @ a\nts = []\n' +
+    'for _ in range(7):\n  t = time.perf_counter(); a @ a; ts.append(time.perf_counter() - t)\nprint(2 * 1024 ** 3 / sorted(ts)[3] / 1e9)';
+  try {
+    return { gflops: Number(Number(execFileSync('python3', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()).toFixed(1)) };
+  } catch {
+    return { skipped: 'python3 with numpy not found (Debian: apt-get install python3-numpy)' };
+  }
+}
+const reference = values.quick ? {} : { fmaCeiling: await fmaCeiling(), numpySgemm: numpySgemm() };
+console.log(JSON.stringify({ adapter: gpu.adapterInfo.description || gpu.adapterInfo.device, results, ...reference }));
 gpu.destroy();

@@ -128,13 +128,19 @@ function kernelSection(adapter: string) {
   const matmul = run('bench/matmul.ts', ...(adapter === 'swiftshader' ? ['--quick'] : []));
   const lstm = run('bench/lstm.ts');
   log(`\n== kernels on ${adapter} (${matmul.adapter})`);
-  table(matmul.results.map((r: Record<string, number>) => ({ matmul: r.case, 'GFLOP/s': r.gflops, 'ms median': round(r.msMedian) })));
+  type MatmulRow = { case: string; kernel: string; gflops: number; msMedian: number; kernels: Record<string, { gflops: number }> };
+  table(matmul.results.map((r: MatmulRow) => ({
+    matmul: r.case, kernel: r.kernel, 'GFLOP/s': r.gflops, 'ms median': round(r.msMedian),
+    ...Object.fromEntries(Object.entries(r.kernels).filter(([k]) => k !== r.kernel).map(([k, v]) => [`${k} GFLOP/s`, v.gflops])),
+  })));
+  if (matmul.fmaCeiling) log(`the driver's ceiling (a kernel of FMAs alone, as many as 1024^3): ${matmul.fmaCeiling.gflops} GFLOP/s`);
+  if (matmul.numpySgemm) log(`the CPU's sgemm at 1024^3 (numpy): ${matmul.numpySgemm.gflops !== undefined ? `${matmul.numpySgemm.gflops} GFLOP/s` : `skipped, ${matmul.numpySgemm.skipped}`}`);
   table(lstm.results.map((r: Record<string, { msMedian: number; dispatches: number }> & { strategy: string }) => ({
     'LSTM(75) B10 T24': r.strategy,
     forward: `${round(r.forward.msMedian)} ms / ${r.forward.dispatches} dispatches`,
     backward: `${round(r.backward.msMedian)} ms / ${r.backward.dispatches} dispatches`,
   })));
-  return { adapter, device: matmul.adapter, matmul: matmul.results, lstm75: lstm.results };
+  return { adapter, device: matmul.adapter, matmul: matmul.results, fmaCeiling: matmul.fmaCeiling, numpySgemm: matmul.numpySgemm, lstm75: lstm.results };
 }
 
 const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
