@@ -1,6 +1,7 @@
-// After training a character task: ask the model questions (greedy Seq2Seq.generate), its accuracy on
-// the held-out test set (exact match and per position, the whole set decoded in one call), and the
-// cosine similarity of the characters' learned embeddings (seed 001).
+// After training a character task: ask the model questions (greedy Seq2Seq.generate), with the alignment
+// of a model that attends (which question characters each answer character looked at, as a heatmap), its
+// accuracy on the held-out test set (exact match and per position, the whole set decoded in one call),
+// and the cosine similarity of the characters' learned embeddings (seed 001).
 
 import type { Seq2Seq } from 'webrnn';
 import { $, el, errorMessage, formatMs, percent } from './dom.js';
@@ -8,6 +9,7 @@ import { state } from './state.js';
 import type { Task } from './tasks.js';
 import type { Trained } from './trainer.js';
 import { similarityTable } from './similarity.js';
+import { heatmap } from '../src/plot/heatmap.js';
 
 type CharacterTask = Extract<Task, { kind: 'characters' }>;
 
@@ -23,10 +25,12 @@ export class Playground {
 
   clear(): void {
     this.current = null;
-    Object.assign(state.playground, { trained: false, answer: null, exactMatch: null });
+    Object.assign(state.playground, { trained: false, answer: null, exactMatch: null, alignment: null });
     $<HTMLInputElement>('question').disabled = true;
     $<HTMLButtonElement>('ask-btn').disabled = true;
     $('answer').replaceChildren();
+    $('alignment').replaceChildren();
+    $('alignment').hidden = true;
     $('evaluation').hidden = true;
   }
 
@@ -38,13 +42,15 @@ export class Playground {
     question.placeholder = task.example;
     question.value = task.example;
     question.disabled = false;
+    question.inputMode = task.attends ? 'text' : 'numeric'; // dates have letters; the others are digits
     $<HTMLButtonElement>('ask-btn').disabled = false;
     const { reverse } = task.options;
-    $('playground-intro').textContent = `Trained on ${task.train.questions.length} ${task.info.id === 'addition' ? 'additions' : 'rotations'}` +
+    const noun = { addition: 'additions', rotation: 'rotations', dates: 'dates' }[task.info.id as 'addition' | 'rotation' | 'dates'];
+    $('playground-intro').textContent = `Trained on ${task.train.questions.length} ${noun}` +
       `${reverse ? ' (input reversed, as the model saw it)' : ''}. Type ${task.hint}.`;
     try {
       await this.evaluate(model, task);
-      await similarityTable(model, task.train.vocabulary);
+      await similarityTable(model, task.train.vocabulary, task.compared);
       $('evaluation').hidden = false;
       state.playground.trained = true;
       await this.ask();
@@ -58,7 +64,7 @@ export class Playground {
     const current = this.current;
     if (!current) return;
     const { model, task } = current;
-    const text = $<HTMLInputElement>('question').value.replace(/\s+/g, '');
+    const text = task.clean($<HTMLInputElement>('question').value);
     const answer = $('answer');
     if (!task.pattern.test(text)) {
       answer.replaceChildren(el('span', `Type ${task.hint}.`, 'wrong'));
@@ -68,7 +74,7 @@ export class Playground {
     const ids = vocab.encode(text, task.train.sourceLength);
     if (task.options.reverse) ids.reverse();
     try {
-      const options = { maxLength: task.train.targetLength, startToken: vocab.startId, endToken: vocab.endId };
+      const options = { maxLength: task.train.targetLength, startToken: vocab.startId, endToken: vocab.endId, ...(task.attends ? { returnAttention: true } : {}) };
       // The first one-question call builds its decode plan; time the calls that reuse it.
       if (!current.warm) await model.generate([ids], options);
       current.warm = true;
@@ -77,17 +83,35 @@ export class Playground {
       const ms = performance.now() - start;
       if (this.current !== current) return;
       const reply = vocab.decode(out.data);
-      const expected = correctAnswer(task, text);
+      const expected = task.answer(text);
       state.playground.answer = reply;
+      const verdict = expected === undefined
+        ? el('span', '  (not one of the formats it was trained on)')
+        : el('span', reply === expected ? '  ✓' : `  ✗ (correct: ${expected})`, reply === expected ? 'right' : 'wrong');
       answer.replaceChildren(
         el('span', `${text} → `),
-        el('b', reply || '(nothing)', reply === expected ? 'right' : 'wrong'),
-        el('span', reply === expected ? '  ✓' : `  ✗ (correct: ${expected})`, reply === expected ? 'right' : 'wrong'),
+        el('b', reply || '(nothing)', expected === undefined ? undefined : reply === expected ? 'right' : 'wrong'),
+        verdict,
         el('small', `   decoded in ${formatMs(ms)}`),
       );
+      if (out.attention) this.showAlignment(text, ids, reply, out.attention.data);
     } catch (error) {
       answer.replaceChildren(el('span', `Decoding failed: ${errorMessage(error)}`, 'wrong'));
     }
+  }
+
+  /** The attention weights of each answer character (and the end token) over the question's characters. */
+  private showAlignment(question: string, ids: number[], reply: string, weights: Float32Array): void {
+    const vocab = this.current!.task.train.vocabulary;
+    const rows = [...reply, vocab.end].slice(0, this.current!.task.train.targetLength);
+    const columns = ids.map((id) => (id === vocab.padId ? '·' : vocab.tokens[id]));
+    const figure = $('alignment');
+    figure.innerHTML = heatmap({
+      title: `attention of each answer character over '${question}'`, rows, columns,
+      values: weights.subarray(0, rows.length * columns.length), rowLabel: 'answer', columnLabel: 'question (encoder input)',
+    });
+    figure.hidden = false;
+    state.playground.alignment = { rows: rows.length, columns: columns.length };
   }
 
   private async evaluate(model: Seq2Seq, task: CharacterTask): Promise<void> {
@@ -130,12 +154,4 @@ export class Playground {
     $('positions').replaceChildren(header, values);
     $('samples').replaceChildren(...samples);
   }
-}
-
-function correctAnswer(task: CharacterTask, question: string): string {
-  if (task.info.id === 'addition') {
-    const [a, b] = question.split('+').map(Number);
-    return String(a + b);
-  }
-  return question.slice(3) + question.slice(0, 3); // rotate right by 2 over 5 characters
 }

@@ -6,12 +6,13 @@ import type { Seq2Seq } from 'webrnn';
 import type { Vocabulary } from '../src/tasks/characters.js';
 import { $, el } from './dom.js';
 
-export async function similarityTable(model: Seq2Seq, vocab: Vocabulary): Promise<void> {
+/** `only`: the characters to compare (default: every character the encoder reads). */
+export async function similarityTable(model: Seq2Seq, vocab: Vocabulary, only?: string): Promise<void> {
   const table = (await model.getWeights())[0];
   const dim = table.length / vocab.size;
   if (!Number.isInteger(dim)) throw new Error(`the first weight has ${table.length} values, not [${vocab.size}, dim]`);
   // The characters the encoder reads: padding and the task's symbols (start and end only reach the decoder).
-  const ids = vocab.tokens.map((_, id) => id).filter((id) => id !== vocab.startId && id !== vocab.endId);
+  const ids = only ? [...only].map((c) => vocab.id(c)) : vocab.tokens.map((_, id) => id).filter((id) => id !== vocab.startId && id !== vocab.endId);
   const label = (id: number) => (id === vocab.padId ? '␣' : vocab.tokens[id]);
   const row = (id: number) => table.subarray(id * dim, (id + 1) * dim);
   const cos = (a: number, b: number) => {

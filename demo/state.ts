@@ -14,7 +14,8 @@ export interface DemoState {
   busy: string | null;
   train: { state: RunState; runs: number; task: string | null; loss: number[]; valLoss: number[]; samplesPerSecond: number | null; error: string | null };
   compare: { state: RunState; runs: number; error: string | null; closedLoopMse: Record<string, number> };
-  playground: { trained: boolean; answer: string | null; exactMatch: number | null };
+  /** alignment: the shape of the last attention heatmap shown (answer rows x question columns). */
+  playground: { trained: boolean; answer: string | null; exactMatch: number | null; alignment: { rows: number; columns: number } | null };
   /** What each chart on the page shows, by element id (demo/charts.ts). */
   charts: Record<string, () => ChartSnapshot | null>;
 }
@@ -26,7 +27,7 @@ export const state: DemoState = {
   busy: null,
   train: { state: 'idle', runs: 0, task: null, loss: [], valLoss: [], samplesPerSecond: null, error: null },
   compare: { state: 'idle', runs: 0, error: null, closedLoopMse: {} },
-  playground: { trained: false, answer: null, exactMatch: null },
+  playground: { trained: false, answer: null, exactMatch: null, alignment: null },
   charts,
 };
 

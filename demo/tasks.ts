@@ -1,6 +1,6 @@
-// The demo's tasks (the seed experiments): their data, their default settings, and the model each one
-// trains. Numbers in, numbers out (function translation, next-step prediction) or characters in,
-// characters out (addition, rotation).
+// The demo's tasks (the seed experiments, and date conversion with attention): their data, their default
+// settings, and the model each one trains. Numbers in, numbers out (function translation, next-step
+// prediction) or characters in, characters out (addition, rotation, dates).
 
 import {
   Seq2Seq, SequenceModel, linspace, nextStepWindows, translationWindows,
@@ -8,7 +8,7 @@ import {
 } from 'webrnn';
 // The character tasks' data comes with the repository (the command line trains the same tasks); it is
 // not part of the library.
-import { additionTask, rotationTask, type CharacterTask } from '../src/tasks/characters.js';
+import { additionTask, datesTask, parseDateQuestion, rotationTask, type CharacterTask } from '../src/tasks/characters.js';
 
 export interface Settings {
   cell: CellType;
@@ -20,7 +20,7 @@ export interface Settings {
   validationSplit: number;
 }
 
-export type TaskId = 'sin-cos' | 'damped-translate' | 'square-sqrt' | 'damped-next' | 'addition' | 'rotation';
+export type TaskId = 'sin-cos' | 'damped-translate' | 'square-sqrt' | 'damped-next' | 'addition' | 'rotation' | 'dates';
 
 export interface TaskInfo {
   id: TaskId;
@@ -40,6 +40,7 @@ export const TASKS: readonly TaskInfo[] = [
   { id: 'damped-next', label: 'damped oscillation, next step', about: 'Predicts the next value of e^(−x/5)·cos x (200 points on [0, 5π], 20-step windows), then runs closed loop from the first window (seed 004).', defaults: { cell: 'lstm', units: 40, epochs: 300, batchSize: 10, optimizer: 'adam', learningRate: 3e-3, validationSplit: 0.1 } },
   { id: 'addition', label: 'addition (characters)', about: "Character-level addition, '12+3' → '15': Embedding + LSTM encoder-decoder, greedy decoding (seed 001). Ask it questions below once trained.", defaults: characters(20) },
   { id: 'rotation', label: 'rotate (characters)', about: "Rotates 5 digits right by 2, '12345' → '45123' (seed 001). Ask it below once trained.", defaults: characters(10) },
+  { id: 'dates', label: 'dates → ISO (attention)', about: "Converts dates in 8 formats to ISO, 'Sat, 13 Nov 2021' → '2021-11-13': an encoder-decoder whose decoder attends over the encoder's outputs (Luong). Ask it below once trained, and see which characters each answer character looked at.", defaults: { cell: 'lstm', units: 64, epochs: 10, batchSize: 64, optimizer: 'adam', learningRate: 5e-3, validationSplit: 0 } },
 ];
 
 export function taskInfo(id: string): TaskInfo {
@@ -59,9 +60,20 @@ export interface CharacterOptions {
 export type Task =
   | { kind: 'translate'; info: TaskInfo; windows: TranslationWindows; names: [input: string, output: string] }
   | { kind: 'next-step'; info: TaskInfo; grid: Float64Array; series: number[]; steps: number; windows: ReturnType<typeof nextStepWindows> }
-  | { kind: 'characters'; info: TaskInfo; train: CharacterTask; test: CharacterTask; options: CharacterOptions; example: string; pattern: RegExp; hint: string };
+  | {
+    kind: 'characters'; info: TaskInfo; train: CharacterTask; test: CharacterTask; options: CharacterOptions; example: string; pattern: RegExp; hint: string;
+    /** What a typed question means: spaces dropped (numbers), or kept inside (dates). */
+    clean: (typed: string) => string;
+    /** The right answer to a question, when the task can tell (a date in none of the 8 formats: undefined). */
+    answer: (question: string) => string | undefined;
+    /** Attention over the source: its weights can be shown for each answer character. */
+    attends: boolean;
+    /** The characters whose embeddings the playground compares (default: all the encoder reads). */
+    compared?: string;
+  };
 
 const damped = (f: (x: number) => number) => (x: number) => Math.exp(-x / 5) * f(x);
+const noSpaces = (typed: string) => typed.replace(/\s+/g, '');
 
 export function buildTask(id: TaskId, options: CharacterOptions): Task {
   const info = taskInfo(id);
@@ -81,13 +93,32 @@ export function buildTask(id: TaskId, options: CharacterOptions): Task {
       const train = additionTask({ digits: d, count, reverse: options.reverse, seed: 1 });
       const test = additionTask({ digits: d, count: Math.min(500, possible - count), reverse: options.reverse, seed: 2, exclude: new Set(train.questions) });
       const example = `${'12345'.slice(0, d)}+${'9876'.slice(0, Math.max(1, d - 1))}`;
-      return { kind: 'characters', info, train, test, options: { ...options, count }, example, pattern: new RegExp(`^\\d{1,${d}}\\+\\d{1,${d}}$`), hint: `two numbers of 1 to ${d} digits, like ${example}` };
+      return {
+        kind: 'characters', info, train, test, options: { ...options, count }, example, pattern: new RegExp(`^\\d{1,${d}}\\+\\d{1,${d}}$`), hint: `two numbers of 1 to ${d} digits, like ${example}`,
+        clean: noSpaces, answer: (q) => String(q.split('+').map(Number).reduce((a, b) => a + b)), attends: false,
+      };
     }
     case 'rotation': {
       const count = Math.min(options.count, 50_000);
       const train = rotationTask({ length: 5, shift: 2, count, reverse: options.reverse, seed: 1 });
       const test = rotationTask({ length: 5, shift: 2, count: 500, reverse: options.reverse, seed: 2, exclude: new Set(train.questions) });
-      return { kind: 'characters', info, train, test, options: { ...options, count }, example: '12345', pattern: /^\d{5}$/, hint: 'five digits, like 12345' };
+      return {
+        kind: 'characters', info, train, test, options: { ...options, count }, example: '12345', pattern: /^\d{5}$/, hint: 'five digits, like 12345',
+        clean: noSpaces, answer: (q) => q.slice(3) + q.slice(0, 3), attends: false, // rotate right by 2 over 5 characters
+      };
+    }
+    case 'dates': {
+      const count = Math.min(options.count, 50_000);
+      const train = datesTask({ count, seed: 1 });
+      const test = datesTask({ count: 500, seed: 2, exclude: new Set(train.questions) });
+      const known = train.vocabulary.tokens.filter((t) => t !== train.vocabulary.pad && t !== train.vocabulary.start && t !== train.vocabulary.end).join('');
+      const allowed = `[${known.replace(/[\]\\^-]/g, '\\$&')}]`;
+      return {
+        kind: 'characters', info, train, test, options: { ...options, reverse: false, count }, example: 'Sat, 13 Nov 2021',
+        pattern: new RegExp(`^${allowed}{1,${train.sourceLength}}$`),
+        hint: `a date of 1950 to 2049 (${train.sourceLength} characters at most), like 'Sat, 13 Nov 2021', '11/13/21' or 'November 13, 2021'`,
+        clean: (typed) => typed.trim().replace(/\s+/g, ' '), answer: parseDateQuestion, attends: true, compared: '0123456789', // 60 characters: the digits
+      };
     }
   }
 }
@@ -117,10 +148,11 @@ export function buildModel(gpu: GpuContext, task: Task, s: Settings): Model {
     return model;
   }
   const vocab = task.train.vocabulary;
-  const branch = { vocabSize: vocab.size, embeddingDim: s.units, layers };
-  const model = new Seq2Seq(gpu, { encoder: branch, decoder: branch, head: { units: vocab.size, activation: 'softmax' }, seed: 0 });
+  // Dates: the command line's model (embedding 32, Luong attention, gradients clipped to norm 1).
+  const branch = { vocabSize: vocab.size, embeddingDim: task.attends ? 32 : s.units, layers };
+  const model = new Seq2Seq(gpu, { encoder: branch, decoder: branch, head: { units: vocab.size, activation: 'softmax' }, attention: task.attends ? 'luong' : 'none', seed: 0 });
   // Padding after the end token is not part of the answer: it is left out of the loss.
-  model.compile({ loss: 'sparse_categorical_crossentropy', ...optimizer, maskToken: vocab.padId });
+  model.compile({ loss: 'sparse_categorical_crossentropy', ...optimizer, maskToken: vocab.padId, ...(task.attends ? { clipNorm: 1 } : {}) });
   return model;
 }
 

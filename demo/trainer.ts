@@ -137,8 +137,11 @@ function applyDefaults(id: TaskId): void {
   setValue('lr', d.learningRate);
   setValue('val', d.validationSplit);
   setValue('reverse', id === 'addition');
+  // Dates train on the command line's 20,000 questions; the other character tasks on 5,000.
+  setValue('count', id === 'dates' ? 20_000 : 5_000);
   $('digits').closest('label')!.hidden = id !== 'addition';
-  $('train-fields').dataset.kind = id === 'addition' || id === 'rotation' ? 'characters' : 'numbers';
+  $('reverse').closest('label')!.hidden = id === 'dates';
+  $('train-fields').dataset.kind = id === 'addition' || id === 'rotation' || id === 'dates' ? 'characters' : 'numbers';
   $('task-about').textContent = info.about;
 }
 

@@ -21,7 +21,7 @@ interface DemoState {
   error: string | null;
   train: { state: string; runs: number; task: string | null; loss: number[]; valLoss: number[]; samplesPerSecond: number | null; error: string | null };
   compare: { state: string; runs: number; error: string | null; closedLoopMse: Record<string, number> };
-  playground: { trained: boolean; answer: string | null; exactMatch: number | null };
+  playground: { trained: boolean; answer: string | null; exactMatch: number | null; alignment: { rows: number; columns: number } | null };
 }
 
 describe('demo page (npm run demo) in headless Chromium', () => {
@@ -200,6 +200,30 @@ describe('demo page (npm run demo) in headless Chromium', () => {
 
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: `${outputDir}/demo.png`, fullPage: true });
+    expect(pageErrors, 'errors in the page').toEqual([]);
+  });
+
+  it('dates playground: a model with attention trained through the UI answers a date and shows its alignment', async () => {
+    const state = await train({ task: 'dates', cell: 'lstm', units: '16', epochs: '1', batch: '100', lr: '0.01', val: '0', count: '500' }, 120_000);
+    expect(state.train.loss).toHaveLength(1);
+    expect(state.playground.trained, 'the playground did not load the trained model').toBe(true);
+    expect(await text('#exact-match')).toMatch(/Exact match: [\d.]+% of 500 questions/);
+    await page.locator('#question').fill('Sat, 13 Nov 2021');
+    await page.click('#ask-btn');
+    await page.waitForFunction(() => document.querySelector('#answer')?.textContent?.startsWith('Sat, 13 Nov 2021 →'), { timeout: 30_000 }).catch(async () => {
+      throw new Error(`no answer to the date appeared; the answer line reads '${await text('#answer')}'`);
+    });
+    expect(await text('#answer')).toMatch(/correct: 2021-11-13|✓/);
+    // The heatmap: one row per answer character and the end token (at most 11), one column per source step.
+    const { alignment } = (await demoState()).playground;
+    expect(alignment, 'no alignment was drawn').not.toBeNull();
+    expect(alignment!.rows).toBeGreaterThanOrEqual(1);
+    expect(alignment!.rows).toBeLessThanOrEqual(11);
+    expect(alignment!.columns).toBeGreaterThanOrEqual('Saturday, September 30, 2049'.length);
+    expect(await page.$eval('#alignment', (node) => (node as HTMLElement).hidden)).toBe(false);
+    expect(await page.$$eval('#alignment svg rect', (cells) => cells.length)).toBeGreaterThanOrEqual(alignment!.rows * alignment!.columns);
+    mkdirSync(outputDir, { recursive: true });
+    await (await page.$('#playground'))!.screenshot({ path: `${outputDir}/demo-dates.png` });
     expect(pageErrors, 'errors in the page').toEqual([]);
   });
 
