@@ -5,7 +5,10 @@
 // zip) are reported apart. The WGSL ships minified with its reflection as tables made at build time, so
 // no WGSL parser is bundled.
 //
-// The budget is what the package weighs today, to catch growth: 151.6 kB minified, 48.7 kB gzip (143.0 /
+// The budget is what the package weighs today, to catch growth: 152.5 kB minified, 48.95 kB gzip (151.5 /
+// 48.6 before the subgroup matmul kernel, whose choice per device (matmulKernels, the subgroups feature
+// asked for, the adapter's subgroup size) and the loader of its shader program are in the core: 1.0 kB,
+// for matmuls twice as fast on lavapipe; 151.6 kB minified, 48.7 kB gzip was the budget then (143.0 /
 // 45.2 before Seq2Seq's attention option: its graph is built in the constructor, so every app that makes
 // a Seq2Seq (this example) now carries the Attention, AdditiveAttention and Concatenate layer classes:
 // 8.5 kB, the largest part of them their runtimes (measured by reverting: 7.4 kB from the spec's imports,
@@ -45,7 +48,7 @@ import type { OutputChunk } from 'rolldown';
 import { readmeExample } from '../helpers/readme-example.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const BUDGET = { minified: 151_600, gzip: 48_700 };
+const BUDGET = { minified: 152_500, gzip: 48_950 };
 
 describe('the packed package in a Vite app', () => {
   it(`the README example builds to <= ${BUDGET.minified / 1000} kB minified, <= ${BUDGET.gzip / 1000} kB gzip`, async () => {
