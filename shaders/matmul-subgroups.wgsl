@@ -19,8 +19,7 @@ fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index)
   // This invocation's rows of op(A) (the ones it loads for the subgroup) and its columns of op(B).
   var pa: array<u32, 4>;
   for (var g = 0u; g < 4u; g++) { pa[g] = a_start(min(i0 + 8u * g + lane, dims.M - 1u), wg.z); }
-  var pb: array<u32, 8>;
-  for (var q = 0u; q < 8u; q++) { pb[q] = b_start(min(j0 + q, dims.N - 1u), wg.z); }
+  let pb = b_columns(j0, wg.z);
   let astep = a_step();
   let bstep = b_step();
   let sums = has(FLAG_COLSUM);

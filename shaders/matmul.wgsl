@@ -17,13 +17,10 @@
 fn matmul(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let i0 = wg.y * 8u;
   let j0 = (wg.x * 8u + lane) * 8u;
-  // Offsets of op(A)[i, 0] and op(B)[0, j], rows and columns clamped into range.
+  // Offsets of op(A)[i, 0] (rows clamped into range) and of this invocation's columns of op(B).
   var pa: array<u32, 8>;
-  var pb: array<u32, 8>;
-  for (var r = 0u; r < 8u; r++) {
-    pa[r] = a_start(min(i0 + r, dims.M - 1u), wg.z);
-    pb[r] = b_start(min(j0 + r, dims.N - 1u), wg.z);
-  }
+  for (var r = 0u; r < 8u; r++) { pa[r] = a_start(min(i0 + r, dims.M - 1u), wg.z); }
+  let pb = b_columns(j0, wg.z);
   let astep = a_step();
   let bstep = b_step();
   let sums = has(FLAG_COLSUM);

@@ -65,8 +65,14 @@ fn b_start(j: u32, z: u32) -> u32 {
 }
 fn b_step() -> u32 { return select(dims.ldb, 1u, has(FLAG_TRANS_B)); }
 
-// Both kernels give an invocation 8 consecutive columns j0 .. j0+7 of op(B), whose offsets pb[q] =
-// b_start(column q) it keeps: row k of them, as two vec4s (columns j0 .. j0+3, then j0+4 .. j0+7).
+// Both kernels give an invocation 8 consecutive columns j0 .. j0+7 of op(B): their offsets (columns
+// clamped into range), and row k of them as two vec4s (columns j0 .. j0+3, then j0+4 .. j0+7).
+fn b_columns(j0: u32, z: u32) -> array<u32, 8> {
+  var pb: array<u32, 8>;
+  for (var q = 0u; q < 8u; q++) { pb[q] = b_start(min(j0 + q, dims.N - 1u), z); }
+  return pb;
+}
+
 fn b_row(pb: array<u32, 8>, kb: u32) -> array<vec4<f32>, 2> {
   return array<vec4<f32>, 2>(
     vec4<f32>(b[pb[0] + kb], b[pb[1] + kb], b[pb[2] + kb], b[pb[3] + kb]),
